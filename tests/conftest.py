@@ -1,0 +1,132 @@
+"""Shared fixtures: a sandbox server on a free loopback port, stopped by its pid."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+ACCOUNTS = {"tooling": "111111111111", "dev": "222222222222", "staging": "333333333333", "prod": "444444444444"}
+REGION = "us-east-1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"sandbox exited early with code {proc.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"sandbox did not listen on port {port} within {timeout}s")
+
+
+class Sandbox:
+    """A running sandbox: its URL and an environment that points AWS clients at it."""
+
+    def __init__(self, url: str, log_path: Path) -> None:
+        self.url = url
+        self.log_path = log_path
+        self.env = {
+            "AWS_ENDPOINT_URL": url,
+            "AWS_ACCESS_KEY_ID": "sandbox",
+            "AWS_SECRET_ACCESS_KEY": "sandbox",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "DEPLOYER_POLL_SECONDS": "0.1",
+        }
+
+    def reset(self) -> None:
+        urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST"), timeout=30)
+
+    def session(self, account: str = "tooling", role: str = "sandbox-admin") -> boto3.Session:
+        """A boto3 session inside `account` (a role name such as 'dev', or a 12-digit id)."""
+        account_id = ACCOUNTS.get(account, account)
+        base = boto3.Session(aws_access_key_id="sandbox", aws_secret_access_key="sandbox", region_name=REGION)
+        if account_id == ACCOUNTS["tooling"] and role == "sandbox-admin":
+            return base
+        creds = base.client("sts", endpoint_url=self.url).assume_role(
+            RoleArn=f"arn:aws:iam::{account_id}:role/{role}", RoleSessionName="tests"
+        )["Credentials"]
+        return boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            region_name=REGION,
+        )
+
+    def client(self, service: str, account: str = "tooling", role: str = "sandbox-admin") -> object:
+        return self.session(account, role).client(service, endpoint_url=self.url)
+
+
+def start_sandbox(tmp_dir: Path, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], Sandbox]:
+    port = free_port()
+    log_path = tmp_dir / f"sandbox-{port}.log"
+    env = {**os.environ, "SANDBOX_TIME_SCALE": "0.01", **(extra_env or {})}
+    env.pop("AWS_ENDPOINT_URL", None)
+    with open(log_path, "wb") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sandbox", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+    _wait_listening(port, proc)
+    return proc, Sandbox(f"http://127.0.0.1:{port}", log_path)
+
+
+def stop_sandbox(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    proc, box = start_sandbox(tmp_path_factory.mktemp("sandbox"))
+    try:
+        yield box
+    finally:
+        stop_sandbox(proc)
+
+
+@pytest.fixture
+def sandbox_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    """The sandbox, with this test's process environment pointing at it."""
+    for key, value in sandbox.env.items():
+        monkeypatch.setenv(key, value)
+    return sandbox
+
+
+@pytest.fixture
+def unique() -> Callable[[str], str]:
+    """Unique resource names, so tests sharing one sandbox never collide."""
+    counter = iter(range(1_000_000))
+    stamp = f"{os.getpid()}{int(time.time() * 1000) % 100000}"
+
+    def make(prefix: str) -> str:
+        return f"{prefix}-{stamp}-{next(counter)}"
+
+    return make
