@@ -11,7 +11,7 @@ export TF_CLI_CONFIG_FILE := $(abspath $(BUILD)/terraformrc)
 export TF_IN_AUTOMATION := 1
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help setup sandbox sandbox-stop test test-sandbox lint clean
+.PHONY: help setup sandbox sandbox-stop test test-sandbox test-deployer test-terraform-unit test-terraform-static checkov lint lint-py clean
 
 help: ## List every target
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -39,14 +39,23 @@ sandbox-stop: ## Stop the background sandbox
 test-sandbox: setup ## Sandbox tests: every extension driven with boto3
 	$(PYTEST) tests/sandbox -q
 
-test: setup lint-py test-sandbox ## Every suite, installing what it needs from nothing
+test-terraform-unit: $(BUILD)/terraformrc ## terraform test (mock_provider) for every module
+	scripts/tf-unit.sh
+
+test-terraform-static: $(BUILD)/terraformrc ## terraform fmt -check and validate for every module and env root
+	scripts/tf-static.sh
+
+checkov: ## checkov over modules/ and envs/ (own virtualenv: checkov pins an old boto3)
+	scripts/checkov.sh
+
+test: setup lint test-sandbox test-terraform-unit ## Every suite, installing what it needs from nothing
 
 lint-py: setup ## ruff and mypy over the Python packages and tests
 	$(BIN)/ruff check python tests
 	$(BIN)/ruff format --check python tests
 	$(BIN)/mypy python/sandbox/src
 
-lint: lint-py ## ruff, mypy, terraform fmt -check, checkov
+lint: lint-py test-terraform-static checkov ## ruff, mypy, terraform fmt -check and validate, checkov
 
 clean: sandbox-stop ## Remove virtual environments, build output and sandbox state
 	rm -rf $(VENV) $(CHECKOV_VENV) $(BUILD) .sandbox .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,44 @@
+output "pipeline_name" {
+  description = "Stage pipeline."
+  value       = module.stage.pipeline_name
+}
+
+output "repository_name" {
+  description = "Stage CodeCommit repository."
+  value       = module.stage.repository_name
+}
+
+output "event_bus_arn" {
+  description = "Stage event bus (the previous stage promotes to it)."
+  value       = module.stage.event_bus_arn
+}
+
+output "codebuild_role_arn" {
+  description = "CodeBuild role (assumes the tooling deployer role)."
+  value       = module.stage.codebuild_role_arn
+}
+
+output "execution_role_arn" {
+  description = "SageMaker execution role for the endpoint."
+  value       = module.stage.execution_role_arn
+}
+
+output "endpoint_name" {
+  description = "Endpoint the deployer manages."
+  value       = module.stage.endpoint_name
+}
+
+output "alarm_names" {
+  description = "Guardrail (rollback) alarms."
+  value       = module.stage.alarm_names
+}
+
+output "data_capture_s3_uri" {
+  description = "Data capture destination."
+  value       = module.stage.data_capture_s3_uri
+}
+
+output "stage_config_json" {
+  description = "Rendered config/<stage>.json committed to the stage repository."
+  value       = module.stage.stage_config_json
+}

@@ -1,0 +1,47 @@
+locals {
+  terraform_role_arn = var.terraform_role_arn != "" ? var.terraform_role_arn : "arn:aws:iam::${var.account_id}:role/OrganizationAccountAccessRole"
+  sandbox            = var.aws_endpoint_url != ""
+}
+
+provider "aws" {
+  region              = var.region
+  allowed_account_ids = [var.account_id]
+
+  assume_role {
+    role_arn     = local.terraform_role_arn
+    session_name = "terraform-staging"
+  }
+
+  default_tags {
+    tags = merge(var.tags, {
+      Project     = var.project
+      Environment = "staging"
+      ManagedBy   = "terraform"
+    })
+  }
+
+  # Local sandbox only: every service these modules use goes to aws_endpoint_url.
+  # Empty (the default) means real AWS.
+  dynamic "endpoints" {
+    for_each = local.sandbox ? [var.aws_endpoint_url] : []
+
+    content {
+      cloudwatch   = endpoints.value
+      codebuild    = endpoints.value
+      codecommit   = endpoints.value
+      codepipeline = endpoints.value
+      dynamodb     = endpoints.value
+      events       = endpoints.value
+      iam          = endpoints.value
+      kms          = endpoints.value
+      logs         = endpoints.value
+      s3           = endpoints.value
+      sagemaker    = endpoints.value
+      sns          = endpoints.value
+      sts          = endpoints.value
+    }
+  }
+
+  s3_use_path_style = local.sandbox
+  max_retries       = local.sandbox ? 2 : 25
+}

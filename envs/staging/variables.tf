@@ -1,0 +1,168 @@
+variable "project" {
+  description = "Project name; must be the same in every env."
+  type        = string
+}
+
+variable "region" {
+  description = "AWS region of this account's resources."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "account_id" {
+  description = "Account id this root applies to (the provider refuses any other)."
+  type        = string
+}
+
+variable "terraform_role_arn" {
+  description = "Role Terraform assumes in account_id. Empty means arn:aws:iam::<account_id>:role/OrganizationAccountAccessRole."
+  type        = string
+  default     = ""
+}
+
+variable "aws_endpoint_url" {
+  description = "Local sandbox URL (for example http://127.0.0.1:5055). Empty, the default, means real AWS."
+  type        = string
+  default     = ""
+}
+
+variable "organization_id" {
+  description = "AWS Organizations id added as aws:PrincipalOrgID to cross-account grants. Empty disables it."
+  type        = string
+  default     = ""
+}
+
+variable "tags" {
+  description = "Tags for every resource (the provider adds Project, Environment and ManagedBy)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "stage" {
+  description = "Stage name of this account."
+  type        = string
+}
+
+variable "tooling_account_id" {
+  description = "Tooling account id (registry, artifacts, ledger, deployer roles)."
+  type        = string
+}
+
+variable "registry_kms_key_arn" {
+  description = "Registry KMS key ARN from the tooling outputs; empty grants through the alias alias/<project>-registry."
+  type        = string
+  default     = ""
+}
+
+variable "previous_stage" {
+  description = "Previous stage name; empty for the first stage."
+  type        = string
+  default     = ""
+}
+
+variable "previous_stage_account_id" {
+  description = "Previous stage account id; empty for the first stage."
+  type        = string
+  default     = ""
+}
+
+variable "next_stage" {
+  description = "Next stage name; empty for the last stage."
+  type        = string
+  default     = ""
+}
+
+variable "next_stage_account_id" {
+  description = "Next stage account id (its bus is <project>-<next_stage>); empty for the last stage."
+  type        = string
+  default     = ""
+}
+
+variable "requires_approval" {
+  description = "Manual approval before Deploy."
+  type        = bool
+  default     = false
+}
+
+variable "seed_python" {
+  description = "Python interpreter that can import the deployer (runs `python -m deployer seed-repo`)."
+  type        = string
+  default     = "python3"
+}
+
+variable "deployer_wheel_path" {
+  description = "Path of the deployer wheel uploaded for CodeBuild. Empty uploads nothing."
+  type        = string
+  default     = ""
+}
+
+variable "notification_email" {
+  description = "Email for pipeline failures, alarms and approval requests. Empty creates no topic."
+  type        = string
+  default     = ""
+}
+
+variable "endpoint" {
+  description = "Endpoint instance settings for the stage config."
+  type = object({
+    instance_type  = optional(string, "ml.m5.large")
+    instance_count = optional(number, 1)
+  })
+  default = {}
+}
+
+variable "data_capture" {
+  description = "Data capture settings for the stage config."
+  type = object({
+    enabled             = optional(bool, true)
+    sampling_percentage = optional(number, 20)
+  })
+  default = {}
+}
+
+variable "deployment" {
+  description = "Rollout settings for the stage config."
+  type = object({
+    strategy                      = optional(string, "canary")
+    step_type                     = optional(string, "CAPACITY_PERCENT")
+    step_value                    = optional(number, 50)
+    wait_seconds                  = optional(number, 300)
+    termination_wait_seconds      = optional(number, 60)
+    max_execution_timeout_seconds = optional(number, 1800)
+  })
+  default = {}
+}
+
+variable "autoscaling" {
+  description = "Autoscaling settings for the stage config."
+  type = object({
+    enabled                         = optional(bool, true)
+    min_capacity                    = optional(number, 1)
+    max_capacity                    = optional(number, 2)
+    target_invocations_per_instance = optional(number, 100)
+  })
+  default = {}
+}
+
+variable "alarms" {
+  description = "Guardrail alarm thresholds."
+  type = object({
+    invocation_5xx_threshold             = optional(number, 1)
+    model_latency_threshold_microseconds = optional(number, 1000000)
+    period_seconds                       = optional(number, 60)
+    evaluation_periods                   = optional(number, 2)
+  })
+  default = {}
+}
+
+variable "kms_deletion_window_in_days" {
+  description = "Waiting period before the stage KMS key is deleted after destroy."
+  type        = number
+  default     = 30
+}
+
+variable "force_destroy_buckets" {
+  description = "Allow destroying the stage buckets while they hold objects."
+  type        = bool
+  default     = false
+}

@@ -1,0 +1,11 @@
+module "registry" {
+  source = "../../modules/registry"
+
+  project                       = var.project
+  stages                        = var.stages
+  organization_id               = var.organization_id
+  kms_deletion_window_in_days   = var.kms_deletion_window_in_days
+  artifact_bucket_force_destroy = var.artifact_bucket_force_destroy
+  ledger_deletion_protection    = var.ledger_deletion_protection
+  tags                          = var.tags
+}

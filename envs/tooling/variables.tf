@@ -1,0 +1,66 @@
+variable "project" {
+  description = "Project name; must be the same in every env."
+  type        = string
+}
+
+variable "region" {
+  description = "AWS region of this account's resources."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "account_id" {
+  description = "Account id this root applies to (the provider refuses any other)."
+  type        = string
+}
+
+variable "terraform_role_arn" {
+  description = "Role Terraform assumes in account_id. Empty means arn:aws:iam::<account_id>:role/OrganizationAccountAccessRole."
+  type        = string
+  default     = ""
+}
+
+variable "aws_endpoint_url" {
+  description = "Local sandbox URL (for example http://127.0.0.1:5055). Empty, the default, means real AWS."
+  type        = string
+  default     = ""
+}
+
+variable "organization_id" {
+  description = "AWS Organizations id added as aws:PrincipalOrgID to cross-account grants. Empty disables it."
+  type        = string
+  default     = ""
+}
+
+variable "tags" {
+  description = "Tags for every resource (the provider adds Project, Environment and ManagedBy)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "stages" {
+  description = "Ordered delivery stages with their account ids; the first receives approval events."
+  type = list(object({
+    name       = string
+    account_id = string
+    region     = optional(string, "")
+  }))
+}
+
+variable "kms_deletion_window_in_days" {
+  description = "Waiting period before the registry KMS key is deleted after destroy."
+  type        = number
+  default     = 30
+}
+
+variable "artifact_bucket_force_destroy" {
+  description = "Allow destroying the artifact bucket while it holds objects."
+  type        = bool
+  default     = false
+}
+
+variable "ledger_deletion_protection" {
+  description = "Deletion protection on the ledger table."
+  type        = bool
+  default     = true
+}

@@ -1,0 +1,100 @@
+variable "project" {
+  description = "Project name. Names the model package group, the artifact bucket prefix, the KMS alias, the ledger table and the deployer roles."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9-]{1,40}$", var.project))
+    error_message = "project must match ^[a-z0-9-]{1,40}$ (lowercase letters, digits and hyphens, 1 to 40 characters)."
+  }
+}
+
+variable "stages" {
+  description = "Ordered delivery stages. The first stage receives the forwarded model approval events; each stage gets a deployer role that its CodeBuild role may assume. region defaults to the region of this provider."
+  type = list(object({
+    name       = string
+    account_id = string
+    region     = optional(string, "")
+  }))
+
+  validation {
+    condition     = length(var.stages) > 0
+    error_message = "stages must list at least one stage, e.g. [{ name = \"dev\", account_id = \"222222222222\" }]."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.stages : can(regex("^[a-z0-9-]{1,20}$", s.name))])
+    error_message = "Every stage name must match ^[a-z0-9-]{1,20}$ (lowercase letters, digits and hyphens, 1 to 20 characters)."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.stages : can(regex("^[0-9]{12}$", s.account_id))])
+    error_message = "Every stage account_id must be a 12-digit AWS account id."
+  }
+
+  validation {
+    condition     = length(distinct([for s in var.stages : s.name])) == length(var.stages)
+    error_message = "Stage names must be unique."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.stages : s.region == "" || can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", s.region))])
+    error_message = "Every stage region must be empty (this provider's region) or an AWS region name such as us-east-1."
+  }
+}
+
+variable "organization_id" {
+  description = "AWS Organizations id (o-xxxxxxxxxx). When set, every cross-account grant also requires aws:PrincipalOrgID. Empty disables the condition."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.organization_id == "" || can(regex("^o-[a-z0-9]{10,32}$", var.organization_id))
+    error_message = "organization_id must be empty or match ^o-[a-z0-9]{10,32}$."
+  }
+}
+
+variable "model_package_group_description" {
+  description = "Description of the model package group."
+  type        = string
+  default     = "Model versions delivered across accounts by the deployer."
+}
+
+variable "kms_deletion_window_in_days" {
+  description = "Waiting period before the registry KMS key is deleted after destroy."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.kms_deletion_window_in_days >= 7 && var.kms_deletion_window_in_days <= 30
+    error_message = "kms_deletion_window_in_days must be between 7 and 30."
+  }
+}
+
+variable "artifact_bucket_force_destroy" {
+  description = "Allow destroying the artifact bucket while it still holds objects. Keep false outside test accounts."
+  type        = bool
+  default     = false
+}
+
+variable "noncurrent_version_expiration_days" {
+  description = "Days after which noncurrent object versions in the artifact bucket expire."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.noncurrent_version_expiration_days >= 1 && var.noncurrent_version_expiration_days <= 3650
+    error_message = "noncurrent_version_expiration_days must be between 1 and 3650."
+  }
+}
+
+variable "ledger_deletion_protection" {
+  description = "Enable deletion protection on the ledger table."
+  type        = bool
+  default     = true
+}
+
+variable "tags" {
+  description = "Tags added to every resource (on top of the provider's default_tags)."
+  type        = map(string)
+  default     = {}
+}

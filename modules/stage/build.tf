@@ -1,0 +1,70 @@
+################################################################################
+# CodeBuild projects: deploy (deployer deploy) and test (deployer test + promote)
+################################################################################
+
+resource "aws_cloudwatch_log_group" "this" {
+  for_each = local.codebuild_projects
+
+  name              = "/aws/codebuild/${each.value.name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.this.arn
+  tags              = var.tags
+}
+
+resource "aws_codebuild_project" "this" {
+  for_each = local.codebuild_projects
+
+  name           = each.value.name
+  description    = "${local.name}: ${each.key} stage of the pipeline (runs ${each.value.buildspec})."
+  service_role   = aws_iam_role.codebuild.arn
+  build_timeout  = var.codebuild.build_timeout_minutes
+  queued_timeout = 480
+  encryption_key = aws_kms_key.this.arn
+
+  source {
+    type      = "CODEPIPELINE"
+    buildspec = each.value.buildspec
+  }
+
+  artifacts {
+    type = "CODEPIPELINE"
+  }
+
+  environment {
+    type                        = "LINUX_CONTAINER"
+    compute_type                = var.codebuild.compute_type
+    image                       = var.codebuild.image
+    image_pull_credentials_type = "CODEBUILD"
+    privileged_mode             = false
+
+    environment_variable {
+      name  = "PROJECT"
+      value = var.project
+    }
+
+    environment_variable {
+      name  = "STAGE"
+      value = var.stage
+    }
+
+    environment_variable {
+      name  = "DEPLOYER_WHEEL_S3_URI"
+      value = local.deployer_wheel_s3_uri
+    }
+  }
+
+  logs_config {
+    cloudwatch_logs {
+      status     = "ENABLED"
+      group_name = aws_cloudwatch_log_group.this[each.key].name
+    }
+
+    s3_logs {
+      status = "DISABLED"
+    }
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy.codebuild]
+}

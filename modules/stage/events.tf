@@ -1,0 +1,124 @@
+################################################################################
+# Stage event bus: approvals (first stage) or promotions (later stages) arrive here
+################################################################################
+
+resource "aws_cloudwatch_event_bus" "this" {
+  name = local.event_bus_name
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_bus_policy" "this" {
+  event_bus_name = aws_cloudwatch_event_bus.this.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = var.previous_stage != "" ? "PreviousStagePutEvents" : "RegistryPutEvents"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${local.partition}:iam::${local.event_source_account_id}:root" }
+        Action    = "events:PutEvents"
+        Resource  = local.event_bus_arn
+        Condition = merge({ ArnEquals = { "aws:PrincipalArn" = local.event_source_role_arn } }, local.org_condition)
+      },
+    ]
+  })
+}
+
+locals {
+  trigger_rules = merge(
+    {
+      model-approval = {
+        bus         = aws_cloudwatch_event_bus.this.name
+        description = "Start ${local.pipeline_name} when a ${var.project} model version is approved or rejected in the registry."
+        pattern = {
+          source        = ["aws.sagemaker"]
+          "detail-type" = ["SageMaker Model Package State Change"]
+          detail = {
+            ModelPackageGroupName = [var.project]
+            ModelApprovalStatus   = ["Approved", "Rejected"]
+          }
+        }
+      }
+    },
+    var.previous_stage == "" ? {} : {
+      previous-stage-verified = {
+        bus         = aws_cloudwatch_event_bus.this.name
+        description = "Start ${local.pipeline_name} when ${var.previous_stage} verified a model version for ${var.stage}."
+        pattern = {
+          source        = ["mlops.deployer"]
+          "detail-type" = ["Model Version Verified"]
+          detail = {
+            next_stage = [var.stage]
+          }
+        }
+      }
+    },
+    !local.use_codecommit ? {} : {
+      source-push = {
+        bus         = "default"
+        description = "Start ${local.pipeline_name} on a push to ${var.repository_branch} of ${local.repository_name}."
+        pattern = {
+          source        = ["aws.codecommit"]
+          "detail-type" = ["CodeCommit Repository State Change"]
+          resources     = [local.repository_arn]
+          detail = {
+            event         = ["referenceCreated", "referenceUpdated"]
+            referenceType = ["branch"]
+            referenceName = [var.repository_branch]
+          }
+        }
+      }
+    },
+  )
+}
+
+resource "aws_cloudwatch_event_rule" "trigger" {
+  for_each = local.trigger_rules
+
+  name           = "${local.name}-${each.key}"
+  description    = each.value.description
+  event_bus_name = each.value.bus
+  event_pattern  = jsonencode(each.value.pattern)
+  state          = "ENABLED"
+  tags           = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "trigger" {
+  for_each = local.trigger_rules
+
+  rule           = aws_cloudwatch_event_rule.trigger[each.key].name
+  event_bus_name = each.value.bus
+  target_id      = "start-pipeline"
+  arn            = aws_codepipeline.this.arn
+  role_arn       = aws_iam_role.events.arn
+}
+
+################################################################################
+# Pipeline failures -> optional SNS topic
+################################################################################
+
+resource "aws_cloudwatch_event_rule" "pipeline_failed" {
+  count = local.create_topic ? 1 : 0
+
+  name        = local.pipeline_failed_rule
+  description = "Notify when an execution of ${local.pipeline_name} fails."
+  state       = "ENABLED"
+  event_pattern = jsonencode({
+    source        = ["aws.codepipeline"]
+    "detail-type" = ["CodePipeline Pipeline Execution State Change"]
+    resources     = [local.pipeline_arn]
+    detail = {
+      pipeline = [local.pipeline_name]
+      state    = ["FAILED"]
+    }
+  })
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "pipeline_failed" {
+  count = local.create_topic ? 1 : 0
+
+  rule      = aws_cloudwatch_event_rule.pipeline_failed[0].name
+  target_id = "notification-topic"
+  arn       = aws_sns_topic.this[0].arn
+}

@@ -1,0 +1,109 @@
+output "stage_config" {
+  description = "The rendered stage config (the object written to config/<stage>.json in the stage repository)."
+  value       = local.stage_config
+}
+
+output "stage_config_json" {
+  description = "The rendered stage config as JSON; commit it yourself when source_provider is codeconnections."
+  value       = local.stage_config_json
+}
+
+output "requires_approval" {
+  description = "Whether the pipeline has a manual approval stage."
+  value       = local.requires_approval
+}
+
+output "repository_name" {
+  description = "Name of the CodeCommit repository (null with codeconnections)."
+  value       = one(aws_codecommit_repository.this[*].repository_name)
+}
+
+output "repository_clone_url_http" {
+  description = "HTTPS clone URL of the CodeCommit repository (null with codeconnections)."
+  value       = one(aws_codecommit_repository.this[*].clone_url_http)
+}
+
+output "pipeline_name" {
+  description = "Name of the stage pipeline."
+  value       = aws_codepipeline.this.name
+}
+
+output "pipeline_arn" {
+  description = "ARN of the stage pipeline."
+  value       = aws_codepipeline.this.arn
+}
+
+output "codebuild_project_names" {
+  description = "Map of deploy and test to their CodeBuild project names."
+  value       = { for k, p in aws_codebuild_project.this : k => p.name }
+}
+
+output "codebuild_role_arn" {
+  description = "ARN of the CodeBuild role (assumes the tooling deployer role, puts promotion events)."
+  value       = aws_iam_role.codebuild.arn
+}
+
+output "pipeline_role_arn" {
+  description = "ARN of the CodePipeline role."
+  value       = aws_iam_role.pipeline.arn
+}
+
+output "execution_role_arn" {
+  description = "ARN of the SageMaker execution role for the endpoint."
+  value       = aws_iam_role.execution.arn
+}
+
+output "event_bus_name" {
+  description = "Name of the stage event bus."
+  value       = aws_cloudwatch_event_bus.this.name
+}
+
+output "event_bus_arn" {
+  description = "ARN of the stage event bus (the previous stage's next_stage_event_bus_arn)."
+  value       = aws_cloudwatch_event_bus.this.arn
+}
+
+output "trigger_rule_arns" {
+  description = "Map of trigger (model-approval, previous-stage-verified, source-push) to the ARN of the rule that starts the pipeline."
+  value       = { for k, r in aws_cloudwatch_event_rule.trigger : k => r.arn }
+}
+
+output "endpoint_name" {
+  description = "Name of the endpoint the deployer creates and updates."
+  value       = local.endpoint_name
+}
+
+output "kms_key_arn" {
+  description = "ARN of the stage KMS key."
+  value       = aws_kms_key.this.arn
+}
+
+output "artifact_bucket_name" {
+  description = "Name of the pipeline artifact bucket (also holds the deployer wheel)."
+  value       = aws_s3_bucket.this["artifacts"].id
+}
+
+output "data_capture_bucket_name" {
+  description = "Name of the endpoint data capture bucket."
+  value       = aws_s3_bucket.this["data-capture"].id
+}
+
+output "data_capture_s3_uri" {
+  description = "S3 URI the endpoint captures requests and responses to."
+  value       = local.stage_config.data_capture.destination_s3_uri
+}
+
+output "alarm_names" {
+  description = "Names of the guardrail alarms (the deployer's rollback alarms)."
+  value       = [aws_cloudwatch_metric_alarm.invocation_5xx.alarm_name, aws_cloudwatch_metric_alarm.model_latency.alarm_name]
+}
+
+output "deployer_wheel_s3_uri" {
+  description = "S3 URI of the uploaded deployer wheel (DEPLOYER_WHEEL_S3_URI), empty when none was given."
+  value       = local.deployer_wheel_s3_uri
+}
+
+output "notification_topic_arn" {
+  description = "ARN of the notification topic, null when none is created."
+  value       = one(aws_sns_topic.this[*].arn)
+}

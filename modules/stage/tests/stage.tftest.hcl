@@ -1,0 +1,856 @@
+# Unit tests against a mocked AWS provider: names, policies, pipeline shape, rendered config.
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "222222222222"
+    }
+  }
+  mock_data "aws_region" {
+    defaults = {
+      name = "us-east-1"
+    }
+  }
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = {
+      arn    = "arn:aws:kms:us-east-1:222222222222:key/11111111-2222-3333-4444-555555555555"
+      key_id = "11111111-2222-3333-4444-555555555555"
+    }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::222222222222:role/mock"
+    }
+  }
+  mock_resource "aws_codepipeline" {
+    defaults = {
+      arn = "arn:aws:codepipeline:us-east-1:222222222222:churn-dev"
+    }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = {
+      arn = "arn:aws:sns:us-east-1:222222222222:churn-dev-notifications"
+    }
+  }
+  mock_resource "aws_cloudwatch_event_bus" {
+    defaults = {
+      arn = "arn:aws:events:us-east-1:222222222222:event-bus/churn-dev"
+    }
+  }
+  mock_resource "aws_cloudwatch_event_rule" {
+    defaults = {
+      arn = "arn:aws:events:us-east-1:222222222222:rule/mock"
+    }
+  }
+  mock_resource "aws_s3_bucket" {
+    defaults = {
+      arn = "arn:aws:s3:::mock"
+    }
+  }
+  mock_resource "aws_codebuild_project" {
+    defaults = {
+      arn = "arn:aws:codebuild:us-east-1:222222222222:project/mock"
+    }
+  }
+  mock_resource "aws_codecommit_repository" {
+    defaults = {
+      arn = "arn:aws:codecommit:us-east-1:222222222222:churn-dev"
+    }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = {
+      arn = "arn:aws:logs:us-east-1:222222222222:log-group:mock"
+    }
+  }
+}
+
+# The first stage, as envs/dev calls it.
+variables {
+  project                  = "churn"
+  stage                    = "dev"
+  next_stage               = "staging"
+  next_stage_event_bus_arn = "arn:aws:events:us-east-1:333333333333:event-bus/churn-staging"
+  tooling_account_id       = "111111111111"
+  seed_enabled             = false
+  deployer_wheel_path      = "tests/fixtures/dist/deployer-0.0.0-py3-none-any.whl"
+  endpoint                 = { instance_type = "ml.m5.large", instance_count = 2 }
+  autoscaling              = { min_capacity = 2, max_capacity = 4 }
+  tags                     = { team = "ml-platform" }
+}
+
+run "names" {
+  assert {
+    condition     = aws_codecommit_repository.this[0].repository_name == "churn-dev"
+    error_message = "The repository must be <project>-<stage>."
+  }
+  assert {
+    condition     = aws_codepipeline.this.name == "churn-dev" && aws_iam_role.pipeline.name == "churn-dev-pipeline"
+    error_message = "Pipeline and pipeline role names."
+  }
+  assert {
+    condition     = aws_iam_role.codebuild.name == "churn-dev-codebuild" && aws_iam_role.execution.name == "churn-dev-sagemaker-execution"
+    error_message = "CodeBuild and execution role names."
+  }
+  assert {
+    condition     = aws_codebuild_project.this["deploy"].name == "churn-dev-deploy" && aws_codebuild_project.this["test"].name == "churn-dev-test"
+    error_message = "CodeBuild project names."
+  }
+  assert {
+    condition     = aws_cloudwatch_event_bus.this.name == "churn-dev"
+    error_message = "The event bus must be <project>-<stage>."
+  }
+  assert {
+    condition     = aws_s3_bucket.this["data-capture"].bucket == "churn-dev-data-capture-222222222222"
+    error_message = "The data capture bucket must be <project>-<stage>-data-capture-<account id>."
+  }
+  assert {
+    condition     = output.endpoint_name == "churn-dev"
+    error_message = "The endpoint must be <project>-<stage>."
+  }
+  assert {
+    condition     = output.alarm_names == ["churn-dev-invocation-5xx", "churn-dev-model-latency"]
+    error_message = "Alarm names."
+  }
+}
+
+run "pipeline_without_approval" {
+  assert {
+    condition     = [for s in aws_codepipeline.this.stage : s.name] == ["Source", "Deploy", "Test"]
+    error_message = "dev has no approval stage: Source, Deploy, Test."
+  }
+  assert {
+    condition     = aws_codepipeline.this.pipeline_type == "V2" && aws_codepipeline.this.execution_mode == "QUEUED"
+    error_message = "The pipeline must be V2 in QUEUED mode."
+  }
+  assert {
+    condition     = one(one(aws_codepipeline.this.artifact_store).encryption_key).type == "KMS" && one(one(aws_codepipeline.this.artifact_store).encryption_key).id == aws_kms_key.this.arn
+    error_message = "The artifact store must be encrypted with the stage key."
+  }
+  assert {
+    condition     = aws_codepipeline.this.stage[0].action[0].provider == "CodeCommit" && aws_codepipeline.this.stage[0].action[0].configuration.PollForSourceChanges == "false"
+    error_message = "CodeCommit source without polling (EventBridge starts the pipeline)."
+  }
+  assert {
+    condition     = aws_codepipeline.this.stage[1].action[0].configuration.ProjectName == "churn-dev-deploy" && aws_codepipeline.this.stage[2].action[0].configuration.ProjectName == "churn-dev-test"
+    error_message = "Deploy then Test CodeBuild actions."
+  }
+  assert {
+    condition     = output.requires_approval == false
+    error_message = "dev does not require approval by default."
+  }
+}
+
+run "codebuild_projects" {
+  assert {
+    condition     = alltrue([for p in aws_codebuild_project.this : p.source[0].type == "CODEPIPELINE" && p.artifacts[0].type == "CODEPIPELINE"])
+    error_message = "Both projects take CODEPIPELINE source and artifacts."
+  }
+  assert {
+    condition     = aws_codebuild_project.this["deploy"].source[0].buildspec == "buildspecs/deploy.yml" && aws_codebuild_project.this["test"].source[0].buildspec == "buildspecs/test.yml"
+    error_message = "Buildspecs come from the repository."
+  }
+  assert {
+    condition     = alltrue([for p in aws_codebuild_project.this : !p.environment[0].privileged_mode && p.encryption_key == aws_kms_key.this.arn])
+    error_message = "No privileged mode; encryption with the stage key."
+  }
+  assert {
+    condition     = { for e in aws_codebuild_project.this["deploy"].environment[0].environment_variable : e.name => e.value }["DEPLOYER_WHEEL_S3_URI"] == "s3://churn-dev-pipeline-222222222222/deployer/deployer-0.0.0-py3-none-any.whl"
+    error_message = "DEPLOYER_WHEEL_S3_URI must point at the uploaded wheel."
+  }
+  assert {
+    condition     = { for e in aws_codebuild_project.this["test"].environment[0].environment_variable : e.name => e.value }["STAGE"] == "dev"
+    error_message = "STAGE must be set."
+  }
+  assert {
+    condition     = aws_s3_object.deployer_wheel[0].key == "deployer/deployer-0.0.0-py3-none-any.whl" && aws_s3_object.deployer_wheel[0].source_hash == filemd5("tests/fixtures/dist/deployer-0.0.0-py3-none-any.whl")
+    error_message = "The wheel is uploaded under deployer/ and tracked by its MD5."
+  }
+  assert {
+    condition     = alltrue([for g in aws_cloudwatch_log_group.this : g.retention_in_days == 365 && g.kms_key_id == aws_kms_key.this.arn])
+    error_message = "Build log groups have retention and KMS."
+  }
+}
+
+run "codebuild_policy" {
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement :
+      alltrue([for a in flatten([s.Action]) : !strcontains(a, "*")])
+    ])
+    error_message = "No wildcard actions in the CodeBuild policy."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s if s.Sid == "AssumeRegistryDeployerRole"
+    ]).Resource == ["arn:aws:iam::111111111111:role/churn-deployer-dev"]
+    error_message = "CodeBuild may assume exactly the tooling deployer role of its stage."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s if s.Sid == "PassExecutionRole"
+    ]).Condition.StringEquals["iam:PassedToService"] == "sagemaker.amazonaws.com"
+    error_message = "PassRole must require iam:PassedToService = sagemaker.amazonaws.com."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s if s.Sid == "PassExecutionRole"
+    ]).Resource == [aws_iam_role.execution.arn]
+    error_message = "PassRole must be on the execution role only."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s if s.Sid == "PromoteToNextStage"
+    ]).Resource == ["arn:aws:events:us-east-1:333333333333:event-bus/churn-staging"]
+    error_message = "PutEvents on exactly the next stage's bus."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s if s.Sid == "EndpointLifecycle"
+      ]).Resource == [
+      "arn:aws:sagemaker:us-east-1:222222222222:endpoint/churn-dev*",
+      "arn:aws:sagemaker:us-east-1:222222222222:endpoint-config/churn-dev*",
+      "arn:aws:sagemaker:us-east-1:222222222222:model/churn-dev*",
+    ]
+    error_message = "SageMaker actions are scoped to this stage's endpoint, configs and models."
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement :
+      flatten([s.Resource]) != ["*"] || contains(["EndpointCleanupLists", "AutoscalingDescribe"], s.Sid)
+    ])
+    error_message = "Only actions without resource-level permissions use Resource \"*\"."
+  }
+}
+
+run "service_trust" {
+  assert {
+    condition     = jsondecode(aws_iam_role.codebuild.assume_role_policy).Statement[0].Principal.Service == "codebuild.amazonaws.com"
+    error_message = "CodeBuild role trusts codebuild.amazonaws.com."
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role.pipeline.assume_role_policy).Statement[0].Principal.Service == "codepipeline.amazonaws.com" && length(jsondecode(aws_iam_role.pipeline.assume_role_policy).Statement) == 1
+    error_message = "The pipeline role trusts codepipeline.amazonaws.com only."
+  }
+  assert {
+    condition = alltrue([
+      for r in [aws_iam_role.codebuild, aws_iam_role.pipeline, aws_iam_role.events, aws_iam_role.execution] :
+      jsondecode(r.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "222222222222"
+    ])
+    error_message = "Every service role trust carries aws:SourceAccount."
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role.execution.assume_role_policy).Statement[0].Principal.Service == "sagemaker.amazonaws.com"
+    error_message = "The execution role trusts sagemaker.amazonaws.com."
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.events.policy).Statement[0].Resource == ["arn:aws:codepipeline:us-east-1:222222222222:churn-dev"] && jsondecode(aws_iam_role_policy.events.policy).Statement[0].Action == ["codepipeline:StartPipelineExecution"]
+    error_message = "The events role may only start this pipeline."
+  }
+}
+
+run "execution_role_policy" {
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.execution.policy).Statement : s if s.Sid == "ModelArtifactsRead"
+    ]).Resource == ["arn:aws:s3:::churn-artifacts-111111111111/*"]
+    error_message = "The execution role reads the tooling artifact bucket."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.execution.policy).Statement : s if s.Sid == "ModelArtifactsDecrypt"
+    ]).Condition["ForAnyValue:StringEquals"]["kms:ResourceAliases"] == "alias/churn-registry"
+    error_message = "Without the key ARN, decrypt is narrowed to the registry key alias."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.execution.policy).Statement : s if s.Sid == "DataCaptureWrite"
+    ]).Resource == ["arn:aws:s3:::churn-dev-data-capture-222222222222/capture/*"]
+    error_message = "The execution role writes data capture under capture/."
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.execution.policy).Statement :
+      alltrue([for a in flatten([s.Action]) : !strcontains(a, "*")])
+    ])
+    error_message = "No wildcard actions in the execution role policy."
+  }
+}
+
+run "registry_key_arn_given" {
+  variables {
+    registry_kms_key_arn = "arn:aws:kms:us-east-1:111111111111:key/abcd-ef"
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.execution.policy).Statement : s if s.Sid == "ModelArtifactsDecrypt"
+    ]).Resource == ["arn:aws:kms:us-east-1:111111111111:key/abcd-ef"]
+    error_message = "With the key ARN, decrypt names the key."
+  }
+  assert {
+    condition = !can(one([
+      for s in jsondecode(aws_iam_role_policy.execution.policy).Statement : s if s.Sid == "ModelArtifactsDecrypt"
+    ]).Condition)
+    error_message = "With the key ARN there is no alias condition."
+  }
+}
+
+run "event_bus_first_stage" {
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_bus_policy.this.policy).Statement[0].Principal.AWS == "arn:aws:iam::111111111111:root"
+    error_message = "The first stage's bus accepts events from the tooling account only."
+  }
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_bus_policy.this.policy).Statement[0].Condition.ArnEquals["aws:PrincipalArn"] == "arn:aws:iam::111111111111:role/churn-registry-events-forward"
+    error_message = "Narrowed to the registry's forwarding role."
+  }
+  assert {
+    condition     = toset(keys(aws_cloudwatch_event_rule.trigger)) == toset(["model-approval", "source-push"])
+    error_message = "The first stage starts on approvals and pushes (no previous stage)."
+  }
+  assert {
+    condition     = aws_cloudwatch_event_rule.trigger["model-approval"].event_bus_name == "churn-dev" && aws_cloudwatch_event_rule.trigger["source-push"].event_bus_name == "default"
+    error_message = "Approvals on the stage bus, pushes on the default bus."
+  }
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_rule.trigger["source-push"].event_pattern).detail.referenceName == ["main"]
+    error_message = "Pushes to main start the pipeline."
+  }
+  assert {
+    condition     = alltrue([for t in aws_cloudwatch_event_target.trigger : t.role_arn == aws_iam_role.events.arn && t.arn == aws_codepipeline.this.arn])
+    error_message = "Every trigger starts this pipeline through the events role."
+  }
+}
+
+run "rendered_config_shape" {
+  assert {
+    condition     = toset(keys(output.stage_config)) == toset(keys(jsondecode(file("../../seed/config/dev.json"))))
+    error_message = "The rendered config must have exactly the keys of seed/config/dev.json."
+  }
+  assert {
+    condition = alltrue([
+      for k, v in jsondecode(file("../../seed/config/dev.json")) :
+      toset(keys(output.stage_config[k])) == toset(keys(v)) if can(keys(v))
+    ])
+    error_message = "Every nested object of the rendered config must have the keys of seed/config/dev.json."
+  }
+  assert {
+    condition     = toset(keys(output.stage_config.deployment.step)) == toset(["type", "value"])
+    error_message = "deployment.step has type and value."
+  }
+  assert {
+    condition     = jsondecode(output.stage_config_json).registry.role_arn == "arn:aws:iam::111111111111:role/churn-deployer-dev"
+    error_message = "The registry role is the tooling deployer role."
+  }
+  assert {
+    condition     = output.stage_config.registry.model_package_group == "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/churn"
+    error_message = "The registry group ARN."
+  }
+  assert {
+    condition     = output.stage_config.ledger.next_stage_event_bus_arn == "arn:aws:events:us-east-1:333333333333:event-bus/churn-staging" && output.stage_config.ledger.table_name == "churn-ledger"
+    error_message = "Ledger table and next bus."
+  }
+  assert {
+    condition     = output.stage_config.deployment.rollback_alarms == ["churn-dev-invocation-5xx", "churn-dev-model-latency"]
+    error_message = "Rollback alarms are the guardrail alarms."
+  }
+  assert {
+    condition     = output.stage_config.data_capture.destination_s3_uri == "s3://churn-dev-data-capture-222222222222/capture"
+    error_message = "Data capture destination."
+  }
+  assert {
+    condition     = output.stage_config.endpoint.instance_count == 2 && output.stage_config.autoscaling.max_capacity == 4 && output.stage_config.target.role_arn == ""
+    error_message = "Endpoint and autoscaling settings pass through."
+  }
+}
+
+run "alarms" {
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.invocation_5xx.metric_name == "Invocation5XXErrors" && aws_cloudwatch_metric_alarm.model_latency.metric_name == "ModelLatency"
+    error_message = "Guardrail metrics."
+  }
+  assert {
+    condition = alltrue([
+      for a in [aws_cloudwatch_metric_alarm.invocation_5xx, aws_cloudwatch_metric_alarm.model_latency] :
+      a.namespace == "AWS/SageMaker" && a.dimensions["EndpointName"] == "churn-dev" && a.dimensions["VariantName"] == "AllTraffic" && length(a.dimensions) == 2
+    ])
+    error_message = "Alarms watch the endpoint's AllTraffic variant."
+  }
+  assert {
+    condition     = length(aws_sns_topic.this) == 0 && length(aws_cloudwatch_event_rule.pipeline_failed) == 0
+    error_message = "No topic unless asked for."
+  }
+}
+
+run "buckets" {
+  assert {
+    condition = alltrue([
+      for p in aws_s3_bucket_policy.this : jsondecode(p.policy).Statement[0].Condition.Bool["aws:SecureTransport"] == "false" && jsondecode(p.policy).Statement[0].Effect == "Deny"
+    ])
+    error_message = "Both buckets deny requests without TLS."
+  }
+  assert {
+    condition     = alltrue([for b in aws_s3_bucket_public_access_block.this : b.block_public_acls && b.block_public_policy && b.ignore_public_acls && b.restrict_public_buckets])
+    error_message = "Public access is blocked."
+  }
+  assert {
+    condition     = alltrue([for v in aws_s3_bucket_versioning.this : v.versioning_configuration[0].status == "Enabled"])
+    error_message = "Versioning is on."
+  }
+  assert {
+    condition     = alltrue([for e in aws_s3_bucket_server_side_encryption_configuration.this : one(one(e.rule).apply_server_side_encryption_by_default).kms_master_key_id == aws_kms_key.this.arn])
+    error_message = "SSE-KMS with the stage key."
+  }
+  assert {
+    condition     = aws_kms_key.this.enable_key_rotation
+    error_message = "Stage key rotation."
+  }
+}
+
+run "later_stage_with_approval" {
+  variables {
+    stage                     = "prod"
+    previous_stage            = "staging"
+    previous_stage_account_id = "333333333333"
+    next_stage                = ""
+    next_stage_event_bus_arn  = ""
+    notification_email        = "ml-platform@example.com"
+  }
+  assert {
+    condition     = [for s in aws_codepipeline.this.stage : s.name] == ["Source", "Approval", "Deploy", "Test"]
+    error_message = "prod has a manual approval stage between Source and Deploy."
+  }
+  assert {
+    condition     = aws_codepipeline.this.stage[1].action[0].provider == "Manual" && aws_codepipeline.this.stage[1].action[0].configuration.NotificationArn == aws_sns_topic.this[0].arn
+    error_message = "Manual approval notifies the topic."
+  }
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_bus_policy.this.policy).Statement[0].Principal.AWS == "arn:aws:iam::333333333333:root"
+    error_message = "prod's bus accepts events from staging's account only."
+  }
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_bus_policy.this.policy).Statement[0].Condition.ArnEquals["aws:PrincipalArn"] == "arn:aws:iam::333333333333:role/churn-staging-codebuild"
+    error_message = "Narrowed to staging's CodeBuild role."
+  }
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_rule.trigger["previous-stage-verified"].event_pattern).detail.next_stage == ["prod"]
+    error_message = "The verified rule matches detail.next_stage = this stage."
+  }
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_rule.trigger["previous-stage-verified"].event_pattern).source == ["mlops.deployer"] && jsondecode(aws_cloudwatch_event_rule.trigger["previous-stage-verified"].event_pattern)["detail-type"] == ["Model Version Verified"]
+    error_message = "The verified rule matches the deployer's event."
+  }
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s if s.Sid == "PromoteToNextStage"]) == 0
+    error_message = "The last stage puts no promotion events."
+  }
+  assert {
+    condition     = output.stage_config.requires_approval && output.stage_config.next_stage == "" && output.stage_config.previous_stage == "staging"
+    error_message = "Rendered neighbours and approval for prod."
+  }
+  assert {
+    condition     = aws_sns_topic.this[0].kms_master_key_id == aws_kms_key.this.arn && aws_sns_topic_subscription.this[0].endpoint == "ml-platform@example.com"
+    error_message = "A KMS-encrypted topic with the email subscription."
+  }
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_rule.pipeline_failed[0].event_pattern).detail.state == ["FAILED"] && aws_cloudwatch_event_target.pipeline_failed[0].arn == aws_sns_topic.this[0].arn
+    error_message = "Pipeline failures go to the topic."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.invocation_5xx.alarm_actions == toset([aws_sns_topic.this[0].arn])
+    error_message = "Alarms notify the topic."
+  }
+}
+
+run "approval_can_be_forced_off_and_on" {
+  variables {
+    requires_approval = true
+  }
+  assert {
+    condition     = contains([for s in aws_codepipeline.this.stage : s.name], "Approval")
+    error_message = "requires_approval = true adds the approval stage to any stage."
+  }
+}
+
+run "organization_condition" {
+  variables {
+    organization_id = "o-abcdefghij"
+  }
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_bus_policy.this.policy).Statement[0].Condition.StringEquals["aws:PrincipalOrgID"] == "o-abcdefghij"
+    error_message = "The bus policy requires aws:PrincipalOrgID when given."
+  }
+}
+
+run "codeconnections_source" {
+  variables {
+    source_provider = "codeconnections"
+    source_connection = {
+      connection_arn     = "arn:aws:codeconnections:us-east-1:222222222222:connection/abcd-1234"
+      full_repository_id = "acme/churn-dev"
+      branch             = "release"
+    }
+  }
+  assert {
+    condition     = length(aws_codecommit_repository.this) == 0 && length(terraform_data.seed) == 0
+    error_message = "No CodeCommit repository or seed with codeconnections."
+  }
+  assert {
+    condition     = aws_codepipeline.this.stage[0].action[0].provider == "CodeStarSourceConnection" && aws_codepipeline.this.stage[0].action[0].configuration.FullRepositoryId == "acme/churn-dev"
+    error_message = "CodeConnections source action."
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.pipeline.policy).Statement : s if s.Sid == "SourceConnection"]).Resource == ["arn:aws:codeconnections:us-east-1:222222222222:connection/abcd-1234"]
+    error_message = "The pipeline role may use exactly the connection."
+  }
+  assert {
+    condition     = !contains(keys(aws_cloudwatch_event_rule.trigger), "source-push")
+    error_message = "No CodeCommit push rule with codeconnections."
+  }
+}
+
+run "seed_planned" {
+  command = plan
+  variables {
+    seed_enabled = true
+    seed_dir     = "tests/fixtures/seed"
+    seed_python  = "/usr/bin/python3"
+  }
+  assert {
+    condition     = length(terraform_data.seed) == 1
+    error_message = "The repository is seeded with codecommit."
+  }
+  assert {
+    condition     = terraform_data.seed[0].triggers_replace.branch == "main"
+    error_message = "The seed lands on main."
+  }
+}
+
+run "seed_requires_dir" {
+  command = plan
+  variables {
+    seed_enabled = true
+    seed_dir     = ""
+  }
+  expect_failures = [terraform_data.seed]
+}
+
+# Every validation block rejects bad input.
+
+run "invalid_project" {
+  command = plan
+  variables {
+    project = "Churn!"
+  }
+  expect_failures = [var.project]
+}
+
+run "invalid_stage" {
+  command = plan
+  variables {
+    stage = "Dev Stage"
+  }
+  expect_failures = [var.stage]
+}
+
+run "invalid_previous_stage" {
+  command = plan
+  variables {
+    previous_stage            = "Staging"
+    previous_stage_account_id = "333333333333"
+  }
+  expect_failures = [var.previous_stage]
+}
+
+run "invalid_previous_stage_account_id" {
+  command = plan
+  variables {
+    previous_stage            = "staging"
+    previous_stage_account_id = "33"
+  }
+  expect_failures = [var.previous_stage_account_id]
+}
+
+run "missing_previous_stage_account_id" {
+  command = plan
+  variables {
+    previous_stage = "staging"
+  }
+  expect_failures = [var.previous_stage_account_id]
+}
+
+run "invalid_next_stage" {
+  command = plan
+  variables {
+    next_stage = "Staging"
+  }
+  expect_failures = [var.next_stage]
+}
+
+run "invalid_next_stage_event_bus_arn" {
+  command = plan
+  variables {
+    next_stage_event_bus_arn = "arn:aws:sqs:us-east-1:333333333333:queue"
+  }
+  expect_failures = [var.next_stage_event_bus_arn]
+}
+
+run "next_stage_without_bus" {
+  command = plan
+  variables {
+    next_stage_event_bus_arn = ""
+  }
+  expect_failures = [var.next_stage_event_bus_arn]
+}
+
+run "invalid_tooling_account_id" {
+  command = plan
+  variables {
+    tooling_account_id = "tooling"
+  }
+  expect_failures = [var.tooling_account_id]
+}
+
+run "invalid_registry_region" {
+  command = plan
+  variables {
+    registry_region = "US_EAST"
+  }
+  expect_failures = [var.registry_region]
+}
+
+run "invalid_registry_kms_key_arn" {
+  command = plan
+  variables {
+    registry_kms_key_arn = "alias/churn-registry"
+  }
+  expect_failures = [var.registry_kms_key_arn]
+}
+
+run "invalid_organization_id" {
+  command = plan
+  variables {
+    organization_id = "123"
+  }
+  expect_failures = [var.organization_id]
+}
+
+run "invalid_source_provider" {
+  command = plan
+  variables {
+    source_provider = "github"
+  }
+  expect_failures = [var.source_provider]
+}
+
+run "invalid_connection_arn" {
+  command = plan
+  variables {
+    source_connection = { connection_arn = "arn:aws:s3:::bucket" }
+  }
+  expect_failures = [var.source_connection]
+}
+
+run "invalid_full_repository_id" {
+  command = plan
+  variables {
+    source_connection = { full_repository_id = "no-owner" }
+  }
+  expect_failures = [var.source_connection]
+}
+
+run "codeconnections_without_connection" {
+  command = plan
+  variables {
+    source_provider = "codeconnections"
+  }
+  expect_failures = [var.source_connection]
+}
+
+run "invalid_repository_branch" {
+  command = plan
+  variables {
+    repository_branch = "main branch"
+  }
+  expect_failures = [var.repository_branch]
+}
+
+run "invalid_seed_dir" {
+  command = plan
+  variables {
+    seed_dir = "tests/fixtures/does-not-exist"
+  }
+  expect_failures = [var.seed_dir]
+}
+
+run "invalid_seed_role_arn" {
+  command = plan
+  variables {
+    seed_role_arn = "OrganizationAccountAccessRole"
+  }
+  expect_failures = [var.seed_role_arn]
+}
+
+run "invalid_deployer_wheel_path" {
+  command = plan
+  variables {
+    deployer_wheel_path = "dist/deployer.tar.gz"
+  }
+  expect_failures = [var.deployer_wheel_path]
+}
+
+run "invalid_compute_type" {
+  command = plan
+  variables {
+    codebuild = { compute_type = "BUILD_GENERAL1_HUGE" }
+  }
+  expect_failures = [var.codebuild]
+}
+
+run "invalid_build_timeout" {
+  command = plan
+  variables {
+    codebuild = { build_timeout_minutes = 1 }
+  }
+  expect_failures = [var.codebuild]
+}
+
+run "invalid_log_retention" {
+  command = plan
+  variables {
+    log_retention_days = 42
+  }
+  expect_failures = [var.log_retention_days]
+}
+
+run "invalid_instance_type" {
+  command = plan
+  variables {
+    endpoint = { instance_type = "m5.large" }
+  }
+  expect_failures = [var.endpoint]
+}
+
+run "invalid_instance_count" {
+  command = plan
+  variables {
+    endpoint = { instance_count = 0 }
+  }
+  expect_failures = [var.endpoint]
+}
+
+run "invalid_sampling_percentage" {
+  command = plan
+  variables {
+    data_capture = { sampling_percentage = 101 }
+  }
+  expect_failures = [var.data_capture]
+}
+
+run "invalid_strategy" {
+  command = plan
+  variables {
+    deployment = { strategy = "blue_green" }
+  }
+  expect_failures = [var.deployment]
+}
+
+run "invalid_step_type" {
+  command = plan
+  variables {
+    deployment = { step_type = "PERCENT" }
+  }
+  expect_failures = [var.deployment]
+}
+
+run "invalid_step_value" {
+  command = plan
+  variables {
+    deployment = { step_type = "CAPACITY_PERCENT", step_value = 150 }
+  }
+  expect_failures = [var.deployment]
+}
+
+run "invalid_wait_seconds" {
+  command = plan
+  variables {
+    deployment = { wait_seconds = 3601 }
+  }
+  expect_failures = [var.deployment]
+}
+
+run "invalid_max_execution_timeout" {
+  command = plan
+  variables {
+    deployment = { max_execution_timeout_seconds = 60 }
+  }
+  expect_failures = [var.deployment]
+}
+
+run "invalid_autoscaling_capacity" {
+  command = plan
+  variables {
+    autoscaling = { min_capacity = 3, max_capacity = 2 }
+  }
+  expect_failures = [var.autoscaling]
+}
+
+run "invalid_autoscaling_target" {
+  command = plan
+  variables {
+    autoscaling = { target_invocations_per_instance = 0 }
+  }
+  expect_failures = [var.autoscaling]
+}
+
+run "invalid_alarm_period" {
+  command = plan
+  variables {
+    alarms = { period_seconds = 45 }
+  }
+  expect_failures = [var.alarms]
+}
+
+run "invalid_alarm_thresholds" {
+  command = plan
+  variables {
+    alarms = { evaluation_periods = 0 }
+  }
+  expect_failures = [var.alarms]
+}
+
+run "invalid_smoke_tests_dir" {
+  command = plan
+  variables {
+    smoke_tests_dir = "../outside"
+  }
+  expect_failures = [var.smoke_tests_dir]
+}
+
+run "invalid_notification_email" {
+  command = plan
+  variables {
+    notification_email = "not-an-email"
+  }
+  expect_failures = [var.notification_email]
+}
+
+run "invalid_kms_window" {
+  command = plan
+  variables {
+    kms_deletion_window_in_days = 31
+  }
+  expect_failures = [var.kms_deletion_window_in_days]
+}
+
+run "invalid_ecr_repository_arns" {
+  command = plan
+  variables {
+    ecr_repository_arns = ["my-repo"]
+  }
+  expect_failures = [var.ecr_repository_arns]
+}

@@ -1,0 +1,440 @@
+################################################################################
+# Identity and neighbours
+################################################################################
+
+variable "project" {
+  description = "Project name. Prefixes every resource name and must match the tooling account's registry module."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9-]{1,40}$", var.project))
+    error_message = "project must match ^[a-z0-9-]{1,40}$ (lowercase letters, digits and hyphens, 1 to 40 characters)."
+  }
+}
+
+variable "stage" {
+  description = "Name of this stage (for example dev, staging or prod)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9-]{1,20}$", var.stage))
+    error_message = "stage must match ^[a-z0-9-]{1,20}$ (lowercase letters, digits and hyphens, 1 to 20 characters)."
+  }
+}
+
+variable "previous_stage" {
+  description = "Name of the stage before this one; empty for the first stage (which is triggered by the registry instead)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.previous_stage == "" || can(regex("^[a-z0-9-]{1,20}$", var.previous_stage))
+    error_message = "previous_stage must be empty or match ^[a-z0-9-]{1,20}$."
+  }
+}
+
+variable "previous_stage_account_id" {
+  description = "Account id of the previous stage, allowed to put events on this stage's bus. Required when previous_stage is set."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.previous_stage_account_id == "" || can(regex("^[0-9]{12}$", var.previous_stage_account_id))
+    error_message = "previous_stage_account_id must be empty or a 12-digit AWS account id."
+  }
+
+  validation {
+    condition     = var.previous_stage == "" || var.previous_stage_account_id != ""
+    error_message = "previous_stage_account_id is required when previous_stage is set."
+  }
+}
+
+variable "next_stage" {
+  description = "Name of the stage after this one; empty for the last stage."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.next_stage == "" || can(regex("^[a-z0-9-]{1,20}$", var.next_stage))
+    error_message = "next_stage must be empty or match ^[a-z0-9-]{1,20}$."
+  }
+}
+
+variable "next_stage_event_bus_arn" {
+  description = "ARN of the next stage's event bus; this stage's CodeBuild role may PutEvents on exactly this bus. Empty for the last stage."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.next_stage_event_bus_arn == "" || can(regex("^arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._-]+$", var.next_stage_event_bus_arn))
+    error_message = "next_stage_event_bus_arn must be empty or an event bus ARN (arn:<partition>:events:<region>:<account id>:event-bus/<name>)."
+  }
+
+  validation {
+    condition     = (var.next_stage == "") == (var.next_stage_event_bus_arn == "")
+    error_message = "next_stage and next_stage_event_bus_arn must be both set or both empty."
+  }
+}
+
+variable "tooling_account_id" {
+  description = "Account id of the tooling account that holds the registry, the artifact bucket, the ledger and the deployer roles."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.tooling_account_id))
+    error_message = "tooling_account_id must be a 12-digit AWS account id."
+  }
+}
+
+variable "registry_region" {
+  description = "Region of the registry in the tooling account. Empty means this provider's region."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.registry_region == "" || can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.registry_region))
+    error_message = "registry_region must be empty or an AWS region name such as us-east-1."
+  }
+}
+
+variable "registry_kms_key_arn" {
+  description = "ARN of the tooling registry KMS key. Empty grants use of the key through its alias alias/<project>-registry (kms:ResourceAliases condition), so no cross-state lookup is needed."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.registry_kms_key_arn == "" || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.registry_kms_key_arn))
+    error_message = "registry_kms_key_arn must be empty or a KMS key ARN (arn:<partition>:kms:<region>:<account id>:key/<id>)."
+  }
+}
+
+variable "organization_id" {
+  description = "AWS Organizations id. When set, the event bus policy also requires aws:PrincipalOrgID. Empty disables the condition."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.organization_id == "" || can(regex("^o-[a-z0-9]{10,32}$", var.organization_id))
+    error_message = "organization_id must be empty or match ^o-[a-z0-9]{10,32}$."
+  }
+}
+
+variable "requires_approval" {
+  description = "Add a manual approval stage before Deploy. null means true for a stage named prod and false otherwise."
+  type        = bool
+  default     = null
+}
+
+################################################################################
+# Source and seeding
+################################################################################
+
+variable "source_provider" {
+  description = "Where the pipeline source lives: codecommit (a repository created here and seeded by Terraform) or codeconnections (an external repository through a CodeConnections connection)."
+  type        = string
+  default     = "codecommit"
+
+  validation {
+    condition     = contains(["codecommit", "codeconnections"], var.source_provider)
+    error_message = "source_provider must be one of: codecommit, codeconnections."
+  }
+}
+
+variable "source_connection" {
+  description = "CodeConnections source, used when source_provider is codeconnections: connection ARN, full repository id (owner/name) and branch."
+  type = object({
+    connection_arn     = optional(string, "")
+    full_repository_id = optional(string, "")
+    branch             = optional(string, "main")
+  })
+  default = {}
+
+  validation {
+    condition     = var.source_connection.connection_arn == "" || can(regex("^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:[0-9]{12}:connection/[a-zA-Z0-9-]+$", var.source_connection.connection_arn))
+    error_message = "source_connection.connection_arn must be empty or a codeconnections or codestar-connections connection ARN."
+  }
+
+  validation {
+    condition     = var.source_connection.full_repository_id == "" || can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+$", var.source_connection.full_repository_id))
+    error_message = "source_connection.full_repository_id must be empty or <owner>/<repository>."
+  }
+
+  validation {
+    condition     = var.source_provider != "codeconnections" || (var.source_connection.connection_arn != "" && var.source_connection.full_repository_id != "")
+    error_message = "source_connection.connection_arn and source_connection.full_repository_id are required when source_provider is codeconnections."
+  }
+}
+
+variable "repository_branch" {
+  description = "Branch of the CodeCommit repository that the pipeline builds and that the seed lands on."
+  type        = string
+  default     = "main"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/-]{1,100}$", var.repository_branch))
+    error_message = "repository_branch must match ^[A-Za-z0-9._/-]{1,100}$."
+  }
+}
+
+variable "seed_enabled" {
+  description = "Seed the CodeCommit repository with seed_dir plus the rendered config/<stage>.json (local-exec of `python -m deployer seed-repo`). Ignored for codeconnections."
+  type        = bool
+  default     = true
+}
+
+variable "seed_dir" {
+  description = "Absolute path of the directory copied into the stage repository (buildspecs, smoke tests, config). Required when seeding."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.seed_dir == "" || length(fileset(var.seed_dir, "**")) > 0
+    error_message = "seed_dir must be empty or a directory holding at least one file."
+  }
+}
+
+variable "seed_python" {
+  description = "Python interpreter that can import the deployer package; runs the seed-repo command."
+  type        = string
+  default     = "python3"
+}
+
+variable "seed_role_arn" {
+  description = "Role the seed command assumes so the commit lands in this stage's account (normally the role Terraform assumed). Empty uses the current credentials."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.seed_role_arn == "" || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.seed_role_arn))
+    error_message = "seed_role_arn must be empty or an IAM role ARN."
+  }
+}
+
+variable "deployer_wheel_path" {
+  description = "Local path of the deployer wheel uploaded to the pipeline artifact bucket and pip-installed by the buildspecs (DEPLOYER_WHEEL_S3_URI). Empty uploads nothing and leaves DEPLOYER_WHEEL_S3_URI empty."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.deployer_wheel_path == "" || can(regex("\\.whl$", var.deployer_wheel_path))
+    error_message = "deployer_wheel_path must be empty or the path of a .whl file."
+  }
+}
+
+################################################################################
+# Build
+################################################################################
+
+variable "codebuild" {
+  description = "CodeBuild settings shared by the deploy and test projects."
+  type = object({
+    compute_type          = optional(string, "BUILD_GENERAL1_SMALL")
+    image                 = optional(string, "aws/codebuild/standard:7.0")
+    build_timeout_minutes = optional(number, 120)
+  })
+  default = {}
+
+  validation {
+    condition     = contains(["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"], var.codebuild.compute_type)
+    error_message = "codebuild.compute_type must be one of: BUILD_GENERAL1_SMALL, BUILD_GENERAL1_MEDIUM, BUILD_GENERAL1_LARGE."
+  }
+
+  validation {
+    condition     = var.codebuild.build_timeout_minutes >= 5 && var.codebuild.build_timeout_minutes <= 2160
+    error_message = "codebuild.build_timeout_minutes must be between 5 and 2160."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the CodeBuild log groups."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+################################################################################
+# Endpoint slot (the deployer creates the endpoint; these settings go into the stage config)
+################################################################################
+
+variable "endpoint" {
+  description = "Endpoint instance settings written into the stage config."
+  type = object({
+    instance_type  = optional(string, "ml.m5.large")
+    instance_count = optional(number, 1)
+  })
+  default = {}
+
+  validation {
+    condition     = can(regex("^ml\\.[a-z0-9]+\\.[a-z0-9]+$", var.endpoint.instance_type))
+    error_message = "endpoint.instance_type must be a SageMaker instance type such as ml.m5.large."
+  }
+
+  validation {
+    condition     = var.endpoint.instance_count >= 1 && var.endpoint.instance_count <= 100 && floor(var.endpoint.instance_count) == var.endpoint.instance_count
+    error_message = "endpoint.instance_count must be a whole number between 1 and 100."
+  }
+}
+
+variable "data_capture" {
+  description = "Endpoint data capture settings written into the stage config (destination is this stage's data capture bucket)."
+  type = object({
+    enabled             = optional(bool, true)
+    sampling_percentage = optional(number, 20)
+  })
+  default = {}
+
+  validation {
+    condition     = var.data_capture.sampling_percentage >= 0 && var.data_capture.sampling_percentage <= 100
+    error_message = "data_capture.sampling_percentage must be between 0 and 100."
+  }
+}
+
+variable "deployment" {
+  description = "Rollout settings written into the stage config."
+  type = object({
+    strategy                      = optional(string, "canary")
+    step_type                     = optional(string, "CAPACITY_PERCENT")
+    step_value                    = optional(number, 50)
+    wait_seconds                  = optional(number, 300)
+    termination_wait_seconds      = optional(number, 60)
+    max_execution_timeout_seconds = optional(number, 1800)
+  })
+  default = {}
+
+  validation {
+    condition     = contains(["all_at_once", "canary", "linear", "rolling"], var.deployment.strategy)
+    error_message = "deployment.strategy must be one of: all_at_once, canary, linear, rolling."
+  }
+
+  validation {
+    condition     = contains(["INSTANCE_COUNT", "CAPACITY_PERCENT"], var.deployment.step_type)
+    error_message = "deployment.step_type must be one of: INSTANCE_COUNT, CAPACITY_PERCENT."
+  }
+
+  validation {
+    condition     = var.deployment.step_value >= 1 && (var.deployment.step_type != "CAPACITY_PERCENT" || var.deployment.step_value <= 100)
+    error_message = "deployment.step_value must be at least 1, and at most 100 for CAPACITY_PERCENT."
+  }
+
+  validation {
+    condition     = alltrue([for v in [var.deployment.wait_seconds, var.deployment.termination_wait_seconds] : v >= 0 && v <= 3600])
+    error_message = "deployment.wait_seconds and deployment.termination_wait_seconds must be between 0 and 3600."
+  }
+
+  validation {
+    condition     = var.deployment.max_execution_timeout_seconds >= 600 && var.deployment.max_execution_timeout_seconds <= 28800
+    error_message = "deployment.max_execution_timeout_seconds must be between 600 and 28800."
+  }
+}
+
+variable "autoscaling" {
+  description = "Endpoint variant autoscaling settings written into the stage config (the deployer registers the scalable target)."
+  type = object({
+    enabled                         = optional(bool, true)
+    min_capacity                    = optional(number, 1)
+    max_capacity                    = optional(number, 2)
+    target_invocations_per_instance = optional(number, 100)
+  })
+  default = {}
+
+  validation {
+    condition     = var.autoscaling.min_capacity >= 1 && var.autoscaling.max_capacity >= var.autoscaling.min_capacity
+    error_message = "autoscaling.min_capacity must be at least 1 and autoscaling.max_capacity at least min_capacity."
+  }
+
+  validation {
+    condition     = var.autoscaling.target_invocations_per_instance > 0
+    error_message = "autoscaling.target_invocations_per_instance must be greater than 0."
+  }
+}
+
+variable "alarms" {
+  description = "Guardrail alarms on the endpoint's AllTraffic variant, used as rollback alarms: Invocation5XXErrors (Sum) and ModelLatency (Average, microseconds)."
+  type = object({
+    invocation_5xx_threshold             = optional(number, 1)
+    model_latency_threshold_microseconds = optional(number, 1000000)
+    period_seconds                       = optional(number, 60)
+    evaluation_periods                   = optional(number, 2)
+  })
+  default = {}
+
+  validation {
+    condition     = contains([10, 30, 60, 300, 900, 3600], var.alarms.period_seconds)
+    error_message = "alarms.period_seconds must be one of: 10, 30, 60, 300, 900, 3600."
+  }
+
+  validation {
+    condition     = var.alarms.evaluation_periods >= 1 && var.alarms.invocation_5xx_threshold >= 0 && var.alarms.model_latency_threshold_microseconds > 0
+    error_message = "alarms.evaluation_periods must be at least 1, invocation_5xx_threshold at least 0 and model_latency_threshold_microseconds greater than 0."
+  }
+}
+
+variable "smoke_tests_dir" {
+  description = "Directory of the smoke tests inside the stage repository."
+  type        = string
+  default     = "tests/smoke"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", var.smoke_tests_dir)) && !strcontains(var.smoke_tests_dir, "..")
+    error_message = "smoke_tests_dir must be a relative path inside the repository (no leading slash, no ..)."
+  }
+}
+
+################################################################################
+# Notifications, lifecycle, tags
+################################################################################
+
+variable "create_notification_topic" {
+  description = "Create a KMS-encrypted SNS topic for pipeline failures, guardrail alarms and approval requests. Implied when notification_email is set."
+  type        = bool
+  default     = false
+}
+
+variable "notification_email" {
+  description = "Email address subscribed to the notification topic. Empty subscribes nobody."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.notification_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.notification_email))
+    error_message = "notification_email must be empty or an email address."
+  }
+}
+
+variable "kms_deletion_window_in_days" {
+  description = "Waiting period before the stage KMS key is deleted after destroy."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.kms_deletion_window_in_days >= 7 && var.kms_deletion_window_in_days <= 30
+    error_message = "kms_deletion_window_in_days must be between 7 and 30."
+  }
+}
+
+variable "force_destroy_buckets" {
+  description = "Allow destroying the pipeline artifact and data capture buckets while they hold objects. Keep false outside test accounts."
+  type        = bool
+  default     = false
+}
+
+variable "ecr_repository_arns" {
+  description = "ECR repositories the execution role may pull inference images from. Empty allows any repository in this region (SageMaker's prebuilt images live in AWS-owned accounts)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.ecr_repository_arns : can(regex("^arn:aws[a-z-]*:ecr:[a-z0-9-*]+:([0-9]{12}|\\*):repository/.+$", arn))])
+    error_message = "ecr_repository_arns must contain ECR repository ARNs (arn:<partition>:ecr:<region>:<account id>:repository/<name>)."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource (on top of the provider's default_tags) and written into the stage config for the deployer's SageMaker resources."
+  type        = map(string)
+  default     = {}
+}

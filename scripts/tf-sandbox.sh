@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Run Terraform for one env root against the local sandbox, unchanged from real AWS except
+# for the provider endpoint switch (aws_endpoint_url) and the backend settings.
+#
+#   export AWS_ENDPOINT_URL=http://127.0.0.1:5055     # a running sandbox
+#   scripts/tf-sandbox.sh tooling apply -auto-approve
+#   scripts/tf-sandbox.sh dev plan
+#
+# What it does:
+#   - creates the state bucket (TF_SANDBOX_STATE_BUCKET, default tfstate-sandbox) in the
+#     tooling account if missing (python + boto3 from .venv);
+#   - terraform init -reconfigure with an S3 backend pointed at the sandbox, in a data dir of
+#     its own (.build/tf-sandbox/<env>) so it never touches a real-AWS .terraform/;
+#   - exports TF_VAR_aws_endpoint_url (and, unless already set, sandbox-friendly values:
+#     seed_python = .venv/bin/python, force-destroyable buckets, no ledger deletion protection)
+#     and runs `terraform <args>` in envs/<env>.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+usage() { echo "usage: $0 <tooling|dev|staging|prod> <terraform args...>" >&2; exit 2; }
+[[ $# -ge 2 ]] || usage
+env_name="$1"; shift
+env_dir="$ROOT/envs/$env_name"
+[[ -d "$env_dir" ]] || { echo "tf-sandbox.sh: no env root $env_dir (allowed: tooling, dev, staging, prod)" >&2; exit 2; }
+[[ -n "${AWS_ENDPOINT_URL:-}" ]] || { echo "tf-sandbox.sh: set AWS_ENDPOINT_URL to the sandbox URL (for example http://127.0.0.1:5055)" >&2; exit 2; }
+
+if [[ -z "${TF_CLI_CONFIG_FILE:-}" || ! -f "${TF_CLI_CONFIG_FILE}" ]]; then
+  export TF_CLI_CONFIG_FILE="$ROOT/.build/terraformrc"
+  [[ -f "$TF_CLI_CONFIG_FILE" ]] || "$ROOT/scripts/terraformrc.sh" "$TF_CLI_CONFIG_FILE"
+fi
+export TF_IN_AUTOMATION=1
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-sandbox}"
+export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-sandbox}"
+export AWS_REGION="${AWS_REGION:-us-east-1}"
+export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-$AWS_REGION}"
+
+PYTHON="${SANDBOX_PYTHON:-$ROOT/.venv/bin/python}"
+tooling_account_id="${SANDBOX_TOOLING_ACCOUNT_ID:-111111111111}"
+state_bucket="${TF_SANDBOX_STATE_BUCKET:-tfstate-sandbox}"
+state_role_arn="arn:aws:iam::${tooling_account_id}:role/OrganizationAccountAccessRole"
+
+# 1. State bucket in the tooling account.
+"$PYTHON" - "$AWS_ENDPOINT_URL" "$AWS_REGION" "$state_role_arn" "$state_bucket" <<'PY'
+import sys
+
+import boto3
+from botocore.exceptions import ClientError
+
+endpoint, region, role_arn, bucket = sys.argv[1:5]
+creds = boto3.client("sts", endpoint_url=endpoint, region_name=region).assume_role(
+    RoleArn=role_arn, RoleSessionName="tf-sandbox-state"
+)["Credentials"]
+s3 = boto3.client(
+    "s3",
+    endpoint_url=endpoint,
+    region_name=region,
+    aws_access_key_id=creds["AccessKeyId"],
+    aws_secret_access_key=creds["SecretAccessKey"],
+    aws_session_token=creds["SessionToken"],
+)
+try:
+    s3.head_bucket(Bucket=bucket)
+except ClientError:
+    kwargs = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=bucket, **kwargs)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    print(f"tf-sandbox.sh: created state bucket {bucket}", file=sys.stderr)
+PY
+
+# 2. Backend for the sandbox, in a data dir of its own.
+export TF_DATA_DIR="$ROOT/.build/tf-sandbox/$env_name"
+mkdir -p "$TF_DATA_DIR"
+backend_file="$TF_DATA_DIR/backend.hcl"
+cat > "$backend_file" <<EOT
+bucket                      = "$state_bucket"
+region                      = "$AWS_REGION"
+use_path_style              = true
+skip_credentials_validation = true
+skip_requesting_account_id  = true
+skip_metadata_api_check     = true
+skip_region_validation      = true
+endpoints = {
+  s3  = "$AWS_ENDPOINT_URL"
+  sts = "$AWS_ENDPOINT_URL"
+  iam = "$AWS_ENDPOINT_URL"
+}
+assume_role = {
+  role_arn = "$state_role_arn"
+}
+EOT
+
+cd "$env_dir"
+terraform init -reconfigure -input=false -no-color -backend-config="$backend_file" >"$TF_DATA_DIR/init.log" 2>&1 || {
+  cat "$TF_DATA_DIR/init.log" >&2
+  exit 1
+}
+
+# 3. Variables: the endpoint switch, plus disposable-sandbox defaults the caller may override.
+export TF_VAR_aws_endpoint_url="$AWS_ENDPOINT_URL"
+export TF_VAR_seed_python="${TF_VAR_seed_python:-$PYTHON}"
+export TF_VAR_force_destroy_buckets="${TF_VAR_force_destroy_buckets:-true}"
+export TF_VAR_artifact_bucket_force_destroy="${TF_VAR_artifact_bucket_force_destroy:-true}"
+export TF_VAR_ledger_deletion_protection="${TF_VAR_ledger_deletion_protection:-false}"
+export TF_VAR_kms_deletion_window_in_days="${TF_VAR_kms_deletion_window_in_days:-7}"
+if [[ -z "${TF_VAR_deployer_wheel_path:-}" && -n "${DEPLOYER_WHEEL:-}" ]]; then
+  export TF_VAR_deployer_wheel_path="$DEPLOYER_WHEEL"
+fi
+
+exec terraform "$@"
