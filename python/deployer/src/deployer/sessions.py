@@ -1,0 +1,163 @@
+"""One boto3 Session per account (role), built from STS AssumeRole with refreshable credentials.
+
+A rollout with long bakes can outlast the one-hour session of an assumed role, so credentials are
+botocore DeferredRefreshableCredentials: assumed on first use, refreshed by botocore before they expire.
+Every client gets an explicit region and standard-mode retries (throttling and 5xx back off and retry).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from typing import Any
+
+import boto3
+import botocore.loaders
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import CredentialProvider, DeferredRefreshableCredentials
+from botocore.exceptions import BotoCoreError, ClientError
+
+from deployer.errors import AccessDeniedError, DeployerError, error_message, is_access_denied
+
+log = logging.getLogger(__name__)
+
+Client = Any  # boto3 clients are generated at runtime; the project does not depend on boto3-stubs.
+
+DEFAULT_MAX_ATTEMPTS = 8
+SESSION_DURATION_SECONDS = 3600
+_ROLE_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/")
+_SESSION_NAME_BAD = re.compile(r"[^\w+=,.@-]")
+
+
+def role_session_name(stage: str, build_id: str | None = None) -> str:
+    """`deployer-<stage>-<CodeBuild build id tail | local>`, at most 64 characters of [\\w+=,.@-]."""
+    build_id = build_id if build_id is not None else os.environ.get("CODEBUILD_BUILD_ID", "")
+    tail = build_id.rsplit(":", 1)[-1] if build_id else "local"
+    name = _SESSION_NAME_BAD.sub("-", f"deployer-{stage}-{tail}")
+    return name[:64]
+
+
+def role_account(role_arn: str) -> str:
+    match = _ROLE_ACCOUNT.match(role_arn)
+    return match.group(1) if match else ""
+
+
+def role_label(role_arn: str) -> str:
+    return role_arn or "current credentials"
+
+
+def max_attempts_from_env() -> int:
+    raw = os.environ.get("DEPLOYER_MAX_ATTEMPTS", "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_ATTEMPTS
+
+
+class _AssumeRoleProvider(CredentialProvider):  # type: ignore[misc]
+    """Credential provider that hands botocore deferred, self-refreshing AssumeRole credentials."""
+
+    METHOD = "deployer-assume-role"
+    CANONICAL_NAME = "deployer-assume-role"
+
+    def __init__(self, sts: Client, role_arn: str, session_name: str) -> None:
+        super().__init__()
+        self._sts = sts
+        self._role_arn = role_arn
+        self._session_name = session_name
+
+    def _refresh(self) -> dict[str, str]:
+        log.debug("assuming %s as %s", self._role_arn, self._session_name)
+        try:
+            answer = self._sts.assume_role(
+                RoleArn=self._role_arn, RoleSessionName=self._session_name, DurationSeconds=SESSION_DURATION_SECONDS
+            )
+        except ClientError as exc:
+            if is_access_denied(exc):
+                raise AccessDeniedError(
+                    role_account(self._role_arn), self._role_arn, "sts:AssumeRole", error_message(exc)
+                ) from exc
+            raise DeployerError(f"sts:AssumeRole of {self._role_arn} failed: {error_message(exc)}") from exc
+        creds = answer["Credentials"]
+        expiration = creds["Expiration"]
+        return {
+            "access_key": creds["AccessKeyId"],
+            "secret_key": creds["SecretAccessKey"],
+            "token": creds["SessionToken"],
+            "expiry_time": expiration.isoformat() if hasattr(expiration, "isoformat") else str(expiration),
+        }
+
+    def load(self) -> DeferredRefreshableCredentials:
+        return DeferredRefreshableCredentials(refresh_using=self._refresh, method=self.METHOD)
+
+
+class AccountSessions:
+    """Sessions and clients per (role, region), each created once and reused for the whole run.
+
+    An empty role ARN means the current credentials (the base session): the CodeBuild role, or whatever
+    the environment provides locally.
+    """
+
+    def __init__(
+        self,
+        stage: str,
+        base_session: boto3.Session | None = None,
+        *,
+        build_id: str | None = None,
+        max_attempts: int | None = None,
+    ) -> None:
+        self.stage = stage
+        self.base = base_session or boto3.Session()
+        self.session_name = role_session_name(stage, build_id)
+        self.max_attempts = max_attempts or max_attempts_from_env()
+        self._sessions: dict[tuple[str, str], boto3.Session] = {}
+        self._clients: dict[tuple[str, str, str], Client] = {}
+        self._accounts: dict[tuple[str, str], str] = {}
+        self._loader = botocore.loaders.create_loader()  # service models are read once for every role session
+
+    def config(self, region: str) -> Config:
+        return Config(
+            region_name=region,
+            retries={"mode": "standard", "max_attempts": self.max_attempts},
+            user_agent_extra="mlops-deployer",
+        )
+
+    def session(self, role_arn: str, region: str) -> boto3.Session:
+        key = (role_arn, region)
+        if key not in self._sessions:
+            if not role_arn:
+                self._sessions[key] = self.base  # clients always get an explicit region
+            else:
+                sts = self.base.client("sts", region_name=region, config=self.config(region))
+                core = botocore.session.Session()
+                core.register_component("data_loader", self._loader)
+                resolver = core.get_component("credential_provider")
+                provider = _AssumeRoleProvider(sts, role_arn, self.session_name)
+                resolver.providers = [provider]
+                self._sessions[key] = boto3.Session(botocore_session=core, region_name=region)
+        return self._sessions[key]
+
+    def client(self, service: str, role_arn: str, region: str) -> Client:
+        key = (service, role_arn, region)
+        if key not in self._clients:
+            session = self.session(role_arn, region)
+            self._clients[key] = session.client(service, region_name=region, config=self.config(region))
+        return self._clients[key]
+
+    def account_id(self, role_arn: str, region: str) -> str:
+        """The account the role (or current credentials) lands in; proves the role can be assumed."""
+        key = (role_arn, region)
+        if key not in self._accounts:
+            sts = self.client("sts", role_arn, region)
+            try:
+                self._accounts[key] = str(sts.get_caller_identity()["Account"])
+            except ClientError as exc:
+                if is_access_denied(exc):
+                    raise AccessDeniedError(
+                        role_account(role_arn), role_label(role_arn), "sts:GetCallerIdentity", error_message(exc)
+                    ) from exc
+                raise DeployerError(f"sts:GetCallerIdentity as {role_label(role_arn)} failed: {exc}") from exc
+            except BotoCoreError as exc:
+                raise AccessDeniedError(
+                    role_account(role_arn), role_label(role_arn), "sts:GetCallerIdentity", str(exc)
+                ) from exc
+        return self._accounts[key]

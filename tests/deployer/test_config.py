@@ -1,0 +1,271 @@
+"""Stage config validation: every field, several problems at once, the Projects template overlay. No AWS."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deployer.config import discover_stages, load_stage_config
+from deployer.errors import ConfigError
+from tests.conftest import REPO
+
+SEED_DEV = REPO / "seed" / "config" / "dev.json"
+
+
+def base_doc() -> dict[str, Any]:
+    return dict(json.loads(SEED_DEV.read_text()))
+
+
+def write(tmp_path: Path, doc: Any, name: str = "dev.json") -> Path:
+    config_dir = tmp_path / "config"
+    config_dir.mkdir(exist_ok=True)
+    (config_dir / name).write_text(json.dumps(doc) if not isinstance(doc, str) else doc)
+    return config_dir
+
+
+def problems(tmp_path: Path, doc: Any, stage: str = "dev") -> list[str]:
+    with pytest.raises(ConfigError) as exc:
+        load_stage_config(write(tmp_path, doc, f"{stage}.json"), stage)
+    return exc.value.problems
+
+
+def test_seed_dev_config_is_valid() -> None:
+    config = load_stage_config(SEED_DEV.parent, "dev")
+    assert config.endpoint.name == "churn-dev"
+    assert config.deployment.strategy == "canary"
+    assert config.deployment.step is not None and config.deployment.step.value == 50
+    assert config.deployment.rollback_alarms == ("churn-dev-invocation-5xx", "churn-dev-model-latency")
+    assert config.registry.group_name == "churn"
+    assert config.registry.group_arn == "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/churn"
+    assert config.target.role_arn == ""
+    assert config.tags == {"team": "ml-platform"}
+
+
+# (path in the document, bad value, field named in the message, text of the allowed part)
+FIELD_CASES = [
+    (("schema_version",), 2, "schema_version", "allowed: 1"),
+    (("project",), "Churn!", "project", "allowed: ^[a-z0-9-]{1,40}$"),
+    (("stage",), "staging", "stage", "allowed: 'dev'"),
+    (("previous_stage",), "Bad Stage", "previous_stage", 'or ""'),
+    (("requires_approval",), "no", "requires_approval", "allowed: true, false"),
+    (("registry", "model_package_group"), "bad name!", "registry.model_package_group", "group name"),
+    (
+        ("registry", "model_package_group"),
+        "arn:aws:sagemaker:us-east-1:999999999999:model-package-group/churn",
+        "registry.model_package_group",
+        "an ARN in 111111111111/us-east-1",
+    ),
+    (("registry", "account_id"), "1111", "registry.account_id", "allowed: 12 digits"),
+    (("registry", "region"), "mars", "registry.region", "AWS region"),
+    (("registry", "role_arn"), "arn:aws:iam::222222222222:role/x", "registry.role_arn", "a role in 111111111111"),
+    (("ledger", "table_name"), "x", "ledger.table_name", "3-255"),
+    (("ledger", "next_stage_event_bus_arn"), "bus", "ledger.next_stage_event_bus_arn", "event bus ARN"),
+    (("target", "account_id"), 222222222222, "target.account_id", "12 digits"),
+    (("target", "role_arn"), "role/deployer", "target.role_arn", "arn:aws:iam::<account_id>:role/<name>"),
+    (("endpoint", "name"), "-bad-", "endpoint.name", "1-63"),
+    (("endpoint", "variant_name"), "", "endpoint.variant_name", "1-63"),
+    (("endpoint", "instance_type"), "m5.large", "endpoint.instance_type", "ml.<family>.<size>"),
+    (("endpoint", "instance_count"), 0, "endpoint.instance_count", "integer >= 1"),
+    (("endpoint", "kms_key_arn"), "my-key", "endpoint.kms_key_arn", "KMS key"),
+    (("endpoint", "execution_role_arn"), "", "endpoint.execution_role_arn", "role/<name>"),
+    (("data_capture", "enabled"), 1, "data_capture.enabled", "true, false"),
+    (("data_capture", "sampling_percentage"), 101, "data_capture.sampling_percentage", "integer 0-100"),
+    (("data_capture", "destination_s3_uri"), "", "data_capture.destination_s3_uri", "s3://<bucket>/<prefix>"),
+    (("deployment", "strategy"), "blue-green", "deployment.strategy", "all_at_once, canary, linear, rolling"),
+    (("deployment", "step", "type"), "PERCENT", "deployment.step.type", "INSTANCE_COUNT, CAPACITY_PERCENT"),
+    (("deployment", "step", "value"), 60, "deployment.step.value", "CAPACITY_PERCENT 1-50"),
+    (("deployment", "wait_seconds"), 3601, "deployment.wait_seconds", "integer 0-3600"),
+    (("deployment", "termination_wait_seconds"), -1, "deployment.termination_wait_seconds", "integer 0-3600"),
+    (("deployment", "max_execution_timeout_seconds"), 599, "deployment.max_execution_timeout_seconds", "600-28800"),
+    (("deployment", "max_execution_timeout_seconds"), 28801, "deployment.max_execution_timeout_seconds", "600-28800"),
+    (("deployment", "rollback_alarms"), "alarm", "deployment.rollback_alarms", "CloudWatch alarm names"),
+    (("deployment", "rollback_alarms"), [f"a{i}" for i in range(11)], "deployment.rollback_alarms", "0-10"),
+    (("autoscaling", "max_capacity"), 1, "autoscaling.max_capacity", "integer >= 2"),
+    (("autoscaling", "target_invocations_per_instance"), 0, "autoscaling.target_invocations_per_instance", "> 0"),
+    (("smoke_tests", "dir"), "../outside", "smoke_tests.dir", "relative path"),
+    (("tags",), {"aws:owner": "x"}, "tags.aws:owner", "not aws:"),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field", "allowed"), FIELD_CASES, ids=[f"{c[2]}={c[1]!r}" for c in FIELD_CASES]
+)
+def test_each_bad_field_is_named_with_file_and_allowed(
+    tmp_path: Path, path: tuple[str, ...], value: Any, field: str, allowed: str
+) -> None:
+    doc = base_doc()
+    node = doc
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    found = problems(tmp_path, doc)
+    assert len(found) == 1, found
+    line = found[0]
+    assert line.startswith(f"{tmp_path / 'config' / 'dev.json'}: {field}: "), line
+    assert "(allowed: " in line and allowed in line, line
+
+
+def test_missing_and_unknown_keys(tmp_path: Path) -> None:
+    doc = base_doc()
+    del doc["endpoint"]["instance_type"]
+    del doc["autoscaling"]
+    doc["endpoint"]["instance_typ"] = "ml.m5.large"
+    doc["extra"] = True
+    found = problems(tmp_path, doc)
+    assert any(": endpoint.instance_type: missing (allowed: ml.<family>.<size>" in p for p in found)
+    assert any(": endpoint.instance_typ: unknown key" in p for p in found)
+    assert any(": autoscaling: missing" in p for p in found)
+    assert any(": extra: unknown key" in p for p in found)
+
+
+def test_several_problems_reported_at_once(tmp_path: Path) -> None:
+    doc = base_doc()
+    doc["endpoint"]["instance_count"] = -3
+    doc["data_capture"]["sampling_percentage"] = 250
+    doc["deployment"]["wait_seconds"] = 99999
+    doc["target"]["region"] = "nowhere"
+    found = problems(tmp_path, doc)
+    fields = [p.split(": ")[1] for p in found]
+    assert fields == [
+        "target.region",
+        "endpoint.instance_count",
+        "data_capture.sampling_percentage",
+        "deployment.wait_seconds",
+    ]
+    with pytest.raises(ConfigError) as exc:
+        load_stage_config(tmp_path / "config", "dev")
+    assert str(exc.value).count("(allowed: ") == 4
+
+
+@pytest.mark.parametrize(
+    ("strategy", "step", "count", "ok"),
+    [
+        ("canary", {"type": "INSTANCE_COUNT", "value": 1}, 2, True),
+        ("canary", {"type": "INSTANCE_COUNT", "value": 2}, 3, False),  # more than half
+        ("canary", {"type": "INSTANCE_COUNT", "value": 1}, 1, False),  # a one-instance fleet has no canary
+        ("canary", {"type": "CAPACITY_PERCENT", "value": 51}, 4, False),
+        ("linear", {"type": "CAPACITY_PERCENT", "value": 10}, 4, True),
+        ("linear", {"type": "CAPACITY_PERCENT", "value": 9}, 4, False),
+        ("linear", {"type": "CAPACITY_PERCENT", "value": 55}, 4, False),
+        ("linear", {"type": "INSTANCE_COUNT", "value": 2}, 4, True),
+        ("linear", {"type": "INSTANCE_COUNT", "value": 3}, 4, False),
+        ("rolling", {"type": "INSTANCE_COUNT", "value": 1}, 2, True),
+        ("rolling", {"type": "INSTANCE_COUNT", "value": 1}, 30, False),  # under 5% of the fleet
+        ("rolling", {"type": "CAPACITY_PERCENT", "value": 4}, 10, False),
+        ("rolling", {"type": "CAPACITY_PERCENT", "value": 50}, 10, True),
+    ],
+)
+def test_strategy_sizes_mirror_sagemaker(
+    tmp_path: Path, strategy: str, step: dict[str, Any], count: int, ok: bool
+) -> None:
+    doc = base_doc()
+    doc["endpoint"]["instance_count"] = count
+    doc["deployment"].update(strategy=strategy, step=step, wait_seconds=60, max_execution_timeout_seconds=3600)
+    if ok:
+        config = load_stage_config(write(tmp_path, doc), "dev")
+        assert config.deployment.strategy == strategy
+    else:
+        found = problems(tmp_path, doc)
+        assert len(found) == 1 and ": deployment.step.value: " in found[0] and "(allowed: " in found[0], found
+
+
+def test_step_is_required_for_canary_and_ignored_for_all_at_once(tmp_path: Path) -> None:
+    doc = base_doc()
+    del doc["deployment"]["step"]
+    assert any(": deployment.step: missing" in p for p in problems(tmp_path, doc))
+    doc["deployment"]["strategy"] = "all_at_once"
+    config = load_stage_config(write(tmp_path, doc), "dev")
+    assert config.deployment.step is None
+
+
+def test_timeout_must_exceed_the_total_waiting(tmp_path: Path) -> None:
+    doc = base_doc()
+    doc["deployment"].update(
+        strategy="linear",
+        step={"type": "CAPACITY_PERCENT", "value": 10},
+        wait_seconds=300,
+        termination_wait_seconds=600,
+    )
+    doc["deployment"]["max_execution_timeout_seconds"] = 3600  # 10 steps x 300 + 600 = 3600: not larger
+    found = problems(tmp_path, doc)
+    assert len(found) == 1
+    assert (
+        ": deployment.max_execution_timeout_seconds: 3600 is not larger than the total waiting time 3600s" in found[0]
+    )
+    assert "(allowed: 3601-28800)" in found[0]
+
+
+def test_unreadable_files_are_named(tmp_path: Path) -> None:
+    found = problems(tmp_path, "{not json")
+    assert len(found) == 1 and "dev.json: (file): invalid JSON" in found[0]
+    found = problems(tmp_path, [1, 2])
+    assert "(allowed: a JSON object)" in found[0]
+    with pytest.raises(ConfigError) as exc:
+        load_stage_config(tmp_path / "nowhere", "dev")
+    assert "not found" in exc.value.problems[0] and "dev-config.json" in exc.value.problems[0]
+
+
+def test_template_file_overlays_defaults(tmp_path: Path) -> None:
+    """A team's old SageMaker Projects `staging-config.json` works unchanged on top of config/defaults.json."""
+    defaults = base_doc()
+    defaults["stage"] = "staging"
+    defaults["endpoint"]["name"] = "churn-staging"
+    config_dir = write(tmp_path, defaults, "defaults.json")
+    old = {
+        "Parameters": {
+            "StageName": "staging",
+            "EndpointInstanceCount": "4",
+            "EndpointInstanceType": "ml.c5.xlarge",
+            "SamplingPercentage": "100",
+            "EnableDataCapture": "false",
+            "SageMakerProjectName": "churn",
+        },
+        "Tags": {"cost-center": "42"},
+    }
+    write(tmp_path, old, "staging-config.json")
+    config = load_stage_config(config_dir, "staging")
+    assert config.endpoint.instance_count == 4
+    assert config.endpoint.instance_type == "ml.c5.xlarge"
+    assert config.data_capture.sampling_percentage == 100
+    assert config.data_capture.enabled is False
+    assert config.tags == {"team": "ml-platform", "cost-center": "42"}
+    assert config.endpoint.name == "churn-staging"
+    assert discover_stages(config_dir) == ["staging"]
+
+
+def test_parameters_inside_native_file_win_and_list_tags(tmp_path: Path) -> None:
+    doc = base_doc()
+    doc["Parameters"] = {"EndpointInstanceCount": 3, "EnableDataCapture": "true"}
+    doc["Tags"] = [{"Key": "owner", "Value": "data-science"}]
+    config = load_stage_config(write(tmp_path, doc), "dev")
+    assert config.endpoint.instance_count == 3
+    assert config.tags == {"team": "ml-platform", "owner": "data-science"}
+
+
+def test_template_values_are_validated_with_their_source(tmp_path: Path) -> None:
+    doc = base_doc()
+    config_dir = write(tmp_path, doc)
+    write(
+        tmp_path, {"Parameters": {"EndpointInstanceCount": "two", "StageName": "prod"}, "Tags": "x"}, "dev-config.json"
+    )
+    with pytest.raises(ConfigError) as exc:
+        load_stage_config(config_dir, "dev")
+    found = exc.value.problems
+    assert any("dev-config.json: Parameters.StageName: 'prod' does not match" in p for p in found)
+    assert any("dev-config.json: Tags: is str" in p for p in found)
+    assert any(": endpoint.instance_count: 'two' is not an integer (allowed: integer >= 1)" in p for p in found)
+
+
+def test_defaults_merge_deeply(tmp_path: Path) -> None:
+    defaults = base_doc()
+    config_dir = write(tmp_path, defaults, "defaults.json")
+    write(tmp_path, {"endpoint": {"instance_count": 6}, "deployment": {"strategy": "all_at_once"}})
+    config = load_stage_config(config_dir, "dev")
+    assert config.endpoint.instance_count == 6
+    assert config.endpoint.name == "churn-dev"
+    assert config.deployment.strategy == "all_at_once"
+    assert copy.deepcopy(defaults) == json.loads((config_dir / "defaults.json").read_text())
