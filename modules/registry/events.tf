@@ -26,9 +26,49 @@ resource "aws_cloudwatch_event_target" "this" {
   role_arn  = aws_iam_role.events_forward.arn
 }
 
+################################################################################
+# Forward rejections to every later stage's bus too: a Rejected version that is
+# live in staging or prod must roll back there, not only in the first stage.
+################################################################################
+
+locals {
+  later_stage_bus_arns = {
+    for name, s in local.stages : name => "arn:${local.partition}:events:${s.region}:${s.account_id}:event-bus/${var.project}-${name}"
+    if name != local.first_stage.name
+  }
+}
+
+resource "aws_cloudwatch_event_rule" "rejection" {
+  count = length(local.later_stage_bus_arns) > 0 ? 1 : 0
+
+  name        = local.rejection_rule_name
+  description = "Forward ${var.project} model package rejections to the later stages (${join(", ", keys(local.later_stage_bus_arns))})."
+  state       = "ENABLED"
+
+  event_pattern = jsonencode({
+    source        = ["aws.sagemaker"]
+    "detail-type" = ["SageMaker Model Package State Change"]
+    detail = {
+      ModelPackageGroupName = [var.project]
+      ModelApprovalStatus   = ["Rejected"]
+    }
+  })
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "rejection" {
+  for_each = local.later_stage_bus_arns
+
+  rule      = aws_cloudwatch_event_rule.rejection[0].name
+  target_id = "${each.key}-event-bus"
+  arn       = each.value
+  role_arn  = aws_iam_role.events_forward.arn
+}
+
 resource "aws_iam_role" "events_forward" {
   name        = local.forward_role_name
-  description = "EventBridge puts ${var.project} approval events on the ${local.first_stage.name} stage bus."
+  description = "EventBridge puts ${var.project} approval and rejection events on the stage buses."
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -45,16 +85,16 @@ resource "aws_iam_role" "events_forward" {
 }
 
 resource "aws_iam_role_policy" "events_forward" {
-  name = "put-events-first-stage"
+  name = "put-events-stage-buses"
   role = aws_iam_role.events_forward.id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "PutEventsFirstStageBus"
+        Sid      = "PutEventsStageBuses"
         Effect   = "Allow"
         Action   = "events:PutEvents"
-        Resource = local.first_stage_bus_arn
+        Resource = concat([local.first_stage_bus_arn], values(local.later_stage_bus_arns))
       },
     ]
   })

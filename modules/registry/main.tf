@@ -36,6 +36,7 @@ locals {
   first_stage_bus_arn  = "arn:${local.partition}:events:${local.first_stage.region}:${local.first_stage.account_id}:event-bus/${var.project}-${local.first_stage.name}"
   forward_rule_name    = "${var.project}-model-approval-forward"
   forward_role_name    = "${var.project}-registry-events-forward"
+  rejection_rule_name  = "${var.project}-model-rejection-forward"
   org_condition        = var.organization_id == "" ? {} : { StringEquals = { "aws:PrincipalOrgID" = var.organization_id } }
   sorted_codebuild_arn = sort(values(local.codebuild_role_arns))
   sorted_execution_arn = sort(values(local.execution_role_arns))

@@ -11,16 +11,29 @@ resource "aws_cloudwatch_event_bus_policy" "this" {
   event_bus_name = aws_cloudwatch_event_bus.this.name
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = var.previous_stage != "" ? "PreviousStagePutEvents" : "RegistryPutEvents"
-        Effect    = "Allow"
-        Principal = { AWS = "arn:${local.partition}:iam::${local.event_source_account_id}:root" }
-        Action    = "events:PutEvents"
-        Resource  = local.event_bus_arn
-        Condition = merge({ ArnEquals = { "aws:PrincipalArn" = local.event_source_role_arn } }, local.org_condition)
-      },
-    ]
+    Statement = concat(
+      [
+        {
+          Sid       = var.previous_stage != "" ? "PreviousStagePutEvents" : "RegistryPutEvents"
+          Effect    = "Allow"
+          Principal = { AWS = "arn:${local.partition}:iam::${local.event_source_account_id}:root" }
+          Action    = "events:PutEvents"
+          Resource  = local.event_bus_arn
+          Condition = merge({ ArnEquals = { "aws:PrincipalArn" = local.event_source_role_arn } }, local.org_condition)
+        },
+      ],
+      # Later stages also take the registry's forwarded rejections, so a Rejected live version rolls back here.
+      var.previous_stage == "" ? [] : [
+        {
+          Sid       = "RegistryRejections"
+          Effect    = "Allow"
+          Principal = { AWS = "arn:${local.partition}:iam::${var.tooling_account_id}:root" }
+          Action    = "events:PutEvents"
+          Resource  = local.event_bus_arn
+          Condition = merge({ ArnEquals = { "aws:PrincipalArn" = local.registry_forward_role_arn } }, local.org_condition)
+        },
+      ],
+    )
   })
 }
 
@@ -41,6 +54,18 @@ locals {
       }
     },
     var.previous_stage == "" ? {} : {
+      model-rejection = {
+        bus         = aws_cloudwatch_event_bus.this.name
+        description = "Start ${local.pipeline_name} when a ${var.project} model version is rejected, so a rejected live version rolls back."
+        pattern = {
+          source        = ["aws.sagemaker"]
+          "detail-type" = ["SageMaker Model Package State Change"]
+          detail = {
+            ModelPackageGroupName = [var.project]
+            ModelApprovalStatus   = ["Rejected"]
+          }
+        }
+      }
       previous-stage-verified = {
         bus         = aws_cloudwatch_event_bus.this.name
         description = "Start ${local.pipeline_name} when ${var.previous_stage} verified a model version for ${var.stage}."

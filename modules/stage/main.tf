@@ -62,7 +62,8 @@ locals {
     ? "arn:${local.partition}:iam::${var.previous_stage_account_id}:role/${var.project}-${var.previous_stage}-codebuild"
     : "arn:${local.partition}:iam::${var.tooling_account_id}:role/${var.project}-registry-events-forward"
   )
-  org_condition = var.organization_id == "" ? {} : { StringEquals = { "aws:PrincipalOrgID" = var.organization_id } }
+  registry_forward_role_arn = "arn:${local.partition}:iam::${var.tooling_account_id}:role/${var.project}-registry-events-forward"
+  org_condition             = var.organization_id == "" ? {} : { StringEquals = { "aws:PrincipalOrgID" = var.organization_id } }
 
   deployer_wheel_key    = var.deployer_wheel_path == "" ? "" : "deployer/${basename(var.deployer_wheel_path)}"
   deployer_wheel_s3_uri = var.deployer_wheel_path == "" ? "" : "s3://${local.artifact_bucket_name}/${local.deployer_wheel_key}"

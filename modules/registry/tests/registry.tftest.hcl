@@ -278,8 +278,20 @@ run "event_forwarding" {
     error_message = "The rule must match model package state changes."
   }
   assert {
-    condition     = jsondecode(aws_iam_role_policy.events_forward.policy).Statement[0].Resource == "arn:aws:events:us-east-1:222222222222:event-bus/churn-dev" && jsondecode(aws_iam_role_policy.events_forward.policy).Statement[0].Action == "events:PutEvents"
-    error_message = "The forwarding role may only PutEvents on the first stage's bus."
+    condition     = length(jsondecode(aws_iam_role_policy.events_forward.policy).Statement) == 1 && jsondecode(aws_iam_role_policy.events_forward.policy).Statement[0].Action == "events:PutEvents" && contains(jsondecode(aws_iam_role_policy.events_forward.policy).Statement[0].Resource, "arn:aws:events:us-east-1:222222222222:event-bus/churn-dev")
+    error_message = "The forwarding role may only PutEvents, on the stage buses."
+  }
+  assert {
+    condition     = toset(jsondecode(aws_iam_role_policy.events_forward.policy).Statement[0].Resource) == toset(["arn:aws:events:us-east-1:222222222222:event-bus/churn-dev", "arn:aws:events:us-east-1:333333333333:event-bus/churn-staging", "arn:aws:events:us-east-1:444444444444:event-bus/churn-prod"])
+    error_message = "Exactly the three stage buses."
+  }
+  assert {
+    condition     = toset([for t in aws_cloudwatch_event_target.rejection : t.arn]) == toset(["arn:aws:events:us-east-1:333333333333:event-bus/churn-staging", "arn:aws:events:us-east-1:444444444444:event-bus/churn-prod"])
+    error_message = "Rejections are forwarded to every later stage's bus."
+  }
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_rule.rejection[0].event_pattern).detail.ModelApprovalStatus == ["Rejected"]
+    error_message = "The later stages get rejections only; approvals reach them through promotion."
   }
   assert {
     condition     = jsondecode(aws_iam_role.events_forward.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "111111111111"

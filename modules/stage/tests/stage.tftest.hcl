@@ -437,6 +437,14 @@ run "later_stage_with_approval" {
     error_message = "Narrowed to staging's CodeBuild role."
   }
   assert {
+    condition     = jsondecode(aws_cloudwatch_event_bus_policy.this.policy).Statement[1].Principal.AWS == "arn:aws:iam::111111111111:root" && jsondecode(aws_cloudwatch_event_bus_policy.this.policy).Statement[1].Condition.ArnEquals["aws:PrincipalArn"] == "arn:aws:iam::111111111111:role/churn-registry-events-forward"
+    error_message = "Later stages also accept the registry's forwarded rejections, from its forwarding role only."
+  }
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_rule.trigger["model-rejection"].event_pattern).detail.ModelApprovalStatus == ["Rejected"] && aws_cloudwatch_event_rule.trigger["model-rejection"].event_bus_name == "churn-prod"
+    error_message = "A rejection on prod's bus starts prod's pipeline, so a rejected live version rolls back."
+  }
+  assert {
     condition     = jsondecode(aws_cloudwatch_event_rule.trigger["previous-stage-verified"].event_pattern).detail.next_stage == ["prod"]
     error_message = "The verified rule matches detail.next_stage = this stage."
   }
