@@ -11,7 +11,7 @@ export TF_CLI_CONFIG_FILE := $(abspath $(BUILD)/terraformrc)
 export TF_IN_AUTOMATION := 1
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help setup sandbox sandbox-stop test test-sandbox test-deployer test-terraform-unit test-terraform-static checkov lint lint-py clean
+.PHONY: help setup demo bench sandbox sandbox-stop test test-sandbox test-deployer test-terraform-unit test-terraform-static test-terraform-apply test-e2e checkov lint lint-py clean
 
 help: ## List every target
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -20,8 +20,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python python/sandbox/pyproject.toml requirements-dev.txt
-	$(BIN)/pip install -q -e python/sandbox -r requirements-dev.txt
+$(VENV)/.installed: $(BIN)/python python/sandbox/pyproject.toml python/deployer/pyproject.toml requirements-dev.txt
+	$(BIN)/pip install -q -e python/sandbox -e python/deployer -r requirements-dev.txt
 	touch $@
 
 $(BUILD)/terraformrc: scripts/terraformrc.sh
@@ -36,8 +36,23 @@ sandbox: setup ## Start the local AWS sandbox in the background (.sandbox/ holds
 sandbox-stop: ## Stop the background sandbox
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m sandbox stop; fi
 
+demo: setup ## Sandbox end to end: apply 4 accounts, ship v1 dev->staging->prod, canary v2, reject it, roll back (KEEP=1 keeps the sandbox)
+	$(BIN)/python scripts/demo.py --timings $(BUILD)/demo-timings.json
+
+bench: setup ## Benchmarks on the sandbox: writes bench/results.json and a Markdown table (QUICK=1 for a short run)
+	$(BIN)/python bench/run.py $(if $(QUICK),--quick,)
+
 test-sandbox: setup ## Sandbox tests: every extension driven with boto3
 	$(PYTEST) tests/sandbox -q
+
+test-deployer: setup ## Deployer tests against the sandbox: rollouts, promotion, faults, CLI
+	$(PYTEST) tests/deployer -q
+
+test-terraform-apply: setup ## Every env root applies to a fresh sandbox, re-plans clean, destroys
+	$(PYTEST) tests/terraform -q
+
+test-e2e: setup ## The demo scenario end to end, with its outcome checked
+	$(PYTEST) tests/e2e -q
 
 test-terraform-unit: $(BUILD)/terraformrc ## terraform test (mock_provider) for every module
 	scripts/tf-unit.sh
@@ -48,12 +63,12 @@ test-terraform-static: $(BUILD)/terraformrc ## terraform fmt -check and validate
 checkov: ## checkov over modules/ and envs/ (own virtualenv: checkov pins an old boto3)
 	scripts/checkov.sh
 
-test: setup lint test-sandbox test-terraform-unit ## Every suite, installing what it needs from nothing
+test: setup lint test-sandbox test-deployer test-terraform-unit test-terraform-apply test-e2e ## Every suite, installing what it needs from nothing
 
 lint-py: setup ## ruff and mypy over the Python packages and tests
 	$(BIN)/ruff check python tests
 	$(BIN)/ruff format --check python tests
-	$(BIN)/mypy python/sandbox/src
+	$(BIN)/mypy python/sandbox/src python/deployer/src
 
 lint: lint-py test-terraform-static checkov ## ruff, mypy, terraform fmt -check and validate, checkov
 

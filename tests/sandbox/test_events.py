@@ -44,8 +44,8 @@ def _allow_account_on_bus(events: Any, bus: str, account: str) -> None:
     events.put_permission(EventBusName=bus, Action="events:PutEvents", Principal=account, StatementId=f"from-{account}")
 
 
-def _forwarding(sandbox: Sandbox, unique: Callable[[str], str], group: str, allow: bool) -> tuple[Any, str]:
-    """tooling default bus --rule--> dev custom bus --rule--> dev SQS queue; returns (dev sqs, queue url)."""
+def _forwarding(sandbox: Sandbox, unique: Callable[[str], str], group: str, allow: bool) -> tuple[Any, str, str]:
+    """tooling default bus --rule--> dev custom bus --rule--> dev SQS queue; returns (dev sqs, queue url, bus)."""
     dev_events: Any = sandbox.client("events", account="dev")
     dev_sqs: Any = sandbox.client("sqs", account="dev")
     bus = unique("stage-bus")
@@ -63,12 +63,12 @@ def _forwarding(sandbox: Sandbox, unique: Callable[[str], str], group: str, allo
     tooling_events.put_targets(
         Rule=forward, Targets=[{"Id": "dev", "Arn": bus_arn, "RoleArn": f"arn:aws:iam::{TOOLING}:role/forwarder"}]
     )
-    return dev_sqs, url
+    return dev_sqs, url, bus
 
 
 def test_approval_event_reaches_a_queue_in_another_account(sandbox: Sandbox, unique: Callable[[str], str]) -> None:
     group = unique("evt-grp")
-    dev_sqs, url = _forwarding(sandbox, unique, group, allow=True)
+    dev_sqs, url, _ = _forwarding(sandbox, unique, group, allow=True)
     sm: Any = sandbox.client("sagemaker")
     sm.create_model_package_group(ModelPackageGroupName=group)
     arn = sm.create_model_package(ModelPackageGroupName=group, InferenceSpecification=SPEC)["ModelPackageArn"]
@@ -104,7 +104,7 @@ def test_approval_event_reaches_a_queue_in_another_account(sandbox: Sandbox, uni
 
 def test_package_created_approved_puts_an_event(sandbox: Sandbox, unique: Callable[[str], str]) -> None:
     group = unique("evt-create-grp")
-    dev_sqs, url = _forwarding(sandbox, unique, group, allow=True)
+    dev_sqs, url, _ = _forwarding(sandbox, unique, group, allow=True)
     sm: Any = sandbox.client("sagemaker")
     sm.create_model_package_group(ModelPackageGroupName=group)
     arn = sm.create_model_package(
@@ -117,11 +117,40 @@ def test_package_created_approved_puts_an_event(sandbox: Sandbox, unique: Callab
 
 def test_forwarding_needs_the_target_bus_policy(sandbox: Sandbox, unique: Callable[[str], str]) -> None:
     group = unique("evt-denied-grp")
-    dev_sqs, url = _forwarding(sandbox, unique, group, allow=False)
+    dev_sqs, url, _ = _forwarding(sandbox, unique, group, allow=False)
     sm: Any = sandbox.client("sagemaker")
     sm.create_model_package_group(ModelPackageGroupName=group)
     sm.create_model_package(ModelPackageGroupName=group, InferenceSpecification=SPEC, ModelApprovalStatus="Approved")
     assert _messages(dev_sqs, url) == []
+
+
+@pytest.mark.parametrize(("allowed_role", "delivered"), [("forwarder", True), ("someone-else", False)])
+def test_bus_policy_narrowed_to_the_forwarding_role(
+    sandbox: Sandbox, unique: Callable[[str], str], allowed_role: str, delivered: bool
+) -> None:
+    """aws:PrincipalArn of a role session is the role's ARN, as IAM evaluates it (the modules' bus policies)."""
+    group = unique("evt-narrow-grp")
+    dev_sqs, url, bus = _forwarding(sandbox, unique, group, allow=False)
+    dev_events: Any = sandbox.client("events", account="dev")
+    bus_arn = dev_events.describe_event_bus(Name=bus)["Arn"]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "RegistryPutEvents",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{TOOLING}:root"},
+                "Action": "events:PutEvents",
+                "Resource": bus_arn,
+                "Condition": {"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{TOOLING}:role/{allowed_role}"}},
+            }
+        ],
+    }
+    dev_events.put_permission(EventBusName=bus, Policy=json.dumps(policy))
+    sm: Any = sandbox.client("sagemaker")
+    sm.create_model_package_group(ModelPackageGroupName=group)
+    sm.create_model_package(ModelPackageGroupName=group, InferenceSpecification=SPEC, ModelApprovalStatus="Approved")
+    assert len(_messages(dev_sqs, url)) == (1 if delivered else 0)
 
 
 def test_unsupported_targets_are_skipped_and_disabled_rules_do_not_fire(

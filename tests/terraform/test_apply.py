@@ -37,7 +37,7 @@ def _deployer_wheel(out_dir: Path) -> Path | None:
     if given:
         return Path(given)
     for dist in (REPO / "python" / "deployer" / "dist", REPO / ".build" / "dist"):
-        wheels = sorted(dist.glob("deployer-*.whl"))
+        wheels = sorted(dist.glob("*deployer-*.whl"))
         if wheels:
             return wheels[-1]
     proc = subprocess.run(
@@ -47,7 +47,7 @@ def _deployer_wheel(out_dir: Path) -> Path | None:
         text=True,
         timeout=300,
     )  # fmt: skip
-    wheels = sorted(out_dir.glob("deployer-*.whl"))
+    wheels = sorted(out_dir.glob("*deployer-*.whl"))
     return wheels[-1] if proc.returncode == 0 and wheels else None
 
 

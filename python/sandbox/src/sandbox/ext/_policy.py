@@ -32,6 +32,14 @@ class Caller:
         match = _ROLE_SESSION.match(self.arn)
         return match.group(3) if match else None
 
+    @property
+    def principal_arn(self) -> str:
+        """aws:PrincipalArn: for a role session, IAM gives the role's ARN, not the session's."""
+        match = _ROLE_SESSION.match(self.arn)
+        if match:
+            return f"arn:{match.group(1)}:iam::{match.group(2)}:role/{match.group(3)}"
+        return self.arn
+
 
 def caller_for(account_id: str, access_key: str, region: str) -> Caller:
     """Resolve the caller of a request from its access key, as sts:GetCallerIdentity would."""
@@ -117,7 +125,8 @@ def _condition_holds(condition: Any, caller: Caller) -> bool:
                     return False
                 continue
             if key_l == "aws:principalarn":
-                if not any(fnmatch.fnmatchcase(caller.arn, str(v)) for v in _as_list(expected)):
+                matched = any(fnmatch.fnmatchcase(caller.principal_arn, str(v)) for v in _as_list(expected))
+                if matched == operator.lower().startswith(("arnnot", "stringnot")):
                     return False
                 continue
             log.warning("policy condition %s %s is not simulated; the statement does not apply", operator, key)

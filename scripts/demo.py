@@ -1,0 +1,354 @@
+"""`make demo`: a model travels dev -> staging -> prod across four accounts on the local sandbox.
+
+  1. start the sandbox (or wipe the one that runs)     5. approve v1: dev, staging, then prod after its approval
+  2. build the deployer wheel                           6. approve v2: canary to dev, linear to staging; prod's
+  3. terraform apply tooling, dev, staging, prod           approval is rejected, so prod keeps v1
+  4. register a sample model as versions 1 and 2        7. reject v2: dev and staging roll back to v1
+                                                        8. the status matrix, and what next
+
+Pipelines start from real events (the registry's approval event, the deployer's promotion event); their
+CodeBuild steps run through scripts/localbuild.py with each project's own buildspec and role. The sandbox
+stops at the end unless KEEP=1 (or --keep). `--timings PATH` writes each step's wall time as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from localbuild import BuildFailed, LocalCodeBuild, ensure_build_image
+
+REPO = Path(__file__).resolve().parent.parent
+BUILD = REPO / ".build"
+PY = sys.executable
+PROJECT = "churn"
+STAGES = ("dev", "staging", "prod")
+ENVS = ("tooling", *STAGES)
+ADMIN_ROLE = "OrganizationAccountAccessRole"
+
+
+class DemoError(RuntimeError):
+    pass
+
+
+class Demo:
+    def __init__(self, keep: bool, port: int, status_json: Path | None = None) -> None:
+        self.keep = keep
+        self.port = port
+        self.status_json = status_json
+        self.started = time.monotonic()
+        self.timings: list[dict[str, Any]] = []
+        self.env: dict[str, str] = {}
+        self.accounts: dict[str, str] = {}
+        self.sessions: dict[str, boto3.Session] = {}
+        self.builders: dict[str, LocalCodeBuild] = {}
+        self.seen_executions: dict[str, set[str]] = {s: set() for s in STAGES}
+
+    # -- output ---------------------------------------------------------------------------------------------------
+
+    def say(self, text: str) -> None:
+        print(f"[{time.monotonic() - self.started:6.1f}s] {text}", flush=True)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        self.say(f"==> {name}")
+        t0 = time.monotonic()
+        yield
+        seconds = time.monotonic() - t0
+        self.timings.append({"name": name, "seconds": round(seconds, 2)})
+        self.say(f"    done: {name} ({seconds:.1f}s)")
+
+    # -- plumbing -------------------------------------------------------------------------------------------------
+
+    def run(self, *cmd: str, env: dict[str, str] | None = None, quiet: bool = False) -> str:
+        proc = subprocess.run(cmd, cwd=REPO, env=env or dict(os.environ), capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise DemoError(f"{' '.join(cmd)} exited {proc.returncode}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        if not quiet:
+            for line in proc.stdout.strip().splitlines():
+                print(f"    {line}", flush=True)
+        return proc.stdout
+
+    def session(self, name: str) -> boto3.Session:
+        """An admin session in that account (the operator, not the pipeline). Endpoint: AWS_ENDPOINT_URL."""
+        if name not in self.sessions:
+            creds = boto3.client("sts").assume_role(
+                RoleArn=f"arn:aws:iam::{self.accounts[name]}:role/{ADMIN_ROLE}", RoleSessionName=f"demo-operator-{name}"
+            )["Credentials"]
+            self.sessions[name] = boto3.Session(
+                aws_access_key_id=creds["AccessKeyId"],
+                aws_secret_access_key=creds["SecretAccessKey"],
+                aws_session_token=creds["SessionToken"],
+                region_name=self.env["AWS_REGION"],
+            )
+        return self.sessions[name]
+
+    def client(self, account: str, service: str) -> Any:
+        return self.session(account).client(service)
+
+    # -- 1. sandbox -----------------------------------------------------------------------------------------------
+
+    def start_sandbox(self) -> None:
+        status = subprocess.run(
+            [PY, "-m", "sandbox", "status", "--output", "json"], cwd=REPO, capture_output=True, text=True
+        )
+        running = status.returncode == 0 and json.loads(status.stdout or "{}").get("running")
+        if running:
+            self.say("    a sandbox is already running: wiping its state for a clean demo")
+            self.run(PY, "-m", "sandbox", "reset")
+        else:
+            self.run(PY, "-m", "sandbox", "start", "--port", str(self.port))
+        self.env = json.loads(self.run(PY, "-m", "sandbox", "env", "--output", "json", quiet=True))
+        self.accounts = {name: self.env[f"SANDBOX_ACCOUNT_{name.upper()}"] for name in ENVS}
+        # This process and everything it starts talk to the sandbox: boto3 and Terraform read AWS_ENDPOINT_URL.
+        os.environ.update(self.env)
+        self.say(f"    AWS_ENDPOINT_URL={self.env['AWS_ENDPOINT_URL']} accounts={self.accounts}")
+
+    def stop_sandbox(self) -> None:
+        if self.keep:
+            self.say(
+                'KEEP=1: the sandbox keeps running. Point clients at it with: eval "$(.venv/bin/python -m sandbox env)"'
+            )
+        else:
+            self.run(PY, "-m", "sandbox", "stop")
+
+    # -- 2, 3. wheel and terraform --------------------------------------------------------------------------------
+
+    def build_wheel(self) -> Path:
+        dist = BUILD / "dist"
+        dist.mkdir(parents=True, exist_ok=True)
+        for old in dist.glob("*.whl"):
+            old.unlink()
+        self.run(PY, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(dist),
+                 str(REPO / "python" / "deployer"), quiet=True)  # fmt: skip
+        wheel = next(dist.glob("*.whl"))
+        self.say(f"    {wheel.relative_to(REPO)}")
+        return wheel
+
+    def apply(self, name: str, wheel: Path) -> None:
+        env = {**os.environ, "DEPLOYER_WHEEL": str(wheel), "SANDBOX_PYTHON": PY}
+        out = self.run(str(REPO / "scripts" / "tf-sandbox.sh"), name, "apply", "-auto-approve", "-no-color",
+                       "-input=false", env=env, quiet=True)  # fmt: skip
+        summary = next((line for line in out.splitlines() if line.startswith("Apply complete!")), "applied")
+        self.say(f"    {name}: {summary}")
+
+    # -- 4. model -------------------------------------------------------------------------------------------------
+
+    def register_model(self) -> list[str]:
+        tooling = self.accounts["tooling"]
+        bucket = f"{PROJECT}-artifacts-{tooling}"
+        s3 = self.client("tooling", "s3")
+        sm = self.client("tooling", "sagemaker")
+        arns = []
+        image = f"{tooling}.dkr.ecr.{self.env['AWS_REGION']}.amazonaws.com/{PROJECT}-inference:1.0"
+        for version in (1, 2):
+            key = f"models/{PROJECT}/v{version}/model.tar.gz"
+            s3.put_object(Bucket=bucket, Key=key, Body=_model_tarball(version))
+            arn = sm.create_model_package(
+                ModelPackageGroupName=PROJECT,
+                ModelPackageDescription=f"{PROJECT} sample model, training run {version}",
+                ModelApprovalStatus="PendingManualApproval",
+                InferenceSpecification={
+                    "Containers": [
+                        {
+                            "Image": image,
+                            "ModelDataUrl": f"s3://{bucket}/{key}",
+                        }
+                    ],
+                    "SupportedContentTypes": ["text/csv", "application/json"],
+                    "SupportedResponseMIMETypes": ["text/csv", "application/json"],
+                    "SupportedRealtimeInferenceInstanceTypes": ["ml.m5.large", "ml.m5.xlarge"],
+                },
+            )["ModelPackageArn"]
+            arns.append(arn)
+            self.say(f"    registered v{version}: {arn} (PendingManualApproval), artifact s3://{bucket}/{key}")
+        return arns
+
+    def set_approval(self, arn: str, status: str, why: str) -> None:
+        self.client("tooling", "sagemaker").update_model_package(
+            ModelPackageArn=arn, ModelApprovalStatus=status, ApprovalDescription=why
+        )
+        self.say(f"    {arn.rsplit('/', 1)[-1].join(['v', ''])}: {status} ({why})")
+
+    # -- pipelines ------------------------------------------------------------------------------------------------
+
+    def new_execution(self, stage: str, timeout: float = 30.0) -> dict[str, Any]:
+        """The oldest execution of the stage's pipeline that the demo has not handled yet (events start them)."""
+        cp = self.client(stage, "codepipeline")
+        pipeline = f"{PROJECT}-{stage}"
+        deadline = time.monotonic() + timeout
+        while True:
+            summaries = cp.list_pipeline_executions(pipelineName=pipeline)["pipelineExecutionSummaries"]
+            fresh = [s for s in reversed(summaries) if s["pipelineExecutionId"] not in self.seen_executions[stage]]
+            if fresh:
+                execution = fresh[0]
+                self.seen_executions[stage].add(execution["pipelineExecutionId"])
+                trigger = execution.get("trigger", {})
+                self.say(
+                    f"    {pipeline}: execution {execution['pipelineExecutionId'][:8]} started by "
+                    f"{trigger.get('triggerType')} {trigger.get('triggerDetail', '').rsplit('/', 1)[-1]}"
+                )
+                return dict(execution)
+            if time.monotonic() > deadline:
+                raise DemoError(f"{pipeline}: no new execution within {timeout:.0f}s (did the event rule fire?)")
+            time.sleep(0.2)
+
+    def skip_executions(self, stage: str) -> None:
+        """Mark every current execution as seen (the seed commit's first runs, before any model is approved)."""
+        cp = self.client(stage, "codepipeline")
+        for s in cp.list_pipeline_executions(pipelineName=f"{PROJECT}-{stage}")["pipelineExecutionSummaries"]:
+            self.seen_executions[stage].add(s["pipelineExecutionId"])
+
+    def approval(self, stage: str, execution_id: str, status: str, summary: str) -> None:
+        cp = self.client(stage, "codepipeline")
+        pipeline = f"{PROJECT}-{stage}"
+        deadline = time.monotonic() + 30
+        while True:
+            state = cp.get_pipeline_state(name=pipeline)
+            gate = next((s for s in state["stageStates"] if s["stageName"] == "Approval"), None)
+            action = (gate or {}).get("actionStates", [{}])[0]
+            latest = action.get("latestExecution") or {}
+            if (gate or {}).get("latestExecution", {}).get("pipelineExecutionId") == execution_id and latest.get(
+                "token"
+            ):
+                break
+            if time.monotonic() > deadline:
+                raise DemoError(f"{pipeline}: execution {execution_id[:8]} never reached its manual approval")
+            time.sleep(0.2)
+        self.say(f"    {pipeline}: waiting at ManualApproval. A human decides here; the demo says {status}: {summary}")
+        cp.put_approval_result(
+            pipelineName=pipeline,
+            stageName="Approval",
+            actionName=action["actionName"],
+            result={"summary": summary, "status": status},
+            token=latest["token"],
+        )
+
+    def run_stage(self, stage: str, execution: dict[str, Any]) -> None:
+        """The pipeline's CodeBuild actions for one execution: Deploy, then Test (test + promote)."""
+        revision = (execution.get("sourceRevisions") or [{}])[0].get("revisionId", "")
+        if not revision:
+            branch = self.client(stage, "codecommit").get_branch(repositoryName=f"{PROJECT}-{stage}", branchName="main")
+            revision = branch["branch"]["commitId"]
+        builder = self.builders[stage]
+        for action in ("deploy", "test"):
+            builder.run(f"{PROJECT}-{stage}-{action}", f"{PROJECT}-{stage}", revision, label=f"{stage}/{action}")
+
+    def status(self) -> None:
+        config_dir = BUILD / "demo" / "config"
+        config_dir.mkdir(parents=True, exist_ok=True)
+        for stage in STAGES:
+            blob = self.client(stage, "codecommit").get_file(
+                repositoryName=f"{PROJECT}-{stage}", filePath=f"config/{stage}.json"
+            )
+            (config_dir / f"{stage}.json").write_bytes(blob["fileContent"])
+        # The operator's view: tooling credentials; each stage's config names the roles the deployer assumes.
+        self.run(PY, "-m", "deployer", "--config-dir", str(config_dir), "status")
+        if self.status_json:
+            out = self.run(
+                PY, "-m", "deployer", "--config-dir", str(config_dir), "--output", "json", "status", quiet=True
+            )
+            self.status_json.parent.mkdir(parents=True, exist_ok=True)
+            self.status_json.write_text(out)
+
+
+def _model_tarball(version: int) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        data = json.dumps({"model": PROJECT, "training_run": version}).encode()
+        info = tarfile.TarInfo("model.json")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--keep", action="store_true", default=os.environ.get("KEEP") == "1",
+                        help="leave the sandbox running at the end (env KEEP=1)")  # fmt: skip
+    parser.add_argument("--timings", type=Path, help="write each step's wall time here as JSON")
+    parser.add_argument("--status-json", type=Path, help="write the final `deployer status` JSON here")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", "5055")),
+                        help="sandbox port when it is not running yet (env SANDBOX_PORT; 5055)")  # fmt: skip
+    args = parser.parse_args(argv)
+    demo = Demo(args.keep, args.port, args.status_json)
+    ok = False
+    try:
+        ok = _scenario(demo)
+    except (DemoError, BuildFailed) as exc:
+        demo.say(f"DEMO FAILED: {exc}")
+    finally:
+        if args.timings:
+            args.timings.parent.mkdir(parents=True, exist_ok=True)
+            total = round(time.monotonic() - demo.started, 2)
+            args.timings.write_text(json.dumps({"steps": demo.timings, "total_seconds": total, "ok": ok}, indent=2))
+        if demo.env:
+            demo.stop_sandbox()
+    return 0 if ok else 1
+
+
+def _scenario(demo: Demo) -> bool:
+    with demo.step("1/8 start the local AWS sandbox"):
+        demo.start_sandbox()
+    with demo.step("2/8 build the deployer wheel that CodeBuild installs"):
+        wheel = demo.build_wheel()
+    for name in ENVS:
+        with demo.step(f"3/8 terraform apply envs/{name} (account {demo.accounts[name]})"):
+            demo.apply(name, wheel)
+    bin_dir = ensure_build_image(BUILD / "codebuild-image")
+    extra = {
+        "AWS_ENDPOINT_URL": demo.env["AWS_ENDPOINT_URL"],
+        "DEPLOYER_POLL_SECONDS": demo.env["DEPLOYER_POLL_SECONDS"],
+    }
+    for stage in STAGES:
+        demo.builders[stage] = LocalCodeBuild(demo.session(stage), bin_dir, BUILD / "demo" / "builds", extra)
+        demo.skip_executions(stage)
+
+    with demo.step("4/8 register a sample model as versions 1 and 2"):
+        v1, v2 = demo.register_model()
+
+    with demo.step("5/8 approve v1: dev -> staging -> (manual approval) -> prod"):
+        demo.set_approval(v1, "Approved", "offline metrics pass")
+        demo.run_stage("dev", demo.new_execution("dev"))
+        demo.run_stage("staging", demo.new_execution("staging"))
+        prod = demo.new_execution("prod")
+        demo.approval("prod", prod["pipelineExecutionId"], "Approved", "v1 verified in staging; go")
+        demo.run_stage("prod", prod)
+
+    with demo.step("6/8 approve v2: canary to dev, linear to staging; prod's approval is rejected"):
+        demo.set_approval(v2, "Approved", "better offline AUC")
+        demo.run_stage("dev", demo.new_execution("dev"))
+        demo.run_stage("staging", demo.new_execution("staging"))
+        prod = demo.new_execution("prod")
+        demo.approval("prod", prod["pipelineExecutionId"], "Rejected", "not this week: prod stays on v1")
+        demo.say("    prod: the approval was rejected, so its Deploy never ran; prod keeps v1")
+
+    with demo.step("7/8 reject v2 in the registry: dev and staging roll back to v1"):
+        demo.set_approval(v2, "Rejected", "bias found in a post-release audit")
+        for stage in ("dev", "staging"):
+            demo.run_stage(stage, demo.new_execution(stage))
+
+    with demo.step("8/8 where every version lives"):
+        demo.status()
+    demo.say(
+        'what next: KEEP=1 make demo keeps the sandbox; then `eval "$(.venv/bin/python -m sandbox env)"` and '
+        "explore with boto3 or the deployer (see README: 'Explore the sandbox'). For real AWS: README 'Real AWS'."
+    )
+    return True
+
+
+if __name__ == "__main__":
+    sys.exit(main())
