@@ -445,6 +445,77 @@ def test_sagemaker_model_and_config_omit_unset_blocks(sandbox: Sandbox, unique: 
     assert got["ProductionVariants"][0]["InitialVariantWeight"] == 1.0
 
 
+# --- Read-backs the provider's waiters compare (no sandbox gap: they already match) ---------------
+# aws_s3_bucket_lifecycle_configuration and aws_kms_key re-read what they wrote until it matches N
+# times in a row (10 reads 5 s apart; 5 reads 1 s apart per KMS check). Their apply time is that
+# fixed floor, against AWS too; these tests pin that the sandbox matches on the very first read, so a
+# regression shows up here and not as a 3 or 10 minute waiter timeout (docs/terraform-gaps.md).
+
+
+def test_lifecycle_read_back_equals_the_put_on_first_read(sandbox: Sandbox, unique: Callable[[str], str]) -> None:
+    s3: Any = sandbox.client("s3")
+    bucket = unique("lifecycle")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    # What the provider sends for the modules' rule: `filter {}` goes out as an empty Prefix.
+    rules = [
+        {
+            "ID": "noncurrent-versions-and-incomplete-uploads",
+            "Status": "Enabled",
+            "Filter": {"Prefix": ""},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+            "NoncurrentVersionExpiration": {"NoncurrentDays": 90},
+        },
+        {"ID": "logs", "Status": "Disabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 30}},
+    ]
+    try:
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=bucket,
+            LifecycleConfiguration={"Rules": rules},
+            TransitionDefaultMinimumObjectSize="all_storage_classes_128K",
+        )
+        got = s3.get_bucket_lifecycle_configuration(Bucket=bucket)
+        assert got["TransitionDefaultMinimumObjectSize"] == "all_storage_classes_128K"
+        assert sorted(got["Rules"], key=lambda r: r["ID"]) == sorted(rules, key=lambda r: r["ID"])
+    finally:
+        s3.delete_bucket_lifecycle(Bucket=bucket)
+        s3.delete_bucket(Bucket=bucket)
+
+
+def test_kms_key_read_backs_match_the_create_on_first_read(sandbox: Sandbox) -> None:
+    kms: Any = sandbox.client("kms")
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministration",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{TOOLING}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+    tags = [{"TagKey": "team", "TagValue": "ml"}]
+    key = kms.create_key(Description="tf gaps", Policy=json.dumps(policy), Tags=tags)["KeyMetadata"]["KeyId"]
+    try:
+        kms.enable_key_rotation(KeyId=key)
+        # The three create-time checks: rotation, policy, tags.
+        assert kms.get_key_rotation_status(KeyId=key)["KeyRotationEnabled"] is True
+        assert json.loads(kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"]) == policy
+        assert kms.list_resource_tags(KeyId=key)["Tags"] == tags
+        # The read after them: rotation is only read for AWS_KMS-origin keys.
+        meta = kms.describe_key(KeyId=key)["KeyMetadata"]
+        assert (meta["Description"], meta["Enabled"], meta["KeyState"], meta["Origin"]) == (
+            "tf gaps",
+            True,
+            "Enabled",
+            "AWS_KMS",
+        )
+    finally:
+        kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
+
+
 # --- Terraform fixtures --------------------------------------------------------------------------
 
 # Cases whose fixture declares `revision`: applied twice to exercise the update APIs.
