@@ -92,7 +92,7 @@ def test_no_approved_version_is_nothing_to_deploy(world: World, capsys: pytest.C
     world.add_version(status="PendingManualApproval")
     assert main(["--config-dir", str(world.config_dir), "--output", "json", "deploy", "--stage", "dev"]) == 3
     captured = capsys.readouterr()
-    assert "nothing to deploy: no newest Approved version in model package group" in captured.err
+    assert "nothing to deploy: no Approved version in model package group" in captured.err
     assert '"exit_code": 3' in captured.out
     assert world.ours() == NOTHING
 

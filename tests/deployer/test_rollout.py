@@ -125,22 +125,26 @@ def test_update_with_each_strategy(world: World, strategy: str, step: dict[str, 
     assert world.dev_sm.describe_model(ModelName=result.plan.model_name)["Containers"][0]["ModelPackageName"] == arn2
 
 
-def test_alarm_during_bake_is_reported_as_rollback(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+def test_alarm_already_firing_stops_an_update_before_any_change(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
     world.add_version()
     first = world.deployer().deploy()
     world.add_version()
     world.dev_cw.set_alarm_state(AlarmName=world.alarms[1], StateValue="ALARM", StateReason="latency too high")
+    before = world.ours()
 
     assert cli(world, "deploy", "--stage", "dev") == 4
 
     err = capsys.readouterr().err
-    assert "error: rolled back by SageMaker: " in err
-    assert world.alarms[1] in err
-    assert "Traceback" not in err
+    assert f"error: rollback alarm(s) {world.alarms[1]} already in ALARM on {world.endpoint}: SageMaker would roll" in (
+        err
+    )
+    assert "nothing was changed" in err and "Traceback" not in err
+    assert world.ours() == before
     desc = world.describe()
     assert (desc["EndpointStatus"], desc["EndpointConfigName"]) == ("InService", first.plan.config_name)
-    assert world.deployer().plan().live_version == 1
-    # autoscaling was put back on the rolled-back endpoint
+    # autoscaling is untouched (it is suspended only once an update really starts)
     targets = world.dev_aas.describe_scalable_targets(
         ServiceNamespace="sagemaker", ResourceIds=[f"endpoint/{world.endpoint}/variant/AllTraffic"]
     )

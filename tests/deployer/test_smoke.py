@@ -222,7 +222,7 @@ def test_seed_cases_pass_against_a_well_behaved_model() -> None:
     runtime = FakeRuntime(good_model)
     report = run_smoke_tests(runtime, "churn-dev", load_cases(SEED_SMOKE))
     assert report.passed, [r.reason for r in report.results]
-    assert [r.requests for r in report.results] == [10, 1]
+    assert [r.requests for r in report.results] == [11, 1]  # 1 correctness request + 10 timed
     assert report.results[0].custom_attributes == "model_package_arn=arn:x;model_version=3;fleet=blue"
     assert runtime.requests[0] == {
         "EndpointName": "churn-dev",
@@ -281,8 +281,9 @@ def test_latency_budget_uses_p95_over_the_requested_count(tmp_path: Path) -> Non
     payload = tmp_path / "p.csv"
     payload.write_text("1,2\n")
     clock = FakeClock()
-    # 20 requests: 18 fast, 2 slow. Nearest-rank p95 of 20 is the 19th: the first slow one.
-    delays = [10.0] * 18 + [300.0, 900.0]
+    # A slow first request (cold client) is not timed; then 20 requests: 18 fast, 2 slow.
+    # Nearest-rank p95 of 20 is the 19th: the first slow one.
+    delays = [5000.0] + [10.0] * 18 + [300.0, 900.0]
     case = SmokeCase("c", payload, "text/csv", "text/csv", Expectations(latency=None))
     budget = {"p95_ms": 250, "requests": 20}
     root = write_cases(tmp_path / "cases", [{**BASE, "expect": {"latency": budget}}])
@@ -291,9 +292,9 @@ def test_latency_budget_uses_p95_over_the_requested_count(tmp_path: Path) -> Non
     result = run_case(FakeRuntime(good_model, clock, list(delays)), "e", case, clock=clock)
     assert not result.passed
     assert result.reason == "p95 latency 300.0 ms over 20 requests exceeds the budget of 250 ms"
-    assert result.requests == 20
+    assert result.requests == 21
 
-    result = run_case(FakeRuntime(good_model, clock, [10.0] * 19 + [900.0]), "e", case, clock=clock)
+    result = run_case(FakeRuntime(good_model, clock, [5000.0] + [10.0] * 19 + [900.0]), "e", case, clock=clock)
     assert result.passed, result.reason
     assert result.p95_ms == pytest.approx(10.0)
 

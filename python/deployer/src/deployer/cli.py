@@ -6,8 +6,10 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -15,23 +17,28 @@ from botocore.exceptions import BotoCoreError
 
 from deployer import __version__
 from deployer.config import discover_stages, load_stage_config
-from deployer.errors import DeployerError, InputError
-from deployer.rollout import StageDeployer, stage_status
+from deployer.errors import DeployerError, InputError, SmokeTestError
+from deployer.promotion import StageRun, matrix_lines, status_matrix, with_read_role
 from deployer.seed_repo import collect_files, seed_repository
 from deployer.sessions import AccountSessions
 
 log = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_ERROR, EXIT_INPUT = 0, 1, 2
+_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+
+EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_FAILED = 0, 1, 2, 4
 
 EPILOG = """exit codes:
   0  done, or nothing to change (the candidate is already live)
   1  unexpected error
   2  bad input: config file, flag, or a reference that does not exist (nothing changed)
-  3  nothing to deploy: no eligible version
-  4  rollout failed, timed out, or was rolled back by SageMaker
+  3  nothing to deploy: no eligible version, or a downgrade refused
+  4  rollout failed, timed out or was rolled back; smoke tests failed; promotion refused
   5  access denied (the message names account, role and action)
+  6  the endpoint is locked by another rollout (the message names the holder and the expiry)
 """
+
+SessionsFactory = Callable[[str, str | None], AccountSessions]
 
 
 def _global_flags(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -74,21 +81,88 @@ def build_parser() -> argparse.ArgumentParser:
         _global_flags(sub, suppress=True)
         return sub
 
+    def stage_flag(sub: argparse.ArgumentParser, help_text: str = "stage name (env STAGE)") -> None:
+        sub.add_argument("--stage", default=os.environ.get("STAGE"), help=help_text)
+
+    def rollout_flags(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--keep", type=int, default=3, help="endpoint configs of ours to keep besides the live one (3)"
+        )
+        sub.add_argument(
+            "--lock-wait",
+            type=float,
+            default=_env_float("DEPLOYER_LOCK_WAIT_SECONDS", 0.0),
+            metavar="SECONDS",
+            help="wait this long for another rollout's lock before exit 6 (env DEPLOYER_LOCK_WAIT_SECONDS; 0)",
+        )
+        sub.add_argument(
+            "--timeout",
+            type=float,
+            metavar="SECONDS",
+            help="give up waiting for the endpoint after this long (default: derived from the strategy)",
+        )
+
     plan = verb(
-        "plan", "show the candidate, the live version and the action (create|update|no-op|rollback); change nothing"
+        "plan",
+        "show the candidate and why, the live version and the action (create|update|no-op|rollback|resume|wait|"
+        "refuse) and the endpoint's lock; change nothing",
     )
-    plan.add_argument("--stage", default=os.environ.get("STAGE"), help="stage name (env STAGE)")
+    stage_flag(plan)
     plan.add_argument("--model-version", type=int, help="pin this version of the model package group")
-    plan.add_argument("--force", action="store_true", help="allow a pinned version that is not Approved")
+    plan.add_argument("--force", action="store_true", help="allow a pinned version that is not Approved or eligible")
 
-    deploy = verb("deploy", "roll the candidate out to the stage's endpoint, wait, verify, clean up")
-    deploy.add_argument("--stage", default=os.environ.get("STAGE"), help="stage name (env STAGE)")
-    deploy.add_argument("--model-version", type=int, help="pin this version (must exist and be Approved)")
-    deploy.add_argument("--force", action="store_true", help="allow a pinned version that is not Approved")
-    deploy.add_argument("--keep", type=int, default=3, help="endpoint configs of ours to keep besides the live one (3)")
+    deploy = verb(
+        "deploy", "lock the endpoint, roll the candidate out, wait, verify, clean up, record the outcome in the ledger"
+    )
+    stage_flag(deploy)
+    deploy.add_argument("--model-version", type=int, help="pin this version (must exist, be Approved and eligible)")
+    deploy.add_argument("--force", action="store_true", help="allow a pinned version that is not Approved or eligible")
+    rollout_flags(deploy)
 
-    status = verb("status", "per stage: endpoint, status, live version, config, last deployment")
+    test = verb(
+        "test",
+        "prove the endpoint serves the deployed version, run the repo's smoke tests, write JUnit XML and the "
+        "SageMaker Projects config export, record the outcome",
+    )
+    stage_flag(test)
+    test.add_argument("--junit-xml", metavar="PATH", help="write a JUnit XML report here (CodeBuild test reports)")
+    test.add_argument(
+        "--config-export-dir",
+        metavar="DIR",
+        help="write <stage>-config-export.json here (default: the repo root, the parent of --config-dir; skipped "
+        "with a warning when the endpoint is not named <project>-<stage>)",
+    )
+
+    promote = verb(
+        "promote",
+        "record 'verified' for the tested live version, mirror it into the registry, and send the event that "
+        "starts the next stage",
+    )
+    stage_flag(promote)
+
+    rollback = verb(
+        "rollback", "roll the stage back to --to-version, or to the newest good version older than the live one"
+    )
+    stage_flag(rollback)
+    rollback.add_argument(
+        "--to-version", type=int, help="the version to go back to (default: the newest good older one)"
+    )
+    rollback.add_argument(
+        "--force", action="store_true", help="allow a version that is not Approved or not verified upstream"
+    )
+    rollback.add_argument("--reason", default="", help="why (recorded in the ledger; required with --force)")
+    rollout_flags(rollback)
+
+    status = verb("status", "versions x stages: approval, live, verified, rolled back; and each stage's endpoint")
     status.add_argument("--stage", default=os.environ.get("STAGE"), help="one stage (env STAGE); default: every config")
+    status.add_argument("--limit", type=int, default=20, help="show at most this many versions, newest first (20)")
+    status.add_argument(
+        "--read-role-name",
+        default=os.environ.get("DEPLOYER_READ_ROLE_NAME", ""),
+        metavar="NAME",
+        help="reach every account through role NAME in it (e.g. OrganizationAccountAccessRole) instead of the "
+        "configs' roles: the operator's view (env DEPLOYER_READ_ROLE_NAME; default: the configs' roles)",
+    )
 
     seed = verb("seed-repo", "seed a CodeCommit repository with files; no commit when nothing changed")
     seed.add_argument("--repository-name", required=True)
@@ -100,6 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--role-arn", default="", help="role to assume for CodeCommit (default: current credentials)")
     seed.add_argument("--message", default="Seed from Terraform (mlops-deployer seed-repo)")
     return parser
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        return default
 
 
 def _resolve_globals(args: argparse.Namespace) -> None:
@@ -149,30 +231,86 @@ def _require_stage(args: argparse.Namespace) -> str:
     return str(args.stage)
 
 
+def _default_sessions(stage: str, region: str | None) -> AccountSessions:
+    return AccountSessions(stage, boto3.Session(region_name=region))
+
+
 def _sessions(args: argparse.Namespace, stage: str) -> AccountSessions:
-    return AccountSessions(stage, boto3.Session(region_name=args.region))
+    factory: SessionsFactory = getattr(args, "sessions_factory", None) or _default_sessions
+    return factory(stage, args.region)
+
+
+def _run(args: argparse.Namespace, stage: str) -> StageRun:
+    if getattr(args, "keep", 0) < 0:
+        raise InputError(f"--keep: {args.keep} (allowed: integer >= 0)")
+    if getattr(args, "lock_wait", 0.0) < 0:
+        raise InputError(f"--lock-wait: {args.lock_wait} (allowed: seconds >= 0)")
+    timeout = getattr(args, "timeout", None)
+    if timeout is not None and timeout <= 0:
+        raise InputError(f"--timeout: {timeout} (allowed: seconds > 0)")
+    config = load_stage_config(args.config_dir, stage)
+    return StageRun(
+        config,
+        _sessions(args, stage),
+        keep=getattr(args, "keep", 3),
+        timeout_seconds=timeout,
+        lock_wait=getattr(args, "lock_wait", 0.0),
+    )
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
     stage = _require_stage(args)
-    config = load_stage_config(args.config_dir, stage)
-    plan = StageDeployer(config, _sessions(args, stage)).plan(pinned=args.model_version, force=args.force)
-    _emit(args, plan.as_dict(), plan.lines())
+    plan, lock = _run(args, stage).plan(pinned=args.model_version, force=args.force)
+    _emit(args, {**plan.as_dict(), "lock": lock}, [*plan.lines(), lock])
     return EXIT_OK
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
     stage = _require_stage(args)
-    if args.keep < 0:
-        raise InputError(f"--keep: {args.keep} (allowed: integer >= 0)")
-    config = load_stage_config(args.config_dir, stage)
-    deployer = StageDeployer(config, _sessions(args, stage), keep=args.keep)
-    result = deployer.deploy(pinned=args.model_version, force=args.force)
+    result = _run(args, stage).deploy(pinned=args.model_version, force=args.force)
     if result.outcome == "no-op":
         text = [f"already live: v{result.plan.candidate_version} on {result.plan.endpoint} ({result.plan.config_name})"]
     else:
         text = [result.message]
+    text.extend(f"warning: {w}" for w in result.warnings)
     _emit(args, result.as_dict(), text)
+    return EXIT_OK
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    stage = _require_stage(args)
+    result = _run(args, stage).rollback(to_version=args.to_version, force=args.force, reason=args.reason)
+    text = [result.message, *(f"warning: {w}" for w in result.warnings)]
+    _emit(args, result.as_dict(), text)
+    return EXIT_OK
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    stage = _require_stage(args)
+    run = _run(args, stage)
+    config_dir = Path(args.config_dir)
+    export_dir = Path(args.config_export_dir) if args.config_export_dir else config_dir.resolve().parent
+    outcome = run.test(
+        config_dir,
+        junit_xml=Path(args.junit_xml) if args.junit_xml else None,
+        export_dir=export_dir,
+        export_required=bool(args.config_export_dir),
+    )
+    _emit(args, outcome.as_dict(), outcome.lines())
+    if not outcome.passed:
+        failed = [r.name for r in outcome.report.failures]
+        print(
+            f"error: smoke tests failed on {run.endpoint} (v{outcome.serving.version}): {', '.join(failed)}",
+            file=sys.stderr,
+        )
+        return SmokeTestError.exit_code
+    return EXIT_OK
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    stage = _require_stage(args)
+    result = _run(args, stage).promote()
+    _emit(args, result.as_dict(), result.lines())
     return EXIT_OK
 
 
@@ -180,22 +318,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     stages = [args.stage] if args.stage else discover_stages(args.config_dir)
     if not stages:
         raise InputError(f"--config-dir: no stage configs in {args.config_dir}")
-    report = []
-    lines = []
-    for stage in stages:
-        config = load_stage_config(args.config_dir, stage)
-        entry = stage_status(config, _sessions(args, stage))
-        report.append(entry)
-        live = f"v{entry['live_version']}" if entry.get("live_version") is not None else "none"
-        line = f"{stage}: endpoint={entry['endpoint']} status={entry['status']} live={live}"
-        if entry.get("endpoint_config"):
-            line += f" config={entry['endpoint_config']}"
-        if entry.get("last_modified"):
-            line += f" last_modified={entry['last_modified']}"
-        if entry.get("failure_reason"):
-            line += f" reason={entry['failure_reason']}"
-        lines.append(line)
-    _emit(args, {"stages": report}, lines)
+    if args.limit < 1:
+        raise InputError(f"--limit: {args.limit} (allowed: integer >= 1)")
+    configs = [load_stage_config(args.config_dir, stage) for stage in stages]
+    if args.read_role_name:
+        if not _ROLE_NAME.match(args.read_role_name):
+            raise InputError(
+                f"--read-role-name: {args.read_role_name!r} (allowed: an IAM role name, [\\w+=,.@-]{{1,64}})"
+            )
+        configs = [with_read_role(config, args.read_role_name) for config in configs]
+    matrix = status_matrix(configs, lambda stage: _sessions(args, stage), limit=args.limit)
+    _emit(args, matrix, matrix_lines(matrix))
     return EXIT_OK
 
 
@@ -220,12 +353,22 @@ def cmd_seed_repo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"plan": cmd_plan, "deploy": cmd_deploy, "status": cmd_status, "seed-repo": cmd_seed_repo}
+COMMANDS = {
+    "plan": cmd_plan,
+    "deploy": cmd_deploy,
+    "test": cmd_test,
+    "promote": cmd_promote,
+    "rollback": cmd_rollback,
+    "status": cmd_status,
+    "seed-repo": cmd_seed_repo,
+}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, sessions_factory: SessionsFactory | None = None) -> int:
+    """Run the CLI. `sessions_factory(stage, region)` replaces how AccountSessions are built (embedding, tests)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.sessions_factory = sessions_factory
     try:
         _resolve_globals(args)
     except InputError as exc:

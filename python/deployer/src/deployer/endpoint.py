@@ -79,6 +79,14 @@ class Target:
     def cloudwatch(self) -> Client:
         return self._factory("cloudwatch")
 
+    @cached_property
+    def kms(self) -> Client:
+        return self._factory("kms")
+
+    @cached_property
+    def runtime(self) -> Client:
+        return self._factory("sagemaker-runtime")
+
     def call(self, action: str) -> Any:
         return aws_call(action, self.account, role_label(self.role))
 
@@ -235,7 +243,9 @@ def update_endpoint(target: Target, name: str, config_name: str, deployment_conf
     log.info("updating endpoint %s to %s", name, config_name)
 
 
-def delete_failed_endpoint(target: Target, name: str, timeout: float, poll: float) -> None:
+def delete_failed_endpoint(
+    target: Target, name: str, timeout: float, poll: float, on_poll: Callable[[], None] | None = None
+) -> None:
     """Delete an endpoint that ended Failed (it serves nothing) so that it can be created again."""
     with target.call("sagemaker:DeleteEndpoint"):
         target.sagemaker.delete_endpoint(EndpointName=name)
@@ -244,6 +254,8 @@ def delete_failed_endpoint(target: Target, name: str, timeout: float, poll: floa
     while describe_endpoint(target, name) is not None:
         if time.monotonic() > deadline:
             raise RolloutTimeoutError(f"endpoint {name} still exists {timeout:.0f}s after DeleteEndpoint")
+        if on_poll is not None:
+            on_poll()
         time.sleep(poll)
 
 
@@ -289,9 +301,10 @@ def wait_until_settled(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     heartbeat: float = 60.0,
+    on_poll: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Poll DescribeEndpoint (one call per poll) until the endpoint settles; log a line on each change
-    and at least every `heartbeat` seconds."""
+    and at least every `heartbeat` seconds. `on_poll` runs before each sleep (lease renewal)."""
     start = clock()
     last_line = ""
     last_logged = start
@@ -308,8 +321,11 @@ def wait_until_settled(
             return desc
         if elapsed > timeout:
             raise RolloutTimeoutError(
-                f"endpoint {name} still {desc.get('EndpointStatus')} after {elapsed:.0f}s (timeout {timeout:.0f}s)"
+                f"endpoint {name} still {desc.get('EndpointStatus')} after {elapsed:.0f}s (timeout {timeout:.0f}s); "
+                "it was not reported as deployed"
             )
+        if on_poll is not None:
+            on_poll()
         sleep(poll)
 
 

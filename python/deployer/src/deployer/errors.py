@@ -6,8 +6,13 @@
 | 1    | DeployerError         | unexpected AWS error (message says which call failed)          |
 | 2    | InputError            | bad config file, flag, version or reference; nothing changed   |
 | 3    | NothingToDeployError  | no eligible candidate version                                  |
-| 4    | RolloutError          | rollout failed, timed out or was rolled back by SageMaker      |
+| 4    | RolloutError          | rollout failed, timed out or was rolled back by SageMaker;     |
+|      |                       | smoke tests failed; the live version cannot be promoted        |
 | 5    | AccessDeniedError     | access denied: names account, role and action                  |
+| 6    | LockHeldError         | another rollout holds the endpoint's lease lock                |
+
+The ledger, registry-marks and smoke modules keep their own small exception classes (they do not depend on
+this package); `translated` maps them into this hierarchy at the boundary, naming the account and role.
 """
 
 from __future__ import annotations
@@ -16,6 +21,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from botocore.exceptions import ClientError, NoCredentialsError, PartialCredentialsError
+
+from deployer import ledger as _ledger
+from deployer import registry_marks as _marks
+from deployer import smoke as _smoke
 
 
 class DeployerError(Exception):
@@ -64,6 +73,36 @@ class RolloutTimeoutError(RolloutError):
 
 class EndpointBusyError(RolloutError):
     """Another update of the endpoint is in progress."""
+
+
+class VerificationError(RolloutError):
+    """The endpoint does not provably serve the version the ledger says was deployed."""
+
+
+class SmokeTestError(RolloutError):
+    """One or more smoke-test cases failed."""
+
+
+class PromotionRefusedError(RolloutError):
+    """The live version may not be recorded as verified (not tested, not Approved, not ours, ...)."""
+
+
+class RecordError(DeployerError):
+    """The change went through, but recording it (ledger, registry metadata, event) failed.
+
+    The exit code is that of the underlying failure (access denied stays 5); re-running the verb repairs the
+    record without changing the endpoint again.
+    """
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class LockHeldError(DeployerError):
+    """Another rollout holds the endpoint's lease; the message names the holder, its build and the expiry."""
+
+    exit_code = 6
 
 
 class AccessDeniedError(DeployerError):
@@ -124,3 +163,38 @@ def aws_call(action: str, account: str, role: str) -> Iterator[None]:
         raise DeployerError(f"{action} failed in account {account}: {error_code(exc)}: {error_message(exc)}") from exc
     except (NoCredentialsError, PartialCredentialsError) as exc:
         raise AccessDeniedError(account, role, action, f"no usable credentials ({exc})") from exc
+
+
+@contextmanager
+def translated(account: str, role: str) -> Iterator[None]:
+    """Map the ledger's, the registry marks' and the smoke tests' exceptions into this hierarchy.
+
+    `account` and `role` are those of the registry side (ledger table, model package metadata); smoke-test
+    denials name the target side themselves. A raw ClientError that escapes the ledger (say, throttling after
+    every retry) becomes a DeployerError naming the operation.
+    """
+    try:
+        yield
+    except _ledger.LockHeld as exc:
+        raise LockHeldError(str(exc)) from exc
+    except _ledger.LockLost as exc:
+        raise RolloutError(f"{exc}; this rollout stopped waiting (the endpoint may still be changing)") from exc
+    except _ledger.LedgerAccessDenied as exc:
+        raise AccessDeniedError(account, role, exc.action or "dynamodb", str(exc)) from exc
+    except (_ledger.LedgerTableNotFound, _ledger.LedgerInputError) as exc:
+        raise InputError(str(exc)) from exc
+    except _ledger.LedgerError as exc:
+        raise DeployerError(str(exc)) from exc
+    except _marks.RegistryAccessDenied as exc:
+        raise AccessDeniedError(account, role, exc.action or "sagemaker:UpdateModelPackage", str(exc)) from exc
+    except _marks.RegistryMarksInputError as exc:
+        raise InputError(str(exc)) from exc
+    except _marks.RegistryMarksError as exc:
+        raise DeployerError(str(exc)) from exc
+    except _smoke.SmokeConfigError as exc:
+        raise InputError(str(exc)) from exc
+    except ClientError as exc:
+        operation = getattr(exc, "operation_name", "") or "AWS call"
+        if is_access_denied(exc):
+            raise AccessDeniedError(account, role, operation, error_message(exc)) from exc
+        raise DeployerError(f"{operation} failed: {error_code(exc)}: {error_message(exc)}") from exc

@@ -7,14 +7,14 @@ The table is created by Terraform (`<project>-ledger`, hash key `pk` S, range ke
 |---|---|---|---|
 | history, by stage | `STAGE#<stage>` | `HISTORY#<at>#<event_id>` | append-only; `at`: ISO-8601 UTC, microseconds |
 | history, by version | `VERSION#<version>` | `HISTORY#<at>#<event_id>` | same attributes, same transaction |
-| mark | `STAGE#<stage>` | `MARK#<kind>#<version:010d>` | kind `verified` or `rolled_back` |
+| mark | `STAGE#<stage>` | `MARK#<kind>#<version:010d>` | kind `verified`, `rolled_back` or `promoted` |
 | lease lock | `LOCK#<endpoint>` | `LOCK` | `owner`, `build_id`, `token`, `expires_at` (epoch seconds, TTL) |
 
 Writes that belong together (a mark and its history entry, a lock takeover and its history entry) go through
 TransactWriteItems, so a failure never leaves half a record behind.
 
 Exceptions, and the deployer exit code each should map to:
-`LedgerInputError` 2, `LedgerTableNotFound` 2, `LedgerAccessDenied` 5, `LockHeld` the lock-held code (6 suggested),
+`LedgerInputError` 2, `LedgerTableNotFound` 2, `LedgerAccessDenied` 5, `LockHeld` 6,
 `LockLost` 4, `LedgerError` (anything else) 1.
 """
 
@@ -57,9 +57,13 @@ class LedgerTableNotFound(LedgerError):
 class LedgerAccessDenied(LedgerError):
     """The credentials may not perform a DynamoDB action on the ledger table: exit code 5."""
 
+    def __init__(self, message: str, action: str = "") -> None:
+        super().__init__(message)
+        self.action = action  # e.g. "dynamodb:PutItem on ledger table churn-ledger"
+
 
 class LockHeld(LedgerError):
-    """Another rollout holds the endpoint's lease: the lock-held exit code (6 suggested)."""
+    """Another rollout holds the endpoint's lease: exit code 6."""
 
     def __init__(self, message: str, lease: Lease) -> None:
         super().__init__(message)
@@ -85,11 +89,14 @@ class Event(StrEnum):
     ROLLBACK = "rollback"
     MARK_CLEARED = "mark_cleared"
     LOCK_TAKEOVER = "lock_takeover"
+    SMOKE_TEST = "smoke_test"
+    PROMOTED = "promoted"
 
 
 class MarkKind(StrEnum):
     VERIFIED = "verified"
     ROLLED_BACK = "rolled_back"
+    PROMOTED = "promoted"  # the "Model Version Verified" event for the next stage was put on its bus
 
 
 class DynamoDBClient(Protocol):
@@ -253,7 +260,8 @@ class Ledger:
             if code in _ACCESS_DENIED:
                 raise LedgerAccessDenied(
                     f"access denied: dynamodb:{action} on ledger table {self.table_name}"
-                    f"{f' as {self.caller_arn}' if self.caller_arn else ''}: {message}"
+                    f"{f' as {self.caller_arn}' if self.caller_arn else ''}: {message}",
+                    action=f"dynamodb:{action} on ledger table {self.table_name}",
                 ) from exc
             if code == "ResourceNotFoundException":
                 raise LedgerTableNotFound(
@@ -547,6 +555,78 @@ class Ledger:
         self._transact("TransactWriteItems", puts)
         log.info("ledger: %s rolled back from version %d to %d: %s", stage, from_version, to_version, reason)
         return entry
+
+    def record_smoke_test(
+        self,
+        stage: str,
+        version: int,
+        *,
+        passed: bool,
+        model_package_arn: str,
+        endpoint: str,
+        endpoint_config: str,
+        reason: str,
+        details: dict[str, str] | None = None,
+    ) -> HistoryEntry:
+        """Append the outcome of a smoke-test run against the live endpoint (promotion requires a passing one)."""
+        _check_stage(stage)
+        _check_version(version)
+        if not reason.strip():
+            raise LedgerInputError("a smoke-test record needs a reason (the summary of the run)")
+        entry = self._entry(
+            stage,
+            Event.SMOKE_TEST,
+            Result.SUCCEEDED if passed else Result.FAILED,
+            version=version,
+            model_package_arn=model_package_arn,
+            endpoint=endpoint,
+            endpoint_config=endpoint_config,
+            reason=reason,
+            details=dict(details or {}),
+        )
+        self._transact("TransactWriteItems", self._history_puts(entry))
+        log.info("ledger: %s smoke tests of version %d: %s", stage, version, entry.result)
+        return entry
+
+    def record_promoted(
+        self,
+        stage: str,
+        version: int,
+        *,
+        next_stage: str,
+        event_id: str,
+        event_bus_arn: str,
+        model_package_arn: str = "",
+    ) -> bool:
+        """Record that the promotion event for `next_stage` was put. False (and nothing written) when recorded."""
+        _check_stage(stage)
+        _check_stage(next_stage)
+        _check_version(version)
+        details = {"next_stage": next_stage, "event_id": event_id, "event_bus_arn": event_bus_arn}
+        entry = self._entry(
+            stage,
+            Event.PROMOTED,
+            Result.RECORDED,
+            version=version,
+            model_package_arn=model_package_arn,
+            reason=f"Model Version Verified event {event_id} put on {event_bus_arn}",
+            details=details,
+        )
+        mark = Mark(
+            stage=stage,
+            version=version,
+            kind=MarkKind.PROMOTED.value,
+            at=entry.at,
+            model_package_arn=model_package_arn,
+            caller_arn=self.caller_arn,
+            build_id=self.build_id,
+            reason=entry.reason,
+        )
+        items = [self._mark_put(mark, MarkKind.PROMOTED, "attribute_not_exists(pk)"), *self._history_puts(entry)]
+        if self._transact("TransactWriteItems", items) is not None:
+            return False
+        log.info("ledger: %s promoted version %d to %s (event %s)", stage, version, next_stage, event_id)
+        return True
 
     def clear_mark(self, stage: str, version: int, kind: MarkKind | str, reason: str) -> bool:
         """Remove a mark (an operator's correction), with a history entry. False when there was none."""

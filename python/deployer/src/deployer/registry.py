@@ -1,14 +1,15 @@
 """Resolve which model package version a stage should run.
 
 `CandidatePolicy` is the hook for the promotion contract: the first stage takes the newest Approved
-version (`NewestApproved`); later stages pass a policy that asks the ledger whether the previous stage
-verified a version (filled in by the promotion work). Policies see only versions that are Approved now.
+version (`NewestApproved`); later stages take the newest Approved version that the previous stage verified
+(`VerifiedUpstream`, fed from the ledger). `NotRolledBack` keeps a stage off versions it was rolled back
+from. Policies see only versions that are Approved now; every other version is passed over with its status.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -42,22 +43,79 @@ class ModelVersion:
         )
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a policy accepts an Approved version, and why (shown by `plan`)."""
+
+    eligible: bool
+    reason: str
+
+
 class CandidatePolicy(Protocol):
-    """Which Approved versions a stage may deploy. `describe` names the rule in messages."""
+    """Which Approved versions a stage may deploy. `describe` names the rule in messages ("Approved version
+    verified in staging"); `judge` is asked about Approved versions only, newest first."""
 
     def describe(self) -> str: ...
 
-    def eligible(self, version: ModelVersion) -> bool: ...
+    def judge(self, version: ModelVersion) -> Verdict: ...
 
 
 class NewestApproved:
     """First stage: any Approved version is eligible; the newest wins."""
 
     def describe(self) -> str:
-        return "newest Approved version"
+        return "Approved version"
 
-    def eligible(self, version: ModelVersion) -> bool:
-        return version.status == APPROVED
+    def judge(self, version: ModelVersion) -> Verdict:
+        return Verdict(True, f"v{version.version} is Approved")
+
+
+class VerifiedUpstream:
+    """Later stages: an Approved version is eligible when the previous stage verified it (ledger marks)."""
+
+    def __init__(self, previous_stage: str, verified: Mapping[int, str]) -> None:
+        self.previous_stage = previous_stage
+        self.verified = dict(verified)  # version -> when it was verified
+
+    def describe(self) -> str:
+        return f"Approved version verified in {self.previous_stage}"
+
+    def judge(self, version: ModelVersion) -> Verdict:
+        at = self.verified.get(version.version)
+        if at is None:
+            return Verdict(False, f"v{version.version} is Approved but not verified in {self.previous_stage}")
+        return Verdict(True, f"v{version.version} is Approved and was verified in {self.previous_stage} at {at}")
+
+
+class NotRolledBack:
+    """Wraps a policy: versions this stage was rolled back away from are not picked again automatically.
+
+    An operator who wants one back pins it (`deploy --model-version N --force`); a successful deploy of a
+    version clears its rolled-back mark in that stage.
+    """
+
+    def __init__(self, base: CandidatePolicy, stage: str, rolled_back: Mapping[int, str]) -> None:
+        self.base = base
+        self.stage = stage
+        self.rolled_back = dict(rolled_back)  # version -> "at <time>: <reason>"
+
+    def describe(self) -> str:
+        return f"{self.base.describe()} that {self.stage} was not rolled back from"
+
+    def judge(self, version: ModelVersion) -> Verdict:
+        why = self.rolled_back.get(version.version)
+        if why is not None:
+            return Verdict(False, f"v{version.version} is Approved but {self.stage} was rolled back from it {why}")
+        return self.base.judge(version)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The chosen version, why, and why each newer version was passed over."""
+
+    candidate: ModelVersion
+    reason: str
+    passed_over: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,11 +193,14 @@ class RegistryReader:
         return str(described.get("ModelApprovalStatus", "")) if described else ""
 
 
+MAX_REASONS = 10
+
+
 def resolve_candidate(
     reader: RegistryReader, policy: CandidatePolicy, *, pinned: int | None = None, force: bool = False
-) -> ModelVersion:
-    """The version to deploy: `pinned` if given (must exist, and be Approved unless `force`), else the newest
-    Approved version that `policy` accepts."""
+) -> Resolution:
+    """The version to deploy: `pinned` if given (must exist, and be Approved and eligible unless `force`), else
+    the newest Approved version that `policy` accepts. Raises NothingToDeployError listing why none qualifies."""
     group = reader.settings.model_package_group
     if pinned is not None:
         found = reader.find(pinned)
@@ -147,18 +208,33 @@ def resolve_candidate(
             raise InputError(f"registry.model_package_group: {group} does not exist (allowed: an existing group)")
         if found is None:
             raise InputError(f"--model-version {pinned}: no such version in model package group {group}")
-        if found.status != APPROVED and not force:
-            raise InputError(
-                f"--model-version {pinned}: version is {found.status or 'without status'}, not Approved "
-                "(pass --force to deploy it anyway)"
-            )
-        if found.status == APPROVED and not policy.eligible(found) and not force:
-            raise InputError(f"--model-version {pinned}: not eligible: {policy.describe()} (pass --force to override)")
-        return found
-    for version in reader.versions(APPROVED):
-        if policy.eligible(version):
-            return version
-        log.info("version %d is Approved but not eligible: %s", version.version, policy.describe())
+        if found.status != APPROVED:
+            if not force:
+                raise InputError(
+                    f"--model-version {pinned}: version is {found.status or 'without status'}, not Approved "
+                    "(pass --force to deploy it anyway)"
+                )
+            return Resolution(found, f"pinned with --force: v{pinned} is {found.status or 'without approval status'}")
+        verdict = policy.judge(found)
+        if not verdict.eligible:
+            if not force:
+                raise InputError(f"--model-version {pinned}: not eligible: {verdict.reason} (pass --force to override)")
+            return Resolution(found, f"pinned with --force: {verdict.reason}")
+        return Resolution(found, f"pinned by the operator: {verdict.reason}")
+    passed_over: list[str] = []
+    for version in reader.versions():
+        if version.status != APPROVED:
+            passed_over.append(f"v{version.version} is {version.status or 'without approval status'}")
+            continue
+        verdict = policy.judge(version)
+        if verdict.eligible:
+            return Resolution(version, f"{verdict.reason}: the newest {policy.describe()}", tuple(passed_over))
+        log.info("passed over: %s", verdict.reason)
+        passed_over.append(verdict.reason)
     if reader.group_exists() is False:
         raise InputError(f"registry.model_package_group: {group} does not exist (allowed: an existing group)")
-    raise NothingToDeployError(f"nothing to deploy: no {policy.describe()} in model package group {group}")
+    detail = "; ".join(passed_over[:MAX_REASONS])
+    if len(passed_over) > MAX_REASONS:
+        detail += f"; and {len(passed_over) - MAX_REASONS} older version(s)"
+    message = f"nothing to deploy: no {policy.describe()} in model package group {group}"
+    raise NothingToDeployError(f"{message} ({detail})" if detail else f"{message} (the group has no versions)")

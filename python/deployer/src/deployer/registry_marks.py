@@ -54,6 +54,10 @@ class RegistryMarksInputError(RegistryMarksError, ValueError):
 class RegistryAccessDenied(RegistryMarksError):
     """The credentials may not describe or update the model package (exit code 5)."""
 
+    def __init__(self, message: str, action: str = "") -> None:
+        super().__init__(message)
+        self.action = action  # e.g. "sagemaker:UpdateModelPackage on <arn>"
+
 
 class SageMakerClient(Protocol):
     def describe_model_package(self, **kwargs: Any) -> Any: ...
@@ -129,7 +133,9 @@ class RegistryMarks:
             error = exc.response.get("Error", {})
             code, message = error.get("Code", ""), error.get("Message", "")
             if code in _ACCESS_DENIED:
-                raise RegistryAccessDenied(f"access denied: sagemaker:{action} on {arn}: {message}") from exc
+                raise RegistryAccessDenied(
+                    f"access denied: sagemaker:{action} on {arn}: {message}", action=f"sagemaker:{action} on {arn}"
+                ) from exc
             raise RegistryMarksError(f"sagemaker:{action} on {arn} failed: {code}: {message}") from exc
 
     def metadata(self, model_package_arn: str) -> dict[str, str]:

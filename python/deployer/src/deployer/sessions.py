@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 from typing import Any
 
 import boto3
@@ -51,6 +52,19 @@ def role_label(role_arn: str) -> str:
 def max_attempts_from_env() -> int:
     raw = os.environ.get("DEPLOYER_MAX_ATTEMPTS", "")
     return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_ATTEMPTS
+
+
+_LOADER: botocore.loaders.Loader | None = None
+_LOADER_LOCK = threading.Lock()
+
+
+def shared_loader() -> botocore.loaders.Loader:
+    """One botocore data loader per process: service models are parsed once, whatever the number of sessions."""
+    global _LOADER
+    with _LOADER_LOCK:
+        if _LOADER is None:
+            _LOADER = botocore.loaders.create_loader()
+        return _LOADER
 
 
 class _AssumeRoleProvider(CredentialProvider):  # type: ignore[misc]
@@ -112,7 +126,8 @@ class AccountSessions:
         self._sessions: dict[tuple[str, str], boto3.Session] = {}
         self._clients: dict[tuple[str, str, str], Client] = {}
         self._accounts: dict[tuple[str, str], str] = {}
-        self._loader = botocore.loaders.create_loader()  # service models are read once for every role session
+        self._arns: dict[tuple[str, str], str] = {}
+        self._loader = shared_loader()  # service models are read once per process, for every role session
 
     def config(self, region: str) -> Config:
         return Config(
@@ -143,13 +158,13 @@ class AccountSessions:
             self._clients[key] = session.client(service, region_name=region, config=self.config(region))
         return self._clients[key]
 
-    def account_id(self, role_arn: str, region: str) -> str:
-        """The account the role (or current credentials) lands in; proves the role can be assumed."""
+    def identity(self, role_arn: str, region: str) -> tuple[str, str]:
+        """(account, caller ARN) of the role (or current credentials); proves the role can be assumed."""
         key = (role_arn, region)
         if key not in self._accounts:
             sts = self.client("sts", role_arn, region)
             try:
-                self._accounts[key] = str(sts.get_caller_identity()["Account"])
+                answer = sts.get_caller_identity()
             except ClientError as exc:
                 if is_access_denied(exc):
                     raise AccessDeniedError(
@@ -160,4 +175,13 @@ class AccountSessions:
                 raise AccessDeniedError(
                     role_account(role_arn), role_label(role_arn), "sts:GetCallerIdentity", str(exc)
                 ) from exc
-        return self._accounts[key]
+            self._accounts[key] = str(answer["Account"])
+            self._arns[key] = str(answer.get("Arn", ""))
+        return self._accounts[key], self._arns[key]
+
+    def account_id(self, role_arn: str, region: str) -> str:
+        """The account the role (or current credentials) lands in; proves the role can be assumed."""
+        return self.identity(role_arn, region)[0]
+
+    def caller_arn(self, role_arn: str, region: str) -> str:
+        return self.identity(role_arn, region)[1]
