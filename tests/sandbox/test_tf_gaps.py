@@ -545,3 +545,49 @@ def test_terraform_fixture_applies_replans_clean_and_destroys(sandbox: Sandbox, 
             assert code == 0, f"{case}: re-plan after update is not empty:\n{out[-4000:]}"
     finally:
         tf.destroy(**({"revision": "2"} if case in UPDATABLE else {}))
+
+
+def test_kms_describe_key_across_accounts_follows_the_key_policy(
+    sandbox: Sandbox, unique: Callable[[str], str]
+) -> None:
+    dev_role = unique("stage-codebuild")
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Admin",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNTS['tooling']}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "StageDescribe",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNTS['dev']}:root"},
+                "Action": "kms:DescribeKey",
+                "Resource": "*",
+                "Condition": {"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNTS['dev']}:role/{dev_role}"}},
+            },
+        ],
+    }
+    tooling_kms: Any = sandbox.client("kms")
+    key = tooling_kms.create_key(Policy=json.dumps(policy))["KeyMetadata"]
+
+    allowed: Any = sandbox.client("kms", account="dev", role=dev_role)
+    described = allowed.describe_key(KeyId=key["Arn"])["KeyMetadata"]
+    assert (described["KeyId"], described["Arn"], described["AWSAccountId"]) == (
+        key["KeyId"],
+        key["Arn"],
+        ACCOUNTS["tooling"],
+    )
+
+    other: Any = sandbox.client("kms", account="dev", role=unique("someone-else"))
+    with pytest.raises(ClientError) as denied:
+        other.describe_key(KeyId=key["Arn"])
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert "kms:DescribeKey" in denied.value.response["Error"]["Message"]
+
+    with pytest.raises(ClientError) as missing:
+        allowed.describe_key(KeyId=key["Arn"].replace(key["KeyId"], "00000000-0000-0000-0000-000000000000"))
+    assert missing.value.response["Error"]["Code"] == "NotFoundException"
