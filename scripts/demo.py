@@ -14,6 +14,7 @@ stops at the end unless KEEP=1 (or --keep). `--timings PATH` writes each step's 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import io
 import json
 import os
@@ -287,6 +288,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     demo = Demo(args.keep, args.port, args.status_json)
     ok = False
+    # Two demos at once would share the Terraform data dirs and the local build image: take turns.
+    BUILD.mkdir(parents=True, exist_ok=True)
+    lock = open(BUILD / "demo.lock", "w")  # noqa: SIM115 (held for the whole run)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print("another `make demo` is running on this checkout; waiting for it to finish", flush=True)
+        fcntl.flock(lock, fcntl.LOCK_EX)
     try:
         ok = _scenario(demo)
     except (DemoError, BuildFailed) as exc:
