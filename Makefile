@@ -66,9 +66,9 @@ checkov: ## checkov over modules/ and envs/ (own virtualenv: checkov pins an old
 test: setup lint test-sandbox test-deployer test-terraform-unit test-terraform-apply test-e2e ## Every suite, installing what it needs from nothing
 
 lint-py: setup ## ruff and mypy over the Python packages and tests
-	$(BIN)/ruff check python tests
-	$(BIN)/ruff format --check python tests
-	$(BIN)/mypy python/sandbox/src python/deployer/src
+	$(BIN)/ruff check python tests scripts
+	$(BIN)/ruff format --check python tests scripts
+	$(BIN)/mypy python/sandbox/src python/deployer/src scripts
 
 lint: lint-py test-terraform-static checkov ## ruff, mypy, terraform fmt -check and validate, checkov
 

@@ -257,12 +257,11 @@ class Demo:
                 repositoryName=f"{PROJECT}-{stage}", filePath=f"config/{stage}.json"
             )
             (config_dir / f"{stage}.json").write_bytes(blob["fileContent"])
-        # The operator's view: tooling credentials; each stage's config names the roles the deployer assumes.
-        self.run(PY, "-m", "deployer", "--config-dir", str(config_dir), "status")
+        # The operator reads every account through its admin role (the configs name the pipeline's roles).
+        status = (PY, "-m", "deployer", "--config-dir", str(config_dir), "status", "--read-role-name", ADMIN_ROLE)
+        self.run(*status)
         if self.status_json:
-            out = self.run(
-                PY, "-m", "deployer", "--config-dir", str(config_dir), "--output", "json", "status", quiet=True
-            )
+            out = self.run(*status, "--output", "json", quiet=True)
             self.status_json.parent.mkdir(parents=True, exist_ok=True)
             self.status_json.write_text(out)
 
