@@ -401,6 +401,18 @@ class Ledger:
 
     # ---------------------------------------------------------------- marks
 
+    def _mark_of(self, entry: HistoryEntry, kind: MarkKind, version: int, **fields: Any) -> Mark:
+        """The mark a history entry sets: same stage, time, caller and build."""
+        return Mark(
+            stage=entry.stage,
+            version=version,
+            kind=kind.value,
+            at=entry.at,
+            caller_arn=self.caller_arn,
+            build_id=self.build_id,
+            **fields,
+        )
+
     def _mark_put(self, mark: Mark, kind: MarkKind, condition: str | None) -> dict[str, Any]:
         item: dict[str, Any] = {
             "pk": _s(_stage_pk(mark.stage)),
@@ -447,14 +459,11 @@ class Ledger:
             endpoint=endpoint,
             reason=reason,
         )
-        mark = Mark(
-            stage=stage,
-            version=version,
-            kind=MarkKind.VERIFIED.value,
-            at=entry.at,
+        mark = self._mark_of(
+            entry,
+            MarkKind.VERIFIED,
+            version,
             model_package_arn=model_package_arn,
-            caller_arn=self.caller_arn,
-            build_id=self.build_id,
             deployment_id=deployment_id,
             reason=reason,
         )
@@ -537,16 +546,7 @@ class Ledger:
             reason=reason,
             details={"from_version": str(from_version), "to_version": str(to_version)},
         )
-        mark = Mark(
-            stage=stage,
-            version=from_version,
-            kind=MarkKind.ROLLED_BACK.value,
-            at=entry.at,
-            caller_arn=self.caller_arn,
-            build_id=self.build_id,
-            deployment_id=deployment_id,
-            reason=reason,
-        )
+        mark = self._mark_of(entry, MarkKind.ROLLED_BACK, from_version, deployment_id=deployment_id, reason=reason)
         puts = [self._mark_put(mark, MarkKind.ROLLED_BACK, None), *self._history_puts(entry)]
         if from_version != to_version:
             # The same history also lands under the version that was rolled away from.
@@ -612,15 +612,8 @@ class Ledger:
             reason=f"Model Version Verified event {event_id} put on {event_bus_arn}",
             details=details,
         )
-        mark = Mark(
-            stage=stage,
-            version=version,
-            kind=MarkKind.PROMOTED.value,
-            at=entry.at,
-            model_package_arn=model_package_arn,
-            caller_arn=self.caller_arn,
-            build_id=self.build_id,
-            reason=entry.reason,
+        mark = self._mark_of(
+            entry, MarkKind.PROMOTED, version, model_package_arn=model_package_arn, reason=entry.reason
         )
         items = [self._mark_put(mark, MarkKind.PROMOTED, "attribute_not_exists(pk)"), *self._history_puts(entry)]
         if self._transact("TransactWriteItems", items) is not None:
