@@ -11,7 +11,7 @@ export TF_CLI_CONFIG_FILE := $(abspath $(BUILD)/terraformrc)
 export TF_IN_AUTOMATION := 1
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help setup demo bench sandbox sandbox-stop test test-sandbox test-deployer test-terraform-unit test-terraform-static test-terraform-apply test-e2e checkov lint lint-py clean
+.PHONY: help setup demo bench sandbox sandbox-stop test test-sandbox test-deployer test-terraform-unit test-terraform-static test-terraform-apply test-e2e test-bench checkov lint lint-py clean
 
 help: ## List every target
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
@@ -39,7 +39,7 @@ sandbox-stop: ## Stop the background sandbox
 demo: setup ## Sandbox end to end: apply 4 accounts, ship v1 dev->staging->prod, canary v2, reject it, roll back (KEEP=1 keeps the sandbox)
 	$(BIN)/python scripts/demo.py --timings $(BUILD)/demo-timings.json
 
-bench: setup ## Benchmarks on the sandbox: writes bench/results.json and a Markdown table (QUICK=1 for a short run)
+bench: setup ## Benchmarks on the sandbox: bench/results.{json,md} (QUICK=1: a short run into .build/bench/)
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick,)
 
 test-sandbox: setup ## Sandbox tests: every extension driven with boto3
@@ -54,6 +54,9 @@ test-terraform-apply: setup ## Every env root applies to a fresh sandbox, re-pla
 test-e2e: setup ## The demo scenario end to end, with its outcome checked
 	$(PYTEST) tests/e2e -q
 
+test-bench: setup ## Unit tests of the benchmark's counting and report
+	$(PYTEST) tests/bench -q
+
 test-terraform-unit: $(BUILD)/terraformrc ## terraform test (mock_provider) for every module
 	scripts/tf-unit.sh
 
@@ -63,12 +66,12 @@ test-terraform-static: $(BUILD)/terraformrc ## terraform fmt -check and validate
 checkov: ## checkov over modules/ and envs/ (own virtualenv: checkov pins an old boto3)
 	scripts/checkov.sh
 
-test: setup lint test-sandbox test-deployer test-terraform-unit test-terraform-apply test-e2e ## Every suite, installing what it needs from nothing
+test: setup lint test-sandbox test-deployer test-terraform-unit test-terraform-apply test-e2e test-bench ## Every suite, installing what it needs from nothing
 
 lint-py: setup ## ruff and mypy over the Python packages and tests
-	$(BIN)/ruff check python tests scripts
-	$(BIN)/ruff format --check python tests scripts
-	$(BIN)/mypy python/sandbox/src python/deployer/src scripts
+	$(BIN)/ruff check python tests scripts bench
+	$(BIN)/ruff format --check python tests scripts bench
+	$(BIN)/mypy python/sandbox/src python/deployer/src scripts bench
 
 lint: lint-py test-terraform-static checkov ## ruff, mypy, terraform fmt -check and validate, checkov
 

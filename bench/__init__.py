@@ -1,0 +1,1 @@
+"""Benchmarks of the deployer and the platform on the local sandbox: `python bench/run.py [--quick]`."""
