@@ -14,7 +14,7 @@ PYTEST := $(BIN)/python -m pytest
 .PHONY: help setup demo bench sandbox sandbox-stop test test-sandbox test-deployer test-terraform-unit test-terraform-static test-terraform-apply test-e2e test-bench checkov lint lint-py clean
 
 help: ## List every target
-	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-18s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-22s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,10 @@ $(VENV)/.installed: $(BIN)/python python/sandbox/pyproject.toml python/deployer/
 $(BUILD)/terraformrc: scripts/terraformrc.sh
 	scripts/terraformrc.sh $@
 
-setup: $(VENV)/.installed $(BUILD)/terraformrc ## Create .venv with the packages and dev tools, and the Terraform CLI config (idempotent)
+$(CHECKOV_VENV)/bin/checkov: scripts/checkov.sh
+	scripts/checkov.sh --install-only
+
+setup: $(VENV)/.installed $(CHECKOV_VENV)/bin/checkov $(BUILD)/terraformrc ## Create .venv (deployer, sandbox, dev tools), .venv-checkov, and the Terraform CLI config (idempotent)
 
 sandbox: setup ## Start the local AWS sandbox in the background (.sandbox/ holds pid and log)
 	$(BIN)/python -m sandbox start

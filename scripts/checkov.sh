@@ -16,6 +16,8 @@ if [[ ! -x "$VENV/bin/checkov" ]] || ! "$VENV/bin/pip" show checkov 2>/dev/null 
   "$VENV/bin/pip" install -q "checkov==$CHECKOV_VERSION"
 fi
 
+[[ "${1:-}" == "--install-only" ]] && exit 0
+
 cd "$ROOT"
 exec "$VENV/bin/checkov" \
   --config-file "$ROOT/.checkov.yaml" \

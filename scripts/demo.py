@@ -360,7 +360,7 @@ def _scenario(demo: Demo) -> bool:
         demo.status()
     demo.say(
         'what next: KEEP=1 make demo keeps the sandbox; then `eval "$(.venv/bin/python -m sandbox env)"` and '
-        "explore with boto3 or the deployer (see README: 'Explore the sandbox'). For real AWS: README 'Real AWS'."
+        "explore with boto3 or the deployer (README: Quickstart). For real AWS: README, 'Real AWS, step by step'."
     )
     return True
 
