@@ -263,7 +263,17 @@ def test_cleanup_never_deletes_in_use_configs(world: World) -> None:
     target = world.deployer().target()
 
     # While an update is in flight nothing is deleted (its config is in PendingDeploymentSummary).
-    sm.update_endpoint(EndpointName=world.endpoint, EndpointConfigName=extra[0])
+    # A 10-minute bake (6 s here) keeps it Updating however slow this machine is.
+    sm.update_endpoint(
+        EndpointName=world.endpoint,
+        EndpointConfigName=extra[0],
+        DeploymentConfig={
+            "BlueGreenUpdatePolicy": {
+                "TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 600},
+                "TerminationWaitInSeconds": 0,
+            }
+        },
+    )
     assert world.describe()["EndpointStatus"] == "Updating"
     assert cleanup(target, world.endpoint, keep=0) == []
     assert set(extra) <= set(world.ours()["configs"])

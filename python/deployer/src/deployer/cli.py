@@ -327,7 +327,8 @@ def cmd_status(args: argparse.Namespace) -> int:
                 f"--read-role-name: {args.read_role_name!r} (allowed: an IAM role name, [\\w+=,.@-]{{1,64}})"
             )
         configs = [with_read_role(config, args.read_role_name) for config in configs]
-    matrix = status_matrix(configs, lambda stage: _sessions(args, stage), limit=args.limit)
+    shared = _sessions(args, "status")  # one session per account and role, reused by every stage
+    matrix = status_matrix(configs, lambda stage: shared, limit=args.limit)
     _emit(args, matrix, matrix_lines(matrix))
     return EXIT_OK
 

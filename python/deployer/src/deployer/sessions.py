@@ -128,6 +128,9 @@ class AccountSessions:
         self._accounts: dict[tuple[str, str], str] = {}
         self._arns: dict[tuple[str, str], str] = {}
         self._loader = shared_loader()  # service models are read once per process, for every role session
+        # `status` reads several accounts from threads: creating sessions and clients is not thread-safe in
+        # boto3, calls on a created client are.
+        self._lock = threading.RLock()
 
     def config(self, region: str) -> Config:
         return Config(
@@ -137,6 +140,10 @@ class AccountSessions:
         )
 
     def session(self, role_arn: str, region: str) -> boto3.Session:
+        with self._lock:
+            return self._session(role_arn, region)
+
+    def _session(self, role_arn: str, region: str) -> boto3.Session:
         key = (role_arn, region)
         if key not in self._sessions:
             if not role_arn:
@@ -153,14 +160,20 @@ class AccountSessions:
 
     def client(self, service: str, role_arn: str, region: str) -> Client:
         key = (service, role_arn, region)
-        if key not in self._clients:
-            session = self.session(role_arn, region)
-            self._clients[key] = session.client(service, region_name=region, config=self.config(region))
-        return self._clients[key]
+        with self._lock:
+            if key not in self._clients:
+                session = self._session(role_arn, region)
+                self._clients[key] = session.client(service, region_name=region, config=self.config(region))
+            return self._clients[key]
 
     def identity(self, role_arn: str, region: str) -> tuple[str, str]:
         """(account, caller ARN) of the role (or current credentials); proves the role can be assumed."""
         key = (role_arn, region)
+        with self._lock:
+            return self._identity(key)
+
+    def _identity(self, key: tuple[str, str]) -> tuple[str, str]:
+        role_arn, region = key
         if key not in self._accounts:
             sts = self.client("sts", role_arn, region)
             try:
