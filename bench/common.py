@@ -17,6 +17,8 @@ from typing import Any
 
 import boto3
 
+from sandbox.testing import ADMIN_ROLE, ensure_admin_role
+
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
@@ -141,11 +143,11 @@ class SandboxServer:
         """Default credentials: they land in the tooling account."""
         return boto3.Session(aws_access_key_id="sandbox", aws_secret_access_key="sandbox", region_name=REGION)
 
-    def session(self, account: str, role: str = "bench-admin") -> boto3.Session:
+    def session(self, account: str, role: str = ADMIN_ROLE) -> boto3.Session:
         """An admin session inside `account` (tooling, dev, staging, prod, or a 12-digit id)."""
         account_id = ACCOUNTS.get(account, account)
         base = self.base_session()
-        if account_id == ACCOUNTS["tooling"]:
+        if account_id == ACCOUNTS["tooling"] and role == ADMIN_ROLE:
             return base
         creds = base.client("sts", endpoint_url=self.url).assume_role(
             RoleArn=f"arn:aws:iam::{account_id}:role/{role}", RoleSessionName="bench"
@@ -159,6 +161,12 @@ class SandboxServer:
 
     def client(self, service: str, account: str = "tooling") -> Any:
         return self.session(account).client(service, endpoint_url=self.url)
+
+    def ensure_deployer_roles(self, account: str, stage: str) -> None:
+        """The roles a stage config names (registry role in tooling, deploy role in the target), as
+        administrators: the bench measures the deployer, not the modules' policies."""
+        ensure_admin_role(self.client("iam"), f"churn-deployer-{stage}", ACCOUNTS["tooling"])
+        ensure_admin_role(self.client("iam", account), "churn-deploy", ACCOUNTS["tooling"])
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -21,10 +21,11 @@ from typing import Any
 import boto3
 
 from bench.common import ACCOUNTS, BIN, REGION, BenchError, SandboxServer, median, rounded, run_timed
-from bench.world import IMAGE, TOOLING, create_ledger_table, stage_config_doc, trust_policy, unique
+from bench.world import IMAGE, TOOLING, create_ledger_table, stage_config_doc, unique
 from deployer.config import StageConfig, load_stage_config
 from deployer.rollout import stage_status
 from deployer.sessions import AccountSessions
+from sandbox.testing import create_execution_role
 
 STAGES = ("dev", "staging", "prod")
 
@@ -56,7 +57,9 @@ class Fleet:
             sm: Any = self.box.client("sagemaker", stage)
             iam: Any = self.box.client("iam", stage)
             role = f"{self.name}-exec"
-            iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust_policy("sagemaker.amazonaws.com"))
+            create_execution_role(
+                iam, role, artifact_bucket="fleet-artifacts", alarm_arns=[], capture_bucket=f"{self.name}-capture"
+            )
             role_arn = f"arn:aws:iam::{ACCOUNTS[stage]}:role/{role}"
             for index in range(self.per_account):
                 jobs.append(self._endpoint_job(sm, stage, index, role_arn))
@@ -114,6 +117,7 @@ class Fleet:
             capture_uri=f"s3://{self.name}-capture/{config_name}",
         )
         (self.config_dir / f"{config_name}.json").write_text(json.dumps(doc, indent=2))
+        self.box.ensure_deployer_roles(ACCOUNTS[stage], config_name)
 
         def job() -> None:
             model_hash = _hash8(package, role_arn)

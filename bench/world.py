@@ -15,6 +15,7 @@ from typing import Any
 
 from bench.common import ACCOUNTS, REGION, SandboxServer
 from deployer.config import StageConfig, load_stage_config
+from sandbox.testing import create_execution_role, share_bucket_reads
 
 TOOLING = ACCOUNTS["tooling"]
 IMAGE = f"{TOOLING}.dkr.ecr.{REGION}.amazonaws.com/churn:latest"
@@ -23,15 +24,6 @@ _COUNTER = itertools.count(1)
 
 def unique(prefix: str) -> str:
     return f"{prefix}{os.getpid() % 10000}-{next(_COUNTER)}"
-
-
-def trust_policy(service: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
-        }
-    )
 
 
 def create_ledger_table(sandbox: SandboxServer, name: str) -> None:
@@ -156,13 +148,20 @@ class World:
         s3: Any = self.sandbox.client("s3")
         s3.create_bucket(Bucket=self.bucket)
         s3.put_object(Bucket=self.bucket, Key="model/model.tar.gz", Body=b"model bytes")
+        share_bucket_reads(s3, self.bucket, [self.account])
 
     def _create_ledger(self) -> None:
         create_ledger_table(self.sandbox, self.ledger_table)
 
     def _create_target(self) -> None:
-        iam: Any = self.sandbox.client("iam", self.stage)
-        iam.create_role(RoleName=f"{self.name}-exec", AssumeRolePolicyDocument=trust_policy("sagemaker.amazonaws.com"))
+        self.sandbox.ensure_deployer_roles(self.account, self.stage)
+        create_execution_role(
+            self.sandbox.client("iam", self.stage),
+            f"{self.name}-exec",
+            artifact_bucket=self.bucket,
+            alarm_arns=[f"arn:aws:cloudwatch:{REGION}:{self.account}:alarm:{a}" for a in self.alarms],
+            capture_bucket=f"{self.name}-capture",
+        )
         cloudwatch: Any = self.sandbox.client("cloudwatch", self.stage)
         for alarm in self.alarms:
             cloudwatch.put_metric_alarm(

@@ -15,6 +15,8 @@ from pathlib import Path
 import boto3
 import pytest
 
+from sandbox.testing import ADMIN_ROLE, ensure_admin_role
+
 REPO = Path(__file__).resolve().parent.parent
 ACCOUNTS = {"tooling": "111111111111", "dev": "222222222222", "staging": "333333333333", "prod": "444444444444"}
 REGION = "us-east-1"
@@ -56,12 +58,19 @@ class Sandbox:
     def reset(self) -> None:
         urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST"), timeout=30)
 
-    def session(self, account: str = "tooling", role: str = "sandbox-admin") -> boto3.Session:
-        """A boto3 session inside `account` (a role name such as 'dev', or a 12-digit id)."""
+    def session(self, account: str = "tooling", role: str = ADMIN_ROLE) -> boto3.Session:
+        """A boto3 session inside `account` (a role name such as 'dev', or a 12-digit id).
+
+        The default is the bootstrap administrator in tooling and OrganizationAccountAccessRole elsewhere.
+        Any other role name is created on first use as an administrator trusting the tooling account, so a
+        test about a resource policy exercises that policy, not the caller's identity policy.
+        """
         account_id = ACCOUNTS.get(account, account)
         base = boto3.Session(aws_access_key_id="sandbox", aws_secret_access_key="sandbox", region_name=REGION)
-        if account_id == ACCOUNTS["tooling"] and role == "sandbox-admin":
+        if account_id == ACCOUNTS["tooling"] and role == ADMIN_ROLE:
             return base
+        if role != ADMIN_ROLE:
+            self.ensure_admin_role(account_id, role)
         creds = base.client("sts", endpoint_url=self.url).assume_role(
             RoleArn=f"arn:aws:iam::{account_id}:role/{role}", RoleSessionName="tests"
         )["Credentials"]
@@ -72,7 +81,10 @@ class Sandbox:
             region_name=REGION,
         )
 
-    def client(self, service: str, account: str = "tooling", role: str = "sandbox-admin") -> object:
+    def ensure_admin_role(self, account_id: str, role: str) -> None:
+        ensure_admin_role(self.session(account_id).client("iam", endpoint_url=self.url), role, ACCOUNTS["tooling"])
+
+    def client(self, service: str, account: str = "tooling", role: str = ADMIN_ROLE) -> object:
         return self.session(account, role).client(service, endpoint_url=self.url)
 
 

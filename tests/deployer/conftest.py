@@ -24,6 +24,7 @@ from deployer.config import StageConfig, load_stage_config
 from deployer.promotion import StageRun
 from deployer.rollout import StageDeployer
 from deployer.sessions import AccountSessions, shared_loader
+from sandbox.testing import create_execution_role, let_eventbridge_send, share_bucket_reads
 from tests.conftest import ACCOUNTS, REGION, REPO, Sandbox
 
 TOOLING, DEV, STAGING, PROD = ACCOUNTS["tooling"], ACCOUNTS["dev"], ACCOUNTS["staging"], ACCOUNTS["prod"]
@@ -51,7 +52,7 @@ def admin_session(sandbox: Sandbox, account: str) -> boto3.Session:
             _ADMIN[key] = base
         else:
             creds = base.client("sts", endpoint_url=sandbox.url).assume_role(
-                RoleArn=f"arn:aws:iam::{ACCOUNTS[account]}:role/sandbox-admin", RoleSessionName="tests"
+                RoleArn=f"arn:aws:iam::{ACCOUNTS[account]}:role/OrganizationAccountAccessRole", RoleSessionName="tests"
             )["Credentials"]
             core = botocore.session.Session()
             core.register_component("data_loader", shared_loader())
@@ -105,21 +106,16 @@ class Slot:
             admin_client(sandbox, "sqs", stage),
         ]
         self.sm, self.cw, self.aas, self.events, self.sqs = clients
-        iam: Any = admin_client(sandbox, "iam", stage)
-        iam.create_role(
-            RoleName=f"{world.name}-{stage}-exec",
-            AssumeRolePolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "sagemaker.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+        # The deployer's two roles, as administrators: these tests prove the deployer's behaviour; the
+        # modules' least-privilege policies are proven by the apply and end-to-end tests.
+        sandbox.ensure_admin_role(self.account, f"churn-{stage}-deploy")
+        sandbox.ensure_admin_role(TOOLING, f"churn-deployer-{stage}")
+        create_execution_role(
+            admin_client(sandbox, "iam", stage),
+            f"{world.name}-{stage}-exec",
+            artifact_bucket=world.bucket,
+            alarm_arns=[f"arn:aws:cloudwatch:{REGION}:{self.account}:alarm:{a}" for a in self.alarms],
+            capture_bucket=f"{world.name}-capture",
         )
         for alarm in self.alarms:
             self.cw.put_metric_alarm(
@@ -159,6 +155,7 @@ class Slot:
         queue_arn = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
+        let_eventbridge_send(self.sqs, self.queue_url, queue_arn)
         rule = f"{self.bus_name}-previous-stage-verified"
         self.events.put_rule(
             Name=rule,
@@ -299,6 +296,7 @@ class World:
         s3: Any = admin_client(sandbox, "s3")
         s3.create_bucket(Bucket=self.bucket)
         s3.put_object(Bucket=self.bucket, Key="model/model.tar.gz", Body=b"model bytes")
+        share_bucket_reads(s3, self.bucket, [ACCOUNTS[s] for s in CHAIN])
         self.dynamodb.create_table(
             TableName=self.ledger_table,
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],

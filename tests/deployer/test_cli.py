@@ -127,7 +127,7 @@ def test_status_reads_the_ledger_when_an_endpoint_is_out_of_reach(world: World) 
     # the operator's read role (OrganizationAccountAccessRole on AWS) reaches every account instead
     env_status = subprocess.run(
         [sys.executable, "-m", "deployer", "--config-dir", str(world.config_dir), "--output", "json", "status"],
-        env={**os.environ, **world.sandbox.env, "DEPLOYER_READ_ROLE_NAME": "sandbox-admin"},
+        env={**os.environ, **world.sandbox.env, "DEPLOYER_READ_ROLE_NAME": "OrganizationAccountAccessRole"},
         capture_output=True,
         text=True,
         timeout=120,

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from sandbox.testing import ADMIN_POLICY, let_eventbridge_send
 from tests.conftest import ACCOUNTS, REGION, Sandbox
 
 TOOLING = ACCOUNTS["tooling"]
@@ -19,9 +20,12 @@ SPEC = {"Containers": [{"Image": "123.dkr.ecr.us-east-1.amazonaws.com/m:1", "Mod
         "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]}  # fmt: skip
 
 
-def _queue(sqs: Any, name: str) -> tuple[str, str]:
+def _queue(sqs: Any, name: str, *, events_may_send: bool = True) -> tuple[str, str]:
+    """A queue; its policy lets EventBridge rules of the same account send to it, as AWS requires."""
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    if events_may_send:
+        let_eventbridge_send(sqs, url, arn)
     return str(url), str(arn)
 
 
@@ -58,6 +62,7 @@ def _forwarding(sandbox: Sandbox, unique: Callable[[str], str], group: str, allo
     dev_events.put_targets(Rule=dev_rule, EventBusName=bus, Targets=[{"Id": "queue", "Arn": queue_arn}])
 
     tooling_events: Any = sandbox.client("events")
+    sandbox.ensure_admin_role(TOOLING, "forwarder")  # EventBridge puts the event on dev's bus as this role
     forward = unique("forward")
     tooling_events.put_rule(Name=forward, EventPattern=_approval_pattern(group))
     tooling_events.put_targets(
@@ -235,6 +240,7 @@ def test_codepipeline_target_starts_an_execution(sandbox: Sandbox, unique: Calla
     bus_arn = dev_events.create_event_bus(Name=bus)["EventBusArn"]
     _allow_account_on_bus(dev_events, bus, TOOLING)
     pipeline = _pipeline(sandbox, unique, account="dev")
+    sandbox.ensure_admin_role(DEV, "events-start-pipeline")  # EventBridge starts the pipeline as this role
     rule = unique("start-pipeline")
     rule_arn = dev_events.put_rule(Name=rule, EventBusName=bus, EventPattern=_approval_pattern(group))["RuleArn"]
     dev_events.put_targets(
@@ -273,6 +279,7 @@ def _pipeline(sandbox: Sandbox, unique: Callable[[str], str], account: str) -> s
         ]
     }
     role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=role, PolicyName="admin", PolicyDocument=json.dumps(ADMIN_POLICY))
     name = unique("deploy")
     cp: Any = sandbox.client("codepipeline", account=account)
     cp.create_pipeline(

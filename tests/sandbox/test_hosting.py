@@ -18,6 +18,8 @@ from botocore.exceptions import ClientError
 from tests.conftest import ACCOUNTS, REGION, Sandbox
 
 DEV = ACCOUNTS["dev"]
+# SageMaker hosting acts as the models' execution role, so it must exist and read the artifacts.
+pytestmark = pytest.mark.usefixtures("execution_role")
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/sklearn-inference:1.2-1"
 ROLE = f"arn:aws:iam::{DEV}:role/churn-dev-sagemaker-execution"
 FAST = {"SANDBOX_PROVISION_SECONDS": "10"}

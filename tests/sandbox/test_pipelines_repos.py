@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from sandbox.testing import ADMIN_POLICY, let_eventbridge_send
 from tests.conftest import ACCOUNTS, REGION, Sandbox
 
 DEV = ACCOUNTS["dev"]
@@ -36,7 +37,10 @@ def _create_pipeline(
             {"Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"}, "Action": "sts:AssumeRole"}
         ]
     }
-    role_arn = iam.create_role(RoleName=unique("cp-role"), AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    role = unique("cp-role")
+    role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    # The pipeline acts as this role when its actions run: these tests are about executions, not grants.
+    iam.put_role_policy(RoleName=role, PolicyName="admin", PolicyDocument=json.dumps(ADMIN_POLICY))
     source = (
         _action("Source", "Source", "CodeCommit", RepositoryName=repo, BranchName="main")
         if repo
@@ -85,7 +89,7 @@ def test_manual_approval_gates_the_execution(sandbox: Sandbox, unique: Callable[
     assert execution["executionMode"] == "QUEUED"
     assert execution["trigger"] == {
         "triggerType": "StartPipelineExecution",
-        "triggerDetail": f"arn:aws:sts::{DEV}:assumed-role/sandbox-admin/tests",
+        "triggerDetail": f"arn:aws:sts::{DEV}:assumed-role/OrganizationAccountAccessRole/tests",
     }
     stages = _stages(cp, name)
     assert stages["Source"]["latestExecution"] == {
@@ -417,6 +421,7 @@ def test_commits_put_repository_state_change_events(sandbox: Sandbox, unique: Ca
     repo_arn = cc.create_repository(repositoryName=repo)["repositoryMetadata"]["Arn"]
     url = sqs.create_queue(QueueName=unique("pushes"))["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    let_eventbridge_send(sqs, url, queue_arn)
     rule = unique("on-push")
     events.put_rule(
         Name=rule,
@@ -446,7 +451,7 @@ def test_commits_put_repository_state_change_events(sandbox: Sandbox, unique: Ca
     assert created["detail"]["referenceType"] == "branch"
     assert created["detail"]["referenceFullName"] == "refs/heads/main"
     assert created["detail"]["commitId"] == first
-    assert created["detail"]["callerUserArn"] == f"arn:aws:sts::{DEV}:assumed-role/sandbox-admin/tests"
+    assert created["detail"]["callerUserArn"] == f"arn:aws:sts::{DEV}:assumed-role/OrganizationAccountAccessRole/tests"
     assert "oldCommitId" not in created["detail"]
     assert updated["detail"]["commitId"] == second
     assert updated["detail"]["oldCommitId"] == first
@@ -465,7 +470,14 @@ def test_push_starts_the_pipeline_on_that_commit(sandbox: Sandbox, unique: Calla
             {"source": ["aws.codecommit"], "resources": [repo_arn], "detail": {"referenceName": ["main"]}}
         ),
     )
-    events.put_targets(Rule=rule, Targets=[{"Id": "p", "Arn": f"arn:aws:codepipeline:{REGION}:{DEV}:{name}"}])
+    # EventBridge starts a pipeline as the target's role, which CodePipeline targets must name.
+    sandbox.ensure_admin_role(DEV, "events-start-pipeline")
+    target = {
+        "Id": "p",
+        "Arn": f"arn:aws:codepipeline:{REGION}:{DEV}:{name}",
+        "RoleArn": f"arn:aws:iam::{DEV}:role/events-start-pipeline",
+    }
+    events.put_targets(Rule=rule, Targets=[target])
 
     commit_id = _seed(cc, repo, create=False)
     [summary] = cp.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]

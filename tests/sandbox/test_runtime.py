@@ -25,6 +25,8 @@ from tests.sandbox.test_hosting import (
 )
 
 DEV = ACCOUNTS["dev"]
+# SageMaker hosting acts as the models' execution role, so it must exist and read the artifacts.
+pytestmark = pytest.mark.usefixtures("execution_role")
 
 
 def runtime(sandbox: Sandbox, account: str = "dev") -> Any:

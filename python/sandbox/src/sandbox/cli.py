@@ -167,6 +167,26 @@ def cmd_reset(args: argparse.Namespace) -> int:
     return 0
 
 
+def fetch_iam_report(url: str) -> dict[str, object]:
+    """The running sandbox's least-privilege report (see sandbox.iam.report)."""
+    with urllib.request.urlopen(f"{url}/_sandbox/iam/report", timeout=60) as answer:
+        data: dict[str, object] = json.loads(answer.read())
+    return data
+
+
+def cmd_iam_report(args: argparse.Namespace) -> int:
+    from sandbox.iam.report import render
+
+    url = _target_url(args)
+    try:
+        data = fetch_iam_report(url)
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"cannot read the IAM report of the sandbox at {url}: {exc}")
+        return 1
+    print(json.dumps(data, indent=2) if args.output == "json" else render(data, summary=args.summary))
+    return 0
+
+
 def sandbox_env(url: str) -> dict[str, str]:
     """What a shell, boto3 or Terraform needs to talk to the sandbox."""
     accounts = load_accounts()
@@ -214,6 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
     env = add("env", "print the shell exports that point AWS clients at the sandbox", None)
     env.add_argument("--output", choices=("text", "json"), default="text")
     env.set_defaults(func=cmd_env)
+    report = add("iam-report", "per role: calls allowed, calls denied (and why), grants never used", None)
+    report.add_argument("--output", choices=("text", "json"), default="text")
+    report.add_argument("--summary", action="store_true", help="only roles with denials or unused grants")
+    report.set_defaults(func=cmd_iam_report)
     return parser
 
 

@@ -19,9 +19,36 @@ log = logging.getLogger(__name__)
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 
 
+# Patches apply in this order, and WSGI middlewares wrap in this order (the last is outermost): IAM
+# enforcement must see every request first, before any extension answers it.
+ORDER = (
+    "accounts",
+    "codecommit_files",
+    "codepipeline_runtime",
+    "events",
+    "kms_cross_account",
+    "sagemaker_hosting",
+    "sagemaker_registry",
+    "sagemaker_runtime",
+    "tf_autoscaling",
+    "tf_codebuild",
+    "tf_codecommit",
+    "tf_codepipeline",
+    "tf_iam",
+    "tf_s3",
+    "tf_sagemaker",
+    "tf_util",
+    "iam_enforce",
+)
+
+
 def _modules() -> list[ModuleType]:
-    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
-    return [importlib.import_module(f"{__name__}.{name}") for name in names]
+    found = {m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")}
+    if found != set(ORDER):
+        raise RuntimeError(
+            f"sandbox.ext.ORDER is stale: missing {sorted(found - set(ORDER))}, gone {sorted(set(ORDER) - found)}"
+        )
+    return [importlib.import_module(f"{__name__}.{name}") for name in ORDER]
 
 
 _applied = False

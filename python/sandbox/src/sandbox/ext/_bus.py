@@ -83,16 +83,11 @@ def deliver(account: str, region: str, bus_name: str, event: dict[str, Any]) -> 
         rule.send_to_targets(copy.deepcopy(event))
 
 
-def bus_allows(account: str, region: str, bus_name: str, caller: _policy.Caller) -> bool:
-    """Same-account always; another account needs the bus policy to allow events:PutEvents."""
-    from moto.events.models import events_backends
-
-    if caller.account_id == account:
-        return True
-    bus = events_backends[account][region].event_buses.get(bus_name)
-    if bus is None:
-        return False
-    return _policy.allows(bus.policy, caller, "events:PutEvents", str(bus.arn))
+def bus_allows(account: str, region: str, bus_name: str, sender: _policy.Principal, *, account_level: bool) -> bool:
+    """May `sender` put events on the bus? Across accounts the bus policy must allow it, as EventBridge checks."""
+    arn = f"arn:aws:events:{region}:{account}:event-bus/{bus_name}"
+    return _policy.permits(sender, "events:PutEvents", arn, region=region, operation="PutEvents (rule target)",
+                           account_level=account_level)  # fmt: skip
 
 
 def parse_bus(name_or_arn: str | None, default_account: str, default_region: str) -> tuple[str, str, str]:

@@ -75,6 +75,7 @@ def _containers_of(model: Any, account_id: str, region: str) -> list[Container]:
     for spec in raw:
         env: dict[str, str] = {}
         image = str(spec.get("Image") or "")
+        data_url = str(spec.get("ModelDataUrl") or "")
         package_arn = ""
         ref = spec.get("ModelPackageName")
         if ref:
@@ -84,9 +85,12 @@ def _containers_of(model: Any, account_id: str, region: str) -> list[Container]:
             for pc in spec_containers:
                 env.update({str(k): str(v) for k, v in (pc.get("Environment") or {}).items()})
                 image = image or str(pc.get("Image") or "")
+                data_url = data_url or str(pc.get("ModelDataUrl") or "")
         # The model's own environment overrides the package's, as SageMaker merges them.
         env.update({str(k): str(v) for k, v in (spec.get("Environment") or {}).items()})
-        containers.append(Container(image=image, environment=env, model_package_arn=package_arn))
+        containers.append(
+            Container(image=image, environment=env, model_package_arn=package_arn, model_data_url=data_url)
+        )
     return containers
 
 

@@ -37,6 +37,7 @@ class Container:
     image: str
     environment: dict[str, str]
     model_package_arn: str
+    model_data_url: str = ""
 
 
 @dataclass
@@ -147,6 +148,8 @@ class Rollout:
     alarms: list[str]
     timeout: float | None
     fault: str | None
+    # Set when SageMaker, acting as the execution role, may not read what the fleet needs.
+    access_failure: str | None = None
 
     @property
     def total(self) -> float:
@@ -491,7 +494,10 @@ def advance(state: EndpointState, probe: AlarmProbe) -> None:
             return
         state.rollout = None
         state.last_modified = rollout.at(rollout.total)
-        if rollout.fault == FAULT_FAIL_CREATE:
+        if rollout.access_failure:
+            state.status = "Failed"
+            state.failure_reason = rollout.access_failure
+        elif rollout.fault == FAULT_FAIL_CREATE:
             state.status = "Failed"
             state.failure_reason = health_check_reason(rollout.target)
         else:
@@ -501,7 +507,9 @@ def advance(state: EndpointState, probe: AlarmProbe) -> None:
 
     # Every way an update can end, with its simulated time; the earliest that has happened wins.
     events: list[tuple[float, int, str, str | None]] = []
-    if rollout.fault == FAULT_FAIL_CREATE:
+    if rollout.access_failure:
+        events.append((rollout.provisioned_at, 0, "rollback", rollout.access_failure))
+    elif rollout.fault == FAULT_FAIL_CREATE:
         events.append((rollout.provisioned_at, 0, "rollback", health_check_reason(rollout.target)))
     elif rollout.fault == FAULT_SILENT_ROLLBACK:
         events.append((rollout.provisioned_at, 0, "rollback", None))

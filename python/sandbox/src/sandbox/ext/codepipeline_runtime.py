@@ -26,7 +26,7 @@ from moto.codepipeline.models import CodePipeline, CodePipelineBackend, codepipe
 from moto.codepipeline.responses import CodePipelineResponse
 from moto.core.exceptions import JsonRESTError
 
-from sandbox.ext import _policy
+from sandbox.ext import _pipeline_access, _policy
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +224,22 @@ def _release(pipeline: CodePipeline, execution: Execution) -> None:
             del locks[name]
 
 
-def _run_stage(execution: Execution, now: float) -> bool:
+def _start_action(pipeline: CodePipeline, run: StageRun, action: ActionRun, now: float, where: tuple[str, str]) -> None:
+    """Start `action` as the pipeline's role: a call the role may not make fails the action, as in AWS."""
+    stages: list[dict[str, Any]] = pipeline.pipeline["stages"]
+    stage: dict[str, Any] = next((s for s in stages if s["name"] == run.name), {"actions": []})
+    spec: dict[str, Any] = next((a for a in stage["actions"] if a["name"] == action.name), {})
+    refused = _pipeline_access.refusal(pipeline, spec, action, *where)
+    if refused is None:
+        action.start(now)
+        return
+    action.execution_id = str(uuid.uuid4())
+    action.last_change = now
+    action.status = "Failed"
+    action.summary = refused
+
+
+def _run_stage(pipeline: CodePipeline, execution: Execution, now: float, where: tuple[str, str]) -> bool:
     """Start what can start in the current stage; True when the stage finished (either way)."""
     run = execution.current
     assert run is not None
@@ -232,7 +247,7 @@ def _run_stage(execution: Execution, now: float) -> bool:
         group = [a for a in run.actions if a.run_order == order]
         for action in group:
             if action.status == "Pending":
-                action.start(now)
+                _start_action(pipeline, run, action, now, where)
         if any(a.status == "Failed" for a in group):
             run.status = "Failed"
             return True
@@ -261,7 +276,7 @@ def _step(pipeline: CodePipeline, execution: Execution, account: str, region: st
                 return changed
             _enter(pipeline, execution, stage, account, region)
             changed = True
-        if not _run_stage(execution, time.time()):
+        if not _run_stage(pipeline, execution, time.time(), (account, region)):
             return changed
         changed = True
         execution.touch()

@@ -9,15 +9,12 @@ after the supported ones already received the event. This extension replaces `Ru
 
 from __future__ import annotations
 
-import contextvars
 import copy
 import json
 import logging
 from typing import Any
 
-from moto.core.exceptions import JsonRESTError
 from moto.events.models import EventsBackend, Rule
-from moto.events.responses import EventsHandler
 from moto.events.utils import EventTemplateParser
 from moto.utilities.arns import parse_arn
 
@@ -25,17 +22,9 @@ from sandbox.ext import _bus, _policy
 
 log = logging.getLogger(__name__)
 
-# The caller of the PutEvents request being served (the backend API has no caller argument).
-_current_caller: contextvars.ContextVar[_policy.Caller | None] = contextvars.ContextVar("caller", default=None)
+EVENTS = "events.amazonaws.com"
 
 _original_send_to_targets = Rule.send_to_targets
-
-
-class AccessDeniedException(JsonRESTError):  # type: ignore[misc]
-    code = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__("AccessDeniedException", message)
 
 
 def _target_payload(target: dict[str, Any], event: dict[str, Any]) -> Any:
@@ -62,11 +51,10 @@ def _send_to_sqs(arn: Any, target: dict[str, Any], payload: Any) -> None:
 
 def _forward_to_bus(rule: Rule, arn: Any, target: dict[str, Any], event: dict[str, Any]) -> None:
     # The forwarded event keeps its id, account, time and resources, as EventBridge does.
-    sender = _policy.account_root(rule.account_id)
-    if target.get("RoleArn"):
-        role_name = str(target["RoleArn"]).rsplit("/", 1)[-1]
-        sender = _policy.Caller(rule.account_id, f"arn:aws:sts::{rule.account_id}:assumed-role/{role_name}/events")
-    if not _bus.bus_allows(arn.account, arn.region, arn.resource_id, sender):
+    # With a role, EventBridge puts the event as that role; without, as the rule's account.
+    role = str(target.get("RoleArn") or "")
+    sender = _policy.role_session(role, "events") if role else _policy.account_root(rule.account_id)
+    if not _bus.bus_allows(arn.account, arn.region, arn.resource_id, sender, account_level=not role):
         log.warning(
             "rule %s: event %s not delivered to %s: its bus policy does not allow account %s to put events",
             rule.arn,
@@ -78,13 +66,35 @@ def _forward_to_bus(rule: Rule, arn: Any, target: dict[str, Any], event: dict[st
     _bus.deliver(arn.account, arn.region, arn.resource_id, event)
 
 
+def _target_allowed(rule: Rule, target: dict[str, Any], action: str) -> bool:
+    """EventBridge invokes a target as the target's role, or, without one, as the events service, which the
+    target's resource policy (an SQS queue policy) must let in for this rule."""
+    role = str(target.get("RoleArn") or "")
+    region = str(rule.arn).split(":")[3]
+    if role:
+        principal = _policy.role_session(role, "events")
+        allowed = _policy.permits(principal, action, target["Arn"], region=region, operation="rule target")
+    else:
+        service = _policy.Principal(rule.account_id, EVENTS, EVENTS, service=EVENTS)
+        context = {"aws:sourcearn": [str(rule.arn)], "aws:sourceaccount": [rule.account_id]}
+        allowed = _policy.permits(
+            service, action, target["Arn"], region=region, operation="rule target", context=context
+        )
+    if not allowed:
+        log.warning("rule %s: %s on target %s denied; the invocation fails", rule.arn, action, target["Arn"])
+    return allowed
+
+
 def _send_one(rule: Rule, target: dict[str, Any], event: dict[str, Any], transform_input: bool) -> None:
     arn = parse_arn(target["Arn"])
     if arn.service == "events" and arn.resource_type == "event-bus":
         _forward_to_bus(rule, arn, target, event)
     elif arn.service == "sqs":
-        _send_to_sqs(arn, target, _target_payload(target, event) if transform_input else _bus.rendered(event))
+        if _target_allowed(rule, target, "sqs:SendMessage"):
+            _send_to_sqs(arn, target, _target_payload(target, event) if transform_input else _bus.rendered(event))
     elif arn.service == "codepipeline":
+        if not _target_allowed(rule, target, "codepipeline:StartPipelineExecution"):
+            return
         from sandbox.ext import codepipeline_runtime
 
         codepipeline_runtime.start_from_event(arn.account, arn.region, arn.resource_id, rule.arn)
@@ -139,12 +149,8 @@ def put_events(self: EventsBackend, events: list[dict[str, Any]]) -> list[dict[s
             "1 validation error detected: Value '[PutEventsRequestEntry]' at 'entries' failed to satisfy "
             "constraint: Member must have length less than or equal to 10"
         )
-    caller = _current_caller.get() or _policy.account_root(self.account_id)
+    # Each entry's bus was authorized by the IAM middleware (bus policies included) before this point.
     targets = [_bus.parse_bus(e.get("EventBusName"), self.account_id, self.region_name) for e in events]
-    for account, region, bus_name in set(targets):
-        if account != self.account_id and not _bus.bus_allows(account, region, bus_name, caller):
-            bus_arn = f"arn:aws:events:{region}:{account}:event-bus/{bus_name}"
-            raise AccessDeniedException(_policy.access_denied_message(caller, "events:PutEvents", bus_arn))
     entries: list[dict[str, Any]] = []
     for entry, (account, region, bus_name) in zip(events, targets, strict=True):
         error = _entry_error(entry)
@@ -169,18 +175,6 @@ def put_events(self: EventsBackend, events: list[dict[str, Any]]) -> list[dict[s
     return entries
 
 
-_original_handler_put_events = EventsHandler.put_events
-
-
-def handler_put_events(self: EventsHandler) -> str:
-    token = _current_caller.set(_policy.caller_for(self.current_account, self.get_access_key(), self.region))
-    try:
-        return _original_handler_put_events(self)  # type: ignore[no-any-return]
-    finally:
-        _current_caller.reset(token)
-
-
 def apply() -> None:
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
     EventsBackend.put_events = put_events  # type: ignore[method-assign]
-    EventsHandler.put_events = handler_put_events  # type: ignore[method-assign]

@@ -20,6 +20,7 @@ from moto.sagemaker.models import FakeEndpoint, SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 
+from sandbox.ext import _hosting_access
 from sandbox.ext._hosting_backend import STATE_ATTR, describe, find_model_package, refresh, snapshot_fleet
 from sandbox.ext._hosting_model import (
     LOCK,
@@ -135,6 +136,7 @@ def _patch_backend() -> None:
                 retained_deployment_config=deployment_config or None,
             )
             state.rollout = start_rollout("create", fleet, None, endpoint.creation_time)
+            state.rollout.access_failure = _hosting_access.failure(self, fleet, [])
             setattr(endpoint, STATE_ATTR, state)
             refresh(endpoint)
             log.info("endpoint %s: Creating on %s", endpoint_name, endpoint_config_name)
@@ -195,6 +197,7 @@ def _patch_backend() -> None:
             state.status = "Updating"
             state.last_modified = now
             state.rollout = start_rollout("update", fleet, effective, now)
+            state.rollout.access_failure = _hosting_access.failure(self, fleet, state.rollout.alarms)
             refresh(endpoint)
             log.info("endpoint %s: Updating to %s", endpoint_name, endpoint_config_name)
             return str(endpoint.arn)

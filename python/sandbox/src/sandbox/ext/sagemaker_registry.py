@@ -16,26 +16,18 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 from moto.sagemaker.exceptions import ConflictException, ValidationError
 from moto.sagemaker.models import ModelPackage, ModelPackageGroup, SageMakerModelBackend, sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import validate_model_approval_status
 
-from sandbox.ext import _bus, _policy
+from sandbox.ext import _bus
 
 log = logging.getLogger(__name__)
 
 _SAGEMAKER_ARN = re.compile(r"^arn:[\w-]+:sagemaker:([a-z0-9-]+):(\d{12}):([a-z-]+)/(.+)$")
 DETAIL_TYPE = "SageMaker Model Package State Change"
-
-
-class AccessDeniedException(JsonRESTError):  # type: ignore[misc]
-    code = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__("AccessDeniedException", message)
 
 
 # --- backend: groups, policies, packages -------------------------------------------------------------
@@ -308,7 +300,7 @@ def _delete_package_response(self: SageMakerResponse) -> ActionResult:
 
 
 def _owner_check(self: SageMakerResponse, param: str, action: str, kind: str) -> None:
-    """Route a request naming another account's ARN to that account, if the group policy allows the caller."""
+    """Route a request naming another account's ARN to that account (moto looks in the caller's)."""
     value = self._get_param(param)
     match = _SAGEMAKER_ARN.match(value or "")
     if not match or match.group(2) == self.current_account:
@@ -322,11 +314,7 @@ def _owner_check(self: SageMakerResponse, param: str, action: str, kind: str) ->
         (g for g in backend.model_package_groups.values() if g.model_package_group_name.lower() == group_name.lower()),
         None,
     )
-    caller = _policy.caller_for(self.current_account, self.get_access_key(), self.region)
-    policy = getattr(group, "sandbox_policy", None) if group is not None else None
-    if not _policy.allows(policy, caller, action, value):
-        log.info("denied %s on %s to %s", action, value, caller.arn)
-        raise AccessDeniedException(_policy.access_denied_message(caller, action, value))
+    # The IAM middleware has already decided `action` with the group policy (both sides, across accounts).
     self.current_account = owner
     self.region = region
     if kind == "model-package-group" and group is not None:
