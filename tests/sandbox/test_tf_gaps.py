@@ -381,7 +381,7 @@ def test_bucket_policy_principal_conditions(sandbox: Sandbox, unique: Callable[[
                     "StringNotEquals": {"aws:PrincipalAccount": TOOLING},
                     "ArnNotEquals": {"aws:PrincipalArn": dev_role},
                 },
-            }
+            },
         ],
     }
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
