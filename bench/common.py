@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +80,9 @@ def load_average() -> list[float]:
 class SandboxServer:
     """`python -m sandbox serve` on 127.0.0.1 and a free port, stopped by its pid. Never the shared one."""
 
-    def __init__(self, log_dir: Path, *, time_scale: float = TIME_SCALE) -> None:
+    def __init__(self, log_dir: Path, *, time_scale: float = TIME_SCALE, iam_mode: str = "enforce") -> None:
         self.time_scale = time_scale
+        self.iam_mode = iam_mode
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"sandbox-{self.port}.log"
@@ -99,7 +101,7 @@ class SandboxServer:
         }
 
     def start(self, timeout: float = 60.0) -> None:
-        env = {**os.environ, "SANDBOX_TIME_SCALE": f"{self.time_scale:g}"}
+        env = {**os.environ, "SANDBOX_TIME_SCALE": f"{self.time_scale:g}", "SANDBOX_IAM": self.iam_mode}
         for key in ("AWS_ENDPOINT_URL", "SANDBOX_ACCOUNTS_FILE"):
             env.pop(key, None)
         with open(self.log_path, "wb") as log_file:
@@ -133,6 +135,20 @@ class SandboxServer:
         except subprocess.TimeoutExpired:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
+
+    @contextlib.contextmanager
+    def environment(self) -> Iterator[None]:
+        """This process's AWS clients (and the CLIs it runs) talk to this sandbox while inside."""
+        saved = {key: os.environ.get(key) for key in self.env}
+        os.environ.update(self.env)
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")

@@ -26,7 +26,7 @@ def _shared_sandbox_running() -> str:
     return str(state.get("pid", "")) if state.get("running") else ""
 
 
-def run(work: Path) -> dict[str, Any]:
+def run(work: Path, extra_env: dict[str, str] | None = None) -> dict[str, Any]:
     if not DEMO.is_file():
         return {"status": "not available: scripts/demo.py missing"}
     if "--timings" not in DEMO.read_text():
@@ -39,7 +39,8 @@ def run(work: Path) -> dict[str, Any]:
         }
     timings = work / "demo-timings.json"
     log_path = work / "demo.log"
-    env = {k: v for k, v in os.environ.items() if k != "KEEP"}
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**{k: v for k, v in os.environ.items() if k != "KEEP"}, **(extra_env or {})}
     for key in ("AWS_ENDPOINT_URL", "DEPLOYER_POLL_SECONDS"):
         env.pop(key, None)  # the demo points itself at its own sandbox
     start = time.perf_counter()

@@ -95,6 +95,23 @@ def _summary_demo(demo: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
+def _summary_iam(iam: dict[str, Any]) -> list[list[Any]]:
+    rollout = iam["rollout"]
+    rows: list[list[Any]] = [
+        [
+            7,
+            "IAM enforcement, one canary rollout",
+            f"x{rollout['ratio_wall']} wall",
+            f"x{rollout['ratio_outside_wait']} outside the endpoint wait",
+            f"median of {rollout['repeats']}, enforce / off",
+        ]
+    ]
+    demo = iam.get("demo", {})
+    if "ratio" in demo:
+        rows.append([7, "IAM enforcement, `make demo`", f"x{demo['ratio']}", "", "one run each, enforce / off"])
+    return rows
+
+
 def _summary_tf(tf: dict[str, Any]) -> list[list[Any]]:
     return [
         [
@@ -116,6 +133,7 @@ SUMMARIES = [
     (4, "status_scale", "status at scale", _summary_status),
     (5, "local_run", "`make demo`", _summary_demo),
     (6, "terraform", "terraform plan", _summary_tf),
+    (7, "iam_cost", "IAM enforcement cost", _summary_iam),
 ]
 
 

@@ -29,10 +29,10 @@ if str(REPO) not in sys.path:
 
 import boto3  # noqa: E402
 
-from bench import cold_start, local_run, report, rollouts, status_scale, terraform  # noqa: E402
+from bench import cold_start, iam_cost, local_run, report, rollouts, status_scale, terraform  # noqa: E402
 from bench.common import TIME_SCALE, BenchError, SandboxServer, load_average, write_json  # noqa: E402
 
-FIGURES = ("cold_start", "rollout_calls", "polling_budget", "status_scale", "local_run", "terraform")
+FIGURES = ("cold_start", "rollout_calls", "polling_budget", "status_scale", "local_run", "iam_cost", "terraform")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class Mode:
     terraform_envs: tuple[str, ...]
     terraform: int
     terraform_split: bool  # also time `plan -refresh=false` in every repeat
+    iam_repeats: int  # rollouts per enforcement mode
 
     def repeats(self) -> dict[str, int]:
         return {
@@ -58,11 +59,12 @@ class Mode:
             "status_scale": self.status,
             "status_scale_cli": self.status_cli,
             "terraform": self.terraform,
+            "iam_cost": self.iam_repeats,
         }
 
 
-QUICK = Mode("quick", 3, 1, 1, 10, 1, 1, (8,), False, ("tooling", "dev"), 1, False)
-FULL = Mode("full", 10, 3, 3, 50, 3, 1, (4, 8, 16), True, ("tooling", "dev", "staging", "prod"), 3, True)
+QUICK = Mode("quick", 3, 1, 1, 10, 1, 1, (8,), False, ("tooling", "dev"), 1, False, 2)
+FULL = Mode("full", 10, 3, 3, 50, 3, 1, (4, 8, 16), True, ("tooling", "dev", "staging", "prod"), 3, True, 5)
 
 
 def _say(text: str) -> None:
@@ -133,6 +135,9 @@ def run(mode: Mode, only: set[str], work: Path) -> dict[str, Any]:
             _figure("local_run", figures, lambda: local_run.run(work))
         else:
             figures["local_run"] = {"status": "skipped in quick mode"}
+    if "iam_cost" in only:
+        demo = figures.get("local_run") if mode.demo else None
+        _figure("iam_cost", figures, lambda: iam_cost.run(work, mode.iam_repeats, demo))
     if "terraform" in only:
         box = SandboxServer(work, time_scale=TIME_SCALE)  # a fresh sandbox: Terraform's state only
         box.start()

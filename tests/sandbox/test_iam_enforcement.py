@@ -336,3 +336,66 @@ def test_eventbridge_needs_the_queue_policy(sandbox: Sandbox, unique: Unique) ->
     let_eventbridge_send(sqs, url, arn)
     events.put_events(Entries=[entry])
     assert len(sqs.receive_message(QueueUrl=url)["Messages"]) == 1
+
+
+def test_image_pull_across_accounts_needs_the_repository_policy(sandbox: Sandbox, unique: Unique) -> None:
+    repository = unique("churn")
+    ecr: Any = sandbox.client("ecr")
+    ecr.create_repository(repositoryName=repository)
+    pull = {
+        "Effect": "Allow",
+        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        "Resource": f"arn:aws:ecr:{REGION}:{TOOLING}:repository/{repository}",
+    }
+    read = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::artifacts/*"}
+    role = _execution_role(sandbox, unique("puller"), [pull, read])
+    sm: Any = sandbox.client("sagemaker", "dev")
+    image = f"{TOOLING}.dkr.ecr.{REGION}.amazonaws.com/{repository}:1"
+
+    def endpoint_with_image() -> dict[str, Any]:
+        model = unique("model")
+        container = {"Image": image, "ModelDataUrl": "s3://artifacts/model.tar.gz", "Environment": FAST}
+        sm.create_model(ModelName=model, ExecutionRoleArn=role, Containers=[container])
+        endpoint = unique("endpoint")
+        sm.create_endpoint(EndpointName=endpoint, EndpointConfigName=make_config(sm, unique("config"), model))
+        return wait_for(sm, endpoint, settled)
+
+    failed = endpoint_with_image()
+    assert failed["EndpointStatus"] == "Failed"
+    assert f"does not have BatchGetImage permission for the image: '{image}'" in failed["FailureReason"]
+    statement = {**pull, "Principal": {"AWS": role}}
+    del statement["Resource"]
+    ecr.set_repository_policy(
+        repositoryName=repository, policyText=json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    )
+    assert endpoint_with_image()["EndpointStatus"] == "InService"
+
+
+def test_permission_only_actions_are_authorized_for_the_local_build_runner(sandbox: Sandbox, unique: Unique) -> None:
+    group = f"arn:aws:codebuild:{REGION}:{DEV}:report-group/p-smoke"
+    grant = {"Effect": "Allow", "Action": ["codebuild:CreateReport", "codebuild:UpdateReport"], "Resource": group}
+    session = _role(sandbox, "dev", unique("build"), [grant])
+    calls = [{"action": a, "resource": group} for a in ("codebuild:CreateReport", "codebuild:BatchPutTestCases")]
+    body = json.dumps({"access_key": session.get_credentials().access_key, "calls": calls}).encode()
+    request = urllib.request.Request(f"{sandbox.url}/_sandbox/iam/authorize", data=body, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        decisions = json.loads(answer.read())["decisions"]
+    assert [d["allowed"] for d in decisions] == [True, False]
+    assert "codebuild:BatchPutTestCases on resource: " + group in decisions[1]["message"]
+
+
+def test_iam_report_command_prints_the_summary(
+    sandbox: Sandbox, unique: Unique, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sandbox.cli import main
+
+    name = unique("summarized")
+    sm: Any = _role(sandbox, "dev", name, []).client("sagemaker", endpoint_url=sandbox.url)
+    with pytest.raises(ClientError):
+        sm.list_models()
+    port = sandbox.url.rsplit(":", 1)[1]
+    assert main(["iam-report", "--port", port, "--summary"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("IAM report: ")
+    assert f"arn:aws:iam::{DEV}:role/{name}: 0 allowed, 1 denied" in out
+    assert f"DENIED x1 User: arn:aws:sts::{DEV}:assumed-role/{name}/probe is not authorized" in out

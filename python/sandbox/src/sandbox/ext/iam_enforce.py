@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 
 from sandbox.iam import denials, report, simulate
 from sandbox.iam.engine import engine, mode
-from sandbox.iam.model import Principal
+from sandbox.iam.model import Authorization, Principal
 from sandbox.iam.principals import UnknownCredentials, signature_of
 from sandbox.iam.requests import HttpRequest, parse
 from sandbox.iam.resolver import MotoResolver
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 REPORT_PATH = "/_sandbox/iam/report"
+AUTHORIZE_PATH = "/_sandbox/iam/authorize"
 SECURE_TRANSPORT_HEADER = "HTTP_X_SANDBOX_SECURE_TRANSPORT"
 
 # The caller of the request being served, for extensions that act on its behalf.
@@ -65,6 +66,28 @@ def _reply(start_response: Callable[..., Any], reply: denials.Reply) -> Iterable
 
 def _serve_report(start_response: Callable[..., Any]) -> Iterable[bytes]:
     body = json.dumps(report.build(engine().audit.snapshot()), indent=2).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _serve_authorize(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """Permission-only actions that a service checks for a caller but that have no API of their own (CodeBuild's
+    report upload: codebuild:CreateReport, UpdateReport, BatchPutTestCases). The local CodeBuild runner asks
+    here, with the build role's access key, so the decision is the evaluator's and lands in the report."""
+    request = json.loads(_body(environ) or b"{}")
+    the_engine = engine()
+    try:
+        principal = the_engine.directory.resolve(str(request.get("access_key", "")))
+    except UnknownCredentials:
+        return _reply(start_response, denials.invalid_token("json"))
+    region = str(request.get("region") or "us-east-1")
+    answers = []
+    for call in request.get("calls", []):
+        authz = Authorization(str(call["action"]), str(call["resource"]))
+        verdict = the_engine.authorize(principal, authz, region=region, operation=str(request.get("operation", "")))
+        answers.append({"action": authz.action, "resource": authz.resource, "allowed": not verdict.refused,
+                        "message": verdict.message})  # fmt: skip
+    body = json.dumps({"decisions": answers}).encode()
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
 
@@ -117,6 +140,8 @@ def wrap(app: WSGIApp) -> WSGIApp:
         path = environ.get("PATH_INFO", "")
         if path == REPORT_PATH:
             return _serve_report(start_response)
+        if path == AUTHORIZE_PATH and environ.get("REQUEST_METHOD") == "POST":
+            return _serve_authorize(environ, start_response)
         if path.startswith("/moto-api/reset"):
             engine().directory.clear()
         if mode() == "off" or path.startswith(("/moto-api", "/_sandbox")):
