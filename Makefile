@@ -11,7 +11,7 @@ export TF_CLI_CONFIG_FILE := $(abspath $(BUILD)/terraformrc)
 export TF_IN_AUTOMATION := 1
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help setup demo bench sandbox sandbox-stop test test-sandbox test-deployer test-terraform-unit test-terraform-static test-terraform-apply test-e2e test-bench checkov lint lint-py clean
+.PHONY: help setup demo bench sandbox sandbox-stop iam-report test test-sandbox test-deployer test-terraform-unit test-terraform-static test-terraform-apply test-e2e test-bench checkov lint lint-py clean
 
 help: ## List every target
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-22s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ setup: $(VENV)/.installed $(CHECKOV_VENV)/bin/checkov $(BUILD)/terraformrc ## Cr
 sandbox: setup ## Start the local AWS sandbox in the background (.sandbox/ holds pid and log)
 	$(BIN)/python -m sandbox start
 	@echo "Point AWS clients at it with: eval \"\$$($(BIN)/python -m sandbox env)\""
+
+iam-report: ## Least-privilege report of the background sandbox: per role, calls allowed, denied (why), grants unused
+	$(BIN)/python -m sandbox iam-report
 
 sandbox-stop: ## Stop the background sandbox
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m sandbox stop; fi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -11,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -142,3 +144,47 @@ def unique() -> Callable[[str], str]:
         return f"{prefix}-{stamp}-{next(counter)}"
 
     return make
+
+
+EXECUTION_ROLE = "churn-dev-sagemaker-execution"
+
+
+@pytest.fixture(scope="session")
+def execution_role(sandbox: Sandbox) -> str:
+    """The dev execution role the hosting tests' models name: trusted by SageMaker, reads their artifacts."""
+    iam: Any = sandbox.client("iam", "dev")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Artifacts",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": ["arn:aws:s3:::artifacts/*", "arn:aws:s3:::churn-artifacts/*"],
+            },
+            {
+                "Sid": "RollbackAlarms",
+                "Effect": "Allow",
+                "Action": "cloudwatch:DescribeAlarms",
+                "Resource": f"arn:aws:cloudwatch:*:{ACCOUNTS['dev']}:alarm:*",
+            },
+            {
+                "Sid": "Capture",
+                "Effect": "Allow",
+                "Action": "s3:PutObject",
+                "Resource": "arn:aws:s3:::churn-dev-data-capture/*",
+            },
+        ],
+    }
+    try:
+        arn: str = iam.create_role(RoleName=EXECUTION_ROLE, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    except iam.exceptions.EntityAlreadyExistsException:
+        arn = iam.get_role(RoleName=EXECUTION_ROLE)["Role"]["Arn"]
+    iam.put_role_policy(RoleName=EXECUTION_ROLE, PolicyName="endpoint", PolicyDocument=json.dumps(policy))
+    return arn

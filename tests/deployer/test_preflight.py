@@ -39,6 +39,7 @@ def test_registry_policy_without_the_stage_account_is_access_denied(
 def test_access_denied_names_account_role_and_action(world: World) -> None:
     world.add_version()
     # the registry read itself goes through the stage account when registry.role_arn is empty
+    world.sandbox.ensure_admin_role(DEV, "deployer")
     config = world.write_config(registry={"role_arn": ""}, target={"role_arn": f"arn:aws:iam::{DEV}:role/deployer"})
     world.tooling_sm.delete_model_package_group_policy(ModelPackageGroupName=world.group)
     with pytest.raises(AccessDeniedError) as exc:

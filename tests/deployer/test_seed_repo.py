@@ -13,6 +13,7 @@ from tests.conftest import REGION, Sandbox
 
 
 def seed(sandbox: Sandbox, repo: str, source: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    sandbox.ensure_admin_role("222222222222", "terraform")  # the role Terraform's seeding assumes
     return subprocess.run(
         [sys.executable, "-m", "deployer", "seed-repo", "--repository-name", repo, "--branch", "main",
          "--source-dir", str(source), "--region", REGION,

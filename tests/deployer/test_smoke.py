@@ -351,7 +351,8 @@ def test_config_export_for_projects_template_scripts(tmp_path: Path) -> None:
 
 
 def deploy_endpoint(sandbox: Sandbox, name: str, environment: dict[str, str]) -> Any:
-    """A serving endpoint in the dev account whose model answers as the sandbox model does."""
+    """A serving endpoint in the dev account whose model answers as the sandbox model does (SageMaker acts as
+    the `execution_role` fixture's role, which the tests using this request)."""
     client: Any = sandbox.client("sagemaker", account="dev")
     client.create_model(
         ModelName=name,
@@ -381,6 +382,7 @@ needs_runtime_ext = pytest.mark.skipif(not RUNTIME_EXT.exists(), reason="the san
 
 
 @needs_runtime_ext
+@pytest.mark.usefixtures("execution_role")
 def test_seed_cases_pass_against_the_sandbox_model(
     sandbox: Sandbox, unique: Callable[[str], str], tmp_path: Path
 ) -> None:
@@ -394,6 +396,7 @@ def test_seed_cases_pass_against_the_sandbox_model(
 
 
 @needs_runtime_ext
+@pytest.mark.usefixtures("execution_role")
 def test_seed_cases_fail_against_an_erroring_sandbox_model(sandbox: Sandbox, unique: Callable[[str], str]) -> None:
     endpoint = unique("churn-dev")
     runtime = deploy_endpoint(sandbox, endpoint, {"SANDBOX_FAULT": "model-error"})
@@ -403,6 +406,7 @@ def test_seed_cases_fail_against_an_erroring_sandbox_model(sandbox: Sandbox, uni
 
 
 @needs_runtime_ext
+@pytest.mark.usefixtures("execution_role")
 def test_slow_sandbox_model_breaks_the_latency_budget(
     sandbox: Sandbox, unique: Callable[[str], str], tmp_path: Path
 ) -> None:
