@@ -62,7 +62,7 @@ class NamedPolicy:
     """An identity policy with a name for the decision log and the unused-grants report."""
 
     name: str  # e.g. "inline:deployer" or the managed policy's ARN
-    document: PolicyDocument
+    document: PolicyDocument | str  # JSON text is parsed (once per distinct text) by the evaluator
 
 
 class Outcome(str, Enum):

@@ -13,6 +13,7 @@ from typing import Any
 
 from sandbox.iam import sources
 from sandbox.iam.model import NamedPolicy
+from sandbox.iam.statements import parse_policy
 
 
 def _entries(value: Any) -> list[str]:
@@ -23,8 +24,7 @@ def _entries(value: Any) -> list[str]:
 
 def _grants(policy: NamedPolicy) -> list[tuple[str, str]]:
     """(statement ref, action entry) of each Allow statement, with refs as the evaluator names them."""
-    statements = policy.document.get("Statement", [])
-    statements = statements if isinstance(statements, list) else [statements]
+    statements = parse_policy(policy.document)["Statement"]
     grants = []
     for index, statement in enumerate(statements):
         if not isinstance(statement, dict) or statement.get("Effect") != "Allow":

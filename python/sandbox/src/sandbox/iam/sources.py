@@ -24,15 +24,11 @@ ORG_ACCESS_ROLE = "OrganizationAccountAccessRole"
 ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
-def _doc(text: Any) -> dict[str, Any]:
+def _doc(text: Any) -> dict[str, Any] | str:
+    """The document as moto holds it: JSON text stays text (the evaluator caches its parse)."""
     if isinstance(text, Mapping):
         return dict(text)
-    try:
-        value = json.loads(str(text))
-    except ValueError:
-        log.warning("unparsable policy document ignored: %.80s", text)
-        return {}
-    return value if isinstance(value, dict) else {}
+    return text.decode() if isinstance(text, bytes) else str(text)
 
 
 def _arn_parts(arn: str) -> list[str]:

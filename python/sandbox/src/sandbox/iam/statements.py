@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Mapping
@@ -53,7 +54,22 @@ def parse_policy(source: str | bytes | Mapping[str, Any] | None) -> dict[str, An
     """
     if source is None or source in ("", b""):
         return {"Statement": []}
-    document = json.loads(source) if isinstance(source, str | bytes) else source
+    if isinstance(source, str | bytes):
+        # Every request re-reads the same few documents: parse each text once (callers never mutate it).
+        return _parse_text(source if isinstance(source, str) else source.decode())
+    return _parse_mapping(source)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(text: str) -> dict[str, Any]:
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"a policy document is not JSON: {exc}") from exc
+    return _parse_mapping(document)
+
+
+def _parse_mapping(document: Any) -> dict[str, Any]:
     if not isinstance(document, Mapping):
         raise ValueError(f"a policy document is a JSON object, not {type(document).__name__}")
     if "Statement" not in document and "Effect" in document:
