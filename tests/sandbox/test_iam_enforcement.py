@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -399,3 +400,47 @@ def test_iam_report_command_prints_the_summary(
     assert out.startswith("IAM report: ")
     assert f"arn:aws:iam::{DEV}:role/{name}: 0 allowed, 1 denied" in out
     assert f"DENIED x1 User: arn:aws:sts::{DEV}:assumed-role/{name}/probe is not authorized" in out
+
+
+def _assume_as_service(sandbox: Sandbox, service: str, role_arn: str, source_arn: str) -> tuple[int, dict[str, Any]]:
+    body = json.dumps({"service": service, "role_arn": role_arn, "source_arn": source_arn}).encode()
+    request = urllib.request.Request(f"{sandbox.url}/_sandbox/sts/assume-role-as-service", data=body, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_a_service_role_is_assumed_by_its_service_per_the_trust_policy(sandbox: Sandbox, unique: Unique) -> None:
+    name = unique("project-role")
+    project = f"arn:aws:codebuild:{REGION}:{DEV}:project/{name}"
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "codebuild.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": DEV}, "ArnLike": {"aws:SourceArn": project}},
+    }
+    iam: Any = sandbox.client("iam", "dev")
+    role_arn = iam.create_role(
+        RoleName=name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    )["Role"]["Arn"]
+
+    status, answer = _assume_as_service(sandbox, "codebuild.amazonaws.com", role_arn, project)
+    assert status == 200
+    creds = answer["Credentials"]
+    session = boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=REGION,
+    )
+    caller = session.client("sts", endpoint_url=sandbox.url).get_caller_identity()["Arn"]
+    assert caller.startswith(f"arn:aws:sts::{DEV}:assumed-role/{name}/")
+
+    status, answer = _assume_as_service(sandbox, "codebuild.amazonaws.com", role_arn, project + "-other")
+    assert status == 403 and "sts:AssumeRole" in answer["error"]
+    status, _ = _assume_as_service(sandbox, "codepipeline.amazonaws.com", role_arn, project)
+    assert status == 403
+    with pytest.raises(ClientError):  # the operator's own credentials cannot assume a service role
+        sandbox.client("sts", "dev").assume_role(RoleArn=role_arn, RoleSessionName="operator")  # type: ignore[attr-defined]

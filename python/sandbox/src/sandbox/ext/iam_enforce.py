@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 REPORT_PATH = "/_sandbox/iam/report"
 AUTHORIZE_PATH = "/_sandbox/iam/authorize"
+SERVICE_ASSUME_PATH = "/_sandbox/sts/assume-role-as-service"
 SECURE_TRANSPORT_HEADER = "HTTP_X_SANDBOX_SECURE_TRANSPORT"
 
 # The caller of the request being served, for extensions that act on its behalf.
@@ -92,6 +93,43 @@ def _serve_authorize(environ: dict[str, Any], start_response: Callable[..., Any]
     return [body]
 
 
+def _serve_service_assume(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """Credentials for a role as a service gets them (CodeBuild for a project's service role): decided by the
+    role's trust policy for that service principal, with aws:SourceAccount and aws:SourceArn, as AWS does.
+    The local CodeBuild runner uses it; an operator's own credentials could not assume a service role."""
+    request = json.loads(_body(environ) or b"{}")
+    service, role_arn = str(request.get("service", "")), str(request.get("role_arn", ""))
+    source_arn = str(request.get("source_arn", ""))
+    account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""
+    principal = Principal(account=account, arn=service, principal_arn=service, service=service)
+    context = {"aws:sourceaccount": [account], **({"aws:sourcearn": [source_arn]} if source_arn else {})}
+    authz = Authorization("sts:AssumeRole", role_arn, account, context)
+    verdict = engine().authorize(principal, authz, region=str(request.get("region") or "us-east-1"),
+                                 operation="AssumeRole (service)")  # fmt: skip
+    if verdict.refused:
+        body = json.dumps({"error": verdict.message}).encode()
+        start_response("403 Forbidden", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+    from moto.sts.models import sts_backends
+
+    role = sts_backends[account]["aws"].assume_role(
+        region_name=str(request.get("region") or "us-east-1"),
+        role_session_name=str(request.get("session_name") or service.split(".")[0]),
+        role_arn=role_arn,
+        policy="",
+        duration=3600,
+        external_id="",
+    )
+    credentials = {
+        "AccessKeyId": role.access_key_id,
+        "SecretAccessKey": role.secret_access_key,
+        "SessionToken": role.session_token,
+    }
+    body = json.dumps({"Credentials": credentials}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
 def _check(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes] | Principal | None:
     """A refusal to send, or the caller to let through (None: unsigned, not ours to judge)."""
     query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
@@ -142,6 +180,8 @@ def wrap(app: WSGIApp) -> WSGIApp:
             return _serve_report(start_response)
         if path == AUTHORIZE_PATH and environ.get("REQUEST_METHOD") == "POST":
             return _serve_authorize(environ, start_response)
+        if path == SERVICE_ASSUME_PATH and environ.get("REQUEST_METHOD") == "POST":
+            return _serve_service_assume(environ, start_response)
         if path.startswith("/moto-api/reset"):
             engine().directory.clear()
         if mode() == "off" or path.startswith(("/moto-api", "/_sandbox")):
