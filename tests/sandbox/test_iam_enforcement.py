@@ -444,3 +444,22 @@ def test_a_service_role_is_assumed_by_its_service_per_the_trust_policy(sandbox: 
     assert status == 403
     with pytest.raises(ClientError):  # the operator's own credentials cannot assume a service role
         sandbox.client("sts", "dev").assume_role(RoleArn=role_arn, RoleSessionName="operator")  # type: ignore[attr-defined]
+
+
+def test_kms_resource_aliases_condition(sandbox: Sandbox, unique: Unique) -> None:
+    kms: Any = sandbox.client("kms")
+    aliased = kms.create_key()["KeyMetadata"]["Arn"]  # the default key policy delegates to the account's IAM
+    alias = f"alias/{unique('churn-registry')}"
+    kms.create_alias(AliasName=alias, TargetKeyId=aliased)
+    plain = kms.create_key()["KeyMetadata"]["Arn"]
+    grant = {
+        "Effect": "Allow",
+        "Action": "kms:Encrypt",
+        "Resource": "*",
+        "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}},
+    }
+    user: Any = _role(sandbox, "tooling", unique("by-alias"), [grant]).client("kms", endpoint_url=sandbox.url)
+    user.encrypt(KeyId=aliased, Plaintext=b"x")
+    with pytest.raises(ClientError) as exc:
+        user.encrypt(KeyId=plain, Plaintext=b"x")
+    assert _error(exc)[0] == "AccessDeniedException"

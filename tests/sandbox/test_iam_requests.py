@@ -635,8 +635,8 @@ S3 = [
         "s3",
         "head_object",
         {"Bucket": "churn-registry-artifacts", "Key": "models/v3/model.tar.gz"},
+        # A HEAD reads metadata only: no kms:Decrypt of the SSE-KMS object.
         E("s3:GetObject", ARTIFACT, TOOLING, ctx={"s3:resourceaccount": (TOOLING,)}),
-        E("kms:Decrypt", REGISTRY_KEY, TOOLING, ctx={**VIA_S3, "kms:encryptioncontext:aws:s3:arn": (ARTIFACT,)}),
     ),
     case(
         "s3",

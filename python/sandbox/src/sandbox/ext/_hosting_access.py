@@ -53,10 +53,13 @@ def _model_data_reason(role_arn: str, uri: str, region: str, action: str) -> str
     )
 
 
-def _can_assume(role_arn: str, account: str, region: str) -> bool:
+def _can_assume(role_arn: str, account: str, region: str, model_arn: str) -> bool:
+    # SageMaker names the account and a SageMaker ARN in it (here the model's) as the confused-deputy keys.
     service = Principal(account=account, arn=SERVICE, principal_arn=SERVICE, service=SERVICE)
-    authz = Authorization("sts:AssumeRole", role_arn, role_arn.split(":")[4] if role_arn.count(":") >= 5 else "",
-                          {"aws:sourceaccount": [account]})  # fmt: skip
+    context = {"aws:sourceaccount": [account], "aws:sourcearn": [model_arn]}
+    authz = Authorization(
+        "sts:AssumeRole", role_arn, role_arn.split(":")[4] if role_arn.count(":") >= 5 else "", context
+    )
     return not engine().authorize(service, authz, region=region, operation="SageMaker AssumeRole").refused
 
 
@@ -101,7 +104,8 @@ def failure(backend: Any, fleet: Any, alarms: list[str]) -> str | None:
         role_arn = str(getattr(model, "execution_role_arn", "") or "")
         if not role_arn.startswith("arn:"):
             continue
-        if not _can_assume(role_arn, backend.account_id, region):
+        model_arn = f"arn:aws:sagemaker:{region}:{backend.account_id}:model/{variant.model_name.lower()}"
+        if not _can_assume(role_arn, backend.account_id, region, model_arn):
             return _assume_reason(role_arn)
         role = _role_principal(role_arn)
         for container in variant.containers:

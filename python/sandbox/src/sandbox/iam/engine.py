@@ -90,6 +90,9 @@ class Engine:
         full["aws:resourceaccount"] = [resource_account]
         if authz.action.lower().startswith("kms:"):
             full["kms:calleraccount"] = [principal.account]
+            aliases = sources.key_aliases(authz.resource, region)
+            if aliases:
+                full["kms:resourcealiases"] = aliases
         full.update({k.lower(): list(v) for k, v in authz.context.items()})
         if identity is None:
             admin = self.directory.is_admin(principal)

@@ -143,6 +143,17 @@ def resource_exists(arn: str, region: str) -> bool:
     return resource[4:] in kms_backends[account][arn_region or region].keys
 
 
+def key_aliases(arn: str, region: str) -> list[str]:
+    """kms:ResourceAliases: the alias names (`alias/…`) of the key `arn` names, if it is a key."""
+    _, _, service, arn_region, account, resource = _arn_parts(arn)
+    if service != "kms" or not resource.startswith("key/"):
+        return []
+    from moto.kms.models import kms_backends
+
+    key = kms_backends[account][arn_region or region].keys.get(resource[4:])
+    return sorted(str(name) for name in getattr(key, "aliases", {}) or {}) if key is not None else []
+
+
 def bucket(name: str) -> Any:
     from moto.s3.models import s3_backends
 

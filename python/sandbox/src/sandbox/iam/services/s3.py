@@ -2,7 +2,7 @@
 
 IAM's S3 actions often differ from the REST operation (HeadObject is s3:GetObject, a multipart upload is
 s3:PutObject, a versionId turns GetObject into s3:GetObjectVersion). Writes into a bucket whose default (or
-requested) encryption is SSE-KMS also need kms:GenerateDataKey, reads of an SSE-KMS object kms:Decrypt,
+requested) encryption is SSE-KMS also need kms:GenerateDataKey, reads of an SSE-KMS object kms:Decrypt (not a HEAD),
 both with kms:ViaService = s3.<region>.amazonaws.com.
 """
 
@@ -16,7 +16,8 @@ from sandbox.iam.services._call import Call, Ctx, partition
 from sandbox.iam.services.s3_actions import ACTIONS, KEY_CONTEXT_HEADERS, VERSIONED, WRITES
 
 _LIST_KEYS = (("prefix", "s3:prefix"), ("delimiter", "s3:delimiter"), ("max-keys", "s3:max-keys"))
-_READS = frozenset({"GetObject", "HeadObject", "SelectObjectContent"})
+# Reads that decrypt the object. HeadObject returns metadata only: it needs s3:GetObject, not kms:Decrypt.
+_READS = frozenset({"GetObject", "SelectObjectContent"})
 _MULTIPART_PARTS = frozenset({"UploadPart", "UploadPartCopy", "CompleteMultipartUpload"})
 _COPIES = frozenset({"CopyObject", "UploadPartCopy"})
 
