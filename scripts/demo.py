@@ -7,13 +7,15 @@
                                                         8. the status matrix, and what next
 
 Pipelines start from real events (the registry's approval event, the deployer's promotion event); their
-CodeBuild steps run through scripts/localbuild.py with each project's own buildspec and role. The sandbox
+CodeBuild actions (read from the pipeline: Deploy, Test, Promote) run through scripts/localbuild.py with each
+project's own buildspec (inline from Terraform, or the repository's) and role. The sandbox
 stops at the end unless KEEP=1 (or --keep). `--timings PATH` writes each step's wall time as JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import io
 import json
@@ -40,6 +42,7 @@ PROJECT = "churn"
 STAGES = ("dev", "staging", "prod")
 ENVS = ("tooling", *STAGES)
 ADMIN_ROLE = "OrganizationAccountAccessRole"
+IMAGE_REPOSITORY = f"{PROJECT}-inference"  # the inference image's ECR repository, in the tooling account
 
 
 class DemoError(RuntimeError):
@@ -58,6 +61,7 @@ class Demo:
         self.sessions: dict[str, boto3.Session] = {}
         self.builders: dict[str, LocalCodeBuild] = {}
         self.seen_executions: dict[str, set[str]] = {s: set() for s in STAGES}
+        self.registry_kms_key_arn = ""
 
     # -- output ---------------------------------------------------------------------------------------------------
 
@@ -140,12 +144,33 @@ class Demo:
         self.say(f"    {wheel.relative_to(REPO)}")
         return wheel
 
+    def image_repository(self) -> None:
+        """The inference image's repository in the tooling account (an image team's, not Terraform's): the
+        registry root gives it a pull policy for the stage execution roles, and the stage roots grant exactly it."""
+        ecr = self.client("tooling", "ecr")
+        with contextlib.suppress(ecr.exceptions.RepositoryAlreadyExistsException):
+            ecr.create_repository(repositoryName=IMAGE_REPOSITORY)
+
     def apply(self, name: str, wheel: Path) -> None:
         env = {**os.environ, "DEPLOYER_WHEEL": str(wheel), "SANDBOX_PYTHON": PY}
+        if name == "tooling":
+            env["TF_VAR_ecr_repository_names"] = json.dumps([IMAGE_REPOSITORY])
+        else:
+            # The stage roots grant the registry key by its exact ARN (the tooling output), not by alias, and
+            # the image repository by its ARN.
+            if self.registry_kms_key_arn:
+                env["TF_VAR_registry_kms_key_arn"] = self.registry_kms_key_arn
+            tooling, region = self.accounts["tooling"], self.env["AWS_REGION"]
+            repository = f"arn:aws:ecr:{region}:{tooling}:repository/{IMAGE_REPOSITORY}"
+            env["TF_VAR_ecr_repository_arns"] = json.dumps([repository])
         out = self.run(str(REPO / "scripts" / "tf-sandbox.sh"), name, "apply", "-auto-approve", "-no-color",
                        "-input=false", env=env, quiet=True)  # fmt: skip
         summary = next((line for line in out.splitlines() if line.startswith("Apply complete!")), "applied")
         self.say(f"    {name}: {summary}")
+
+    def output(self, name: str, output: str) -> str:
+        script = str(REPO / "scripts" / "tf-sandbox.sh")
+        return self.run(script, name, "output", "-raw", "-no-color", output, quiet=True).strip()
 
     # -- 4. model -------------------------------------------------------------------------------------------------
 
@@ -155,7 +180,7 @@ class Demo:
         s3 = self.client("tooling", "s3")
         sm = self.client("tooling", "sagemaker")
         arns = []
-        image = f"{tooling}.dkr.ecr.{self.env['AWS_REGION']}.amazonaws.com/{PROJECT}-inference:1.0"
+        image = f"{tooling}.dkr.ecr.{self.env['AWS_REGION']}.amazonaws.com/{IMAGE_REPOSITORY}:1.0"
         for version in (1, 2):
             key = f"models/{PROJECT}/v{version}/model.tar.gz"
             s3.put_object(Bucket=bucket, Key=key, Body=_model_tarball(version))
@@ -239,15 +264,28 @@ class Demo:
             token=latest["token"],
         )
 
+    def build_actions(self, stage: str) -> list[str]:
+        """The CodeBuild projects of the stage's pipeline, in the order it runs them (stages, then runOrder)."""
+        pipeline = self.client(stage, "codepipeline").get_pipeline(name=f"{PROJECT}-{stage}")["pipeline"]
+        projects = []
+        for pipeline_stage in pipeline["stages"]:
+            actions = sorted(pipeline_stage["actions"], key=lambda a: int(a.get("runOrder", 1)))
+            for action in actions:
+                kind = action["actionTypeId"]
+                if kind["category"] == "Build" and kind["provider"] == "CodeBuild":
+                    projects.append(str(action["configuration"]["ProjectName"]))
+        return projects
+
     def run_stage(self, stage: str, execution: dict[str, Any]) -> None:
-        """The pipeline's CodeBuild actions for one execution: Deploy, then Test (test + promote)."""
+        """The pipeline's CodeBuild actions for one execution, in pipeline order: Deploy, Test, Promote."""
         revision = (execution.get("sourceRevisions") or [{}])[0].get("revisionId", "")
         if not revision:
             branch = self.client(stage, "codecommit").get_branch(repositoryName=f"{PROJECT}-{stage}", branchName="main")
             revision = branch["branch"]["commitId"]
         builder = self.builders[stage]
-        for action in ("deploy", "test"):
-            builder.run(f"{PROJECT}-{stage}-{action}", f"{PROJECT}-{stage}", revision, label=f"{stage}/{action}")
+        for project in self.build_actions(stage):
+            action = project.removeprefix(f"{PROJECT}-{stage}-")
+            builder.run(project, f"{PROJECT}-{stage}", revision, label=f"{stage}/{action}")
 
     def status(self) -> None:
         config_dir = BUILD / "demo" / "config"
@@ -315,7 +353,9 @@ def _scenario(demo: Demo) -> bool:
     with demo.step("2/8 build the deployer wheel that CodeBuild installs"):
         wheel = demo.build_wheel()
     with demo.step(f"3/8 terraform apply envs/tooling (account {demo.accounts['tooling']})"):
+        demo.image_repository()
         demo.apply("tooling", wheel)
+        demo.registry_kms_key_arn = demo.output("tooling", "kms_key_arn")
     # The stage roots read no other state (every cross-account name is deterministic): apply them side by side.
     with (
         demo.step("3/8 terraform apply envs/dev, envs/staging, envs/prod (in parallel)"),
@@ -358,6 +398,8 @@ def _scenario(demo: Demo) -> bool:
 
     with demo.step("8/8 where every version lives"):
         demo.status()
+    demo.say("IAM: every call above ran as its own role; the calls denied and the grants nothing used:")
+    demo.run(PY, "-m", "sandbox", "iam-report", "--summary")
     demo.say(
         'what next: KEEP=1 make demo keeps the sandbox; then `eval "$(.venv/bin/python -m sandbox env)"` and '
         "explore with boto3 or the deployer (README: Quickstart). For real AWS: README, 'Real AWS, step by step'."

@@ -1,9 +1,15 @@
 """Run a stage's CodeBuild project on this machine, the way CodeBuild would, for `make demo`.
 
-What is faithful: the buildspec is read from the stage repository at the commit the pipeline execution
-recorded (CodeCommit GetFolder/GetFile), the project's environment variables come from BatchGetProjects,
-the commands run in a bash shell per build with the project's service role credentials (assumed with STS,
-in the stage account), and `reports` are read from the files the buildspec names.
+What is faithful: the source is the stage repository at the commit the pipeline execution recorded
+(CodeCommit GetFolder/GetFile); the buildspec is the project's `source.buildspec` as CodeBuild reads it
+(inline YAML text, or the path of a file in the source, or `buildspec.yml` at its root when none is set);
+the project's environment variables come from BatchGetProjects; the commands run in a bash shell per build
+with the project's service role credentials, which CodeBuild gets as codebuild.amazonaws.com (the sandbox
+decides by the role's trust policy, with aws:SourceAccount and the project as aws:SourceArn); what CodeBuild
+itself does as that role is authorized by the sandbox's evaluator too: the build's log stream (logs:
+CreateLogStream, PutLogEvents) and the upload of each report the buildspec declares (codebuild:
+CreateReportGroup, CreateReport, BatchPutTestCases, UpdateReport on <project>-<report name>), either of
+which, refused, fails the build as it would in CodeBuild.
 
 What is simulated: the build container. Commands run in a scratch copy of the source on this machine, with
 a virtual environment standing in for the CodeBuild image's Python (it holds the AWS CLI, as the standard
@@ -13,11 +19,14 @@ whatever the buildspec says.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -28,6 +37,13 @@ import boto3
 import yaml  # type: ignore[import-untyped]
 
 PHASES = ("install", "pre_build", "build", "post_build")
+CODEBUILD_SERVICE = "codebuild.amazonaws.com"
+SERVICE_ASSUME_PATH = "/_sandbox/sts/assume-role-as-service"  # credentials as a service gets them
+AUTHORIZE_PATH = "/_sandbox/iam/authorize"  # permission-only checks of what a service does as the role
+REPORT_ACTIONS = ("codebuild:CreateReportGroup", "codebuild:CreateReport", "codebuild:BatchPutTestCases",
+                  "codebuild:UpdateReport")  # fmt: skip
+BUILDSPEC_VERSIONS = (0.1, 0.2)
+DEFAULT_BUILDSPEC = "buildspec.yml"
 
 
 class BuildFailed(RuntimeError):
@@ -84,6 +100,44 @@ def download_repository(codecommit: Any, repository: str, commit: str, dest: Pat
     return count
 
 
+def load_buildspec(declared: str | None, src: Path, label: str) -> tuple[dict[str, Any], str]:
+    """The buildspec CodeBuild runs for a project whose `source.buildspec` is `declared`, and where it came from.
+
+    As CodeBuild reads it: a value that is a YAML mapping is the buildspec itself (inline, from the project; a
+    buildspec.yml in the source is then ignored); any other value is a path relative to the source directory
+    (CODEBUILD_SRC_DIR); no value means buildspec.yml at the source root. A buildspec in S3 is not supported here.
+    """
+    text = (declared or "").strip()
+    if text:
+        try:
+            inline = yaml.safe_load(text)
+        except yaml.YAMLError:
+            inline = None
+        if isinstance(inline, dict):
+            return _checked(inline, label, "the inline buildspec"), "inline buildspec (from the project)"
+        if text.startswith(("arn:", "s3://")):
+            raise BuildFailed(f"{label}: a buildspec in S3 ({text}) is not supported locally", 2)
+    path = text or DEFAULT_BUILDSPEC
+    file = (src / path).resolve()
+    if not file.is_relative_to(src.resolve()) or not file.is_file():
+        raise BuildFailed(f"{label}: buildspec {path} is not in the source", 2)
+    try:
+        spec = yaml.safe_load(file.read_text())
+    except yaml.YAMLError as exc:
+        raise BuildFailed(f"{label}: buildspec {path} is not valid YAML: {exc}", 2) from exc
+    return _checked(spec, label, f"buildspec {path}"), path
+
+
+def _checked(spec: Any, label: str, where: str) -> dict[str, Any]:
+    """CodeBuild refuses a buildspec that is not a mapping with a supported `version` (YAML_FILE_ERROR)."""
+    if not isinstance(spec, dict):
+        raise BuildFailed(f"{label}: {where} is not a YAML mapping", 2)
+    if spec.get("version") not in BUILDSPEC_VERSIONS:
+        allowed = ", ".join(str(v) for v in BUILDSPEC_VERSIONS)
+        raise BuildFailed(f"{label}: {where}: version {spec.get('version')!r} (allowed: {allowed})", 2)
+    return spec
+
+
 def _script(phases: dict[str, Any]) -> str:
     """One bash script for the build: phases in order, each command announced, the first failure stops it."""
     lines = ["set -o pipefail"]
@@ -112,15 +166,64 @@ class LocalCodeBuild:
         self.work_root = work_root
         self.extra_env = extra_env  # endpoint URL and poll interval: what differs on this machine
 
-    def _role_credentials(self, role_arn: str, build_id: str) -> dict[str, str]:
-        sts = self.operator.client("sts")
-        name = build_id.replace(":", "-")[:64]
-        creds = sts.assume_role(RoleArn=role_arn, RoleSessionName=name)["Credentials"]
+    def _endpoint(self) -> str:
+        url = self.extra_env.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT_URL", "")
+        if not url:
+            raise BuildFailed("local builds run against the sandbox: set AWS_ENDPOINT_URL", 2)
+        return url.rstrip("/")
+
+    def _sandbox_post(self, path: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        request = urllib.request.Request(
+            self._endpoint() + path,
+            data=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return int(response.status), dict(json.loads(response.read() or b"{}"))
+        except urllib.error.HTTPError as exc:
+            return int(exc.code), dict(json.loads(exc.read() or b"{}"))
+
+    def _role_credentials(self, project: dict[str, Any], build_id: str, label: str) -> dict[str, str]:
+        """The service role's credentials as CodeBuild gets them: assumed by codebuild.amazonaws.com for this
+        project (the trust policy decides, with aws:SourceAccount and aws:SourceArn = the project)."""
+        role_arn = str(project["serviceRole"])
+        status, answer = self._sandbox_post(
+            SERVICE_ASSUME_PATH,
+            {
+                "service": CODEBUILD_SERVICE,
+                "role_arn": role_arn,
+                "source_arn": str(project.get("arn", "")),
+                "region": self.operator.region_name or "us-east-1",
+                "session_name": build_id.replace(":", "-")[:64],
+            },
+        )
+        if status != 200:
+            raise BuildFailed(f"{label}: CodeBuild could not assume {role_arn}: {answer.get('error', status)}", 5)
+        creds = answer["Credentials"]
         return {
             "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
             "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
             "AWS_SESSION_TOKEN": creds["SessionToken"],
         }
+
+    def _authorize(self, creds: dict[str, str], calls: list[tuple[str, str]], label: str, what: str) -> None:
+        """What CodeBuild does as the build's role without a public API: refused, the build fails."""
+        status, answer = self._sandbox_post(
+            AUTHORIZE_PATH,
+            {
+                "access_key": creds["AWS_ACCESS_KEY_ID"],
+                "region": self.operator.region_name or "us-east-1",
+                "operation": f"CodeBuild {what}",
+                "calls": [{"action": action, "resource": resource} for action, resource in calls],
+            },
+        )
+        if status != 200:
+            raise BuildFailed(f"{label}: {what}: the sandbox refused the check: {answer}", 5)
+        refused = [d for d in answer.get("decisions", []) if not d.get("allowed")]
+        if refused:
+            raise BuildFailed(f"{label}: {what}: {refused[0].get('message') or refused[0]['action']}", 5)
 
     def run(self, project_name: str, repository: str, commit: str, *, label: str) -> BuildResult:
         started = time.monotonic()
@@ -131,13 +234,10 @@ class LocalCodeBuild:
             shutil.rmtree(src)
         src.mkdir(parents=True)
         files = download_repository(self.operator.client("codecommit"), repository, commit, src)
-        buildspec_path = src / project["source"]["buildspec"]
-        if not buildspec_path.is_file():
-            raise BuildFailed(f"{label}: buildspec {project['source']['buildspec']} is not in {repository}", 2)
-        spec = yaml.safe_load(buildspec_path.read_text())
+        spec, origin = load_buildspec(project.get("source", {}).get("buildspec"), src, label)
         print(
             f"    [{label}] build {build_id}: {files} file(s) of {repository}@{commit[:8]}, "
-            f"buildspec {project['source']['buildspec']}, role {project['serviceRole'].rsplit('/', 1)[-1]}",
+            f"{origin}, role {project['serviceRole'].rsplit('/', 1)[-1]}",
             flush=True,
         )
 
@@ -147,6 +247,20 @@ class LocalCodeBuild:
         for variable in project["environment"].get("environmentVariables", []):
             env[variable["name"]] = variable["value"]
         region = self.operator.region_name or "us-east-1"
+        creds = self._role_credentials(project, build_id, label)
+        project_arn = str(project.get("arn", ""))
+        arn_prefix = project_arn.split(":project/", 1)[0]  # arn:<partition>:codebuild:<region>:<account>
+        log_group = ((project.get("logsConfig") or {}).get("cloudWatchLogs") or {}).get("groupName") or (
+            f"/aws/codebuild/{project_name}"
+        )
+        log_group_arn = arn_prefix.replace(":codebuild:", ":logs:", 1) + f":log-group:{log_group}"
+        stream = build_id.split(":", 1)[1]
+        self._authorize(
+            creds,
+            [("logs:CreateLogStream", log_group_arn), ("logs:PutLogEvents", f"{log_group_arn}:log-stream:{stream}")],
+            label,
+            f"build logs to {log_group}",
+        )
         env.update(
             {
                 "PATH": f"{self.bin_dir}{os.pathsep}{env.get('PATH', '')}",
@@ -156,7 +270,7 @@ class LocalCodeBuild:
                 "CODEBUILD_SRC_DIR": str(src),
                 "CODEBUILD_RESOLVED_SOURCE_VERSION": commit,
                 **self.extra_env,
-                **self._role_credentials(project["serviceRole"], build_id),
+                **creds,
             }
         )
         proc = subprocess.Popen(
@@ -174,10 +288,15 @@ class LocalCodeBuild:
         result = BuildResult(project_name, build_id, time.monotonic() - started)
         for name, report in (spec.get("reports") or {}).items():
             base = src / str(report.get("base-directory", "."))
-            for pattern in report.get("files") or []:
-                for path in sorted(base.glob(str(pattern))):
-                    result.reports[name] = _junit_summary(path)
-                    print(f"    [{label}] report {name}: {result.reports[name]} ({path.name})", flush=True)
+            paths = [p for pattern in report.get("files") or [] for p in sorted(base.glob(str(pattern)))]
+            if not paths:
+                continue
+            # CodeBuild uploads the report (whatever the build's outcome) into <project>-<report name>.
+            group_arn = f"{arn_prefix}:report-group/{project_name}-{name}"
+            self._authorize(creds, [(a, group_arn) for a in REPORT_ACTIONS], label, f"report {name} upload")
+            for path in paths:
+                result.reports[name] = _junit_summary(path)
+                print(f"    [{label}] report {name}: {result.reports[name]} ({path.name})", flush=True)
         if code != 0:
             raise BuildFailed(f"{label}: build {build_id} failed with exit code {code}", code)
         print(f"    [{label}] build succeeded in {result.seconds:.1f}s", flush=True)

@@ -23,6 +23,8 @@ module "stage" {
   autoscaling  = var.autoscaling
   alarms       = var.alarms
 
+  ecr_repository_arns = var.ecr_repository_arns
+
   notification_email          = var.notification_email
   kms_deletion_window_in_days = var.kms_deletion_window_in_days
   force_destroy_buckets       = var.force_destroy_buckets

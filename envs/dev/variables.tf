@@ -166,3 +166,9 @@ variable "force_destroy_buckets" {
   type        = bool
   default     = false
 }
+
+variable "ecr_repository_arns" {
+  description = "ECR repositories the SageMaker execution role may pull inference images from, e.g. the tooling account's arn:aws:ecr:us-east-1:111111111111:repository/churn-inference (its repository policy comes from envs/tooling ecr_repository_names). Empty allows any repository in this region (SageMaker's prebuilt images live in AWS-owned accounts)."
+  type        = list(string)
+  default     = []
+}

@@ -14,8 +14,13 @@ output "event_bus_arn" {
 }
 
 output "codebuild_role_arn" {
-  description = "CodeBuild role (assumes the tooling deployer role)."
+  description = "Platform CodeBuild role of Deploy and Promote (assumes the tooling deployer role)."
   value       = module.stage.codebuild_role_arn
+}
+
+output "codebuild_test_role_arn" {
+  description = "Test role of the Test action (describe and invoke the endpoint, write its reports)."
+  value       = module.stage.codebuild_test_role_arn
 }
 
 output "execution_role_arn" {

@@ -7,5 +7,6 @@ module "registry" {
   kms_deletion_window_in_days   = var.kms_deletion_window_in_days
   artifact_bucket_force_destroy = var.artifact_bucket_force_destroy
   ledger_deletion_protection    = var.ledger_deletion_protection
+  ecr_repository_names          = var.ecr_repository_names
   tags                          = var.tags
 }

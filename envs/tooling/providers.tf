@@ -30,6 +30,7 @@ provider "aws" {
       codebuild    = endpoints.value
       codecommit   = endpoints.value
       codepipeline = endpoints.value
+      ecr          = endpoints.value
       dynamodb     = endpoints.value
       events       = endpoints.value
       iam          = endpoints.value

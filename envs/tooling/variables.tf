@@ -64,3 +64,9 @@ variable "ledger_deletion_protection" {
   type        = bool
   default     = true
 }
+
+variable "ecr_repository_names" {
+  description = "Existing ECR repositories in this account holding the inference images; each gets a policy letting the stage execution roles pull. Empty manages none."
+  type        = list(string)
+  default     = []
+}

@@ -32,6 +32,12 @@ resource "aws_cloudwatch_event_target" "this" {
 ################################################################################
 
 locals {
+  # The rules that use the forwarding role (default bus: rule/<name>); deterministic, so no cycle with the role.
+  forward_rule_arns = concat(
+    ["arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.forward_rule_name}"],
+    length(local.later_stage_bus_arns) > 0 ? ["arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.rejection_rule_name}"] : [],
+  )
+
   later_stage_bus_arns = {
     for name, s in local.stages : name => "arn:${local.partition}:events:${s.region}:${s.account_id}:event-bus/${var.project}-${name}"
     if name != local.first_stage.name
@@ -77,7 +83,10 @@ resource "aws_iam_role" "events_forward" {
         Effect    = "Allow"
         Principal = { Service = "events.amazonaws.com" }
         Action    = "sts:AssumeRole"
-        Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = local.account_id }
+          ArnEquals    = { "aws:SourceArn" = local.forward_rule_arns }
+        }
       },
     ]
   })

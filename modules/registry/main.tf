@@ -106,20 +106,16 @@ locals {
         Resource  = "*"
       },
       {
-        Sid       = "DeployerRolesUseForLedger"
-        Effect    = "Allow"
-        Principal = { AWS = local.tooling_root_arn }
-        Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
-        Resource  = "*"
-        Condition = { ArnEquals = { "aws:PrincipalArn" = local.sorted_deployer_arn } }
-      },
-      {
+        # SageMaker hosting reads the model artifact from S3 as the execution role: S3 decrypts on its behalf.
         Sid       = "StageExecutionRolesDecryptArtifacts"
         Effect    = "Allow"
         Principal = { AWS = local.stage_account_roots }
-        Action    = ["kms:Decrypt", "kms:DescribeKey"]
+        Action    = ["kms:Decrypt"]
         Resource  = "*"
-        Condition = merge({ ArnEquals = { "aws:PrincipalArn" = local.sorted_execution_arn } }, local.org_condition)
+        Condition = merge(
+          { ArnEquals = { "aws:PrincipalArn" = local.sorted_execution_arn } },
+          { StringEquals = merge({ "kms:ViaService" = "s3.${local.region}.amazonaws.com" }, try(local.org_condition.StringEquals, {})) },
+        )
       },
       {
         Sid       = "StageCodeBuildRolesPreflight"
@@ -153,23 +149,15 @@ locals {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid       = "DeployerRolesRead"
-        Effect    = "Allow"
-        Principal = { AWS = local.tooling_root_arn }
-        Action    = ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"]
-        Resource  = [local.model_package_group_arn, local.model_packages_arn]
-        Condition = { ArnEquals = { "aws:PrincipalArn" = local.sorted_deployer_arn } }
-      },
-      {
-        Sid       = "StageAccountsRead"
+        # Cross-account reads only: the deployer roles live in this account and read through their own policy.
+        # The stage CodeBuild roles describe the candidate in preflight, and CreateModel reads it as them.
+        # Listing is the deployer roles' job; SageMaker hosting reads the artifact, not the package.
+        Sid       = "StageCodeBuildRolesDescribe"
         Effect    = "Allow"
         Principal = { AWS = local.stage_account_roots }
-        Action    = ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"]
+        Action    = ["sagemaker:DescribeModelPackage"]
         Resource  = [local.model_package_group_arn, local.model_packages_arn]
-        Condition = merge(
-          { ArnEquals = { "aws:PrincipalArn" = sort(concat(local.sorted_codebuild_arn, local.sorted_execution_arn)) } },
-          local.org_condition,
-        )
+        Condition = merge({ ArnEquals = { "aws:PrincipalArn" = local.sorted_codebuild_arn } }, local.org_condition)
       },
     ]
   }

@@ -62,3 +62,8 @@ output "events_forward_role_arn" {
   description = "ARN of the role EventBridge uses to put events on the first stage's bus."
   value       = aws_iam_role.events_forward.arn
 }
+
+output "ecr_repository_policy_names" {
+  description = "ECR repositories that got a pull policy for the stage execution roles."
+  value       = sort(keys(aws_ecr_repository_policy.this))
+}

@@ -98,10 +98,20 @@ locals {
         Condition = merge({ ArnEquals = { "aws:PrincipalArn" = local.sorted_execution_arn } }, local.org_condition)
       },
       {
+        # The deployer's preflight HeadObjects the candidate's artifact (s3:GetObject) as the stage CodeBuild role.
+        Sid       = "StageCodeBuildRolesPreflightArtifacts"
+        Effect    = "Allow"
+        Principal = { AWS = local.stage_account_roots }
+        Action    = ["s3:GetObject"]
+        Resource  = ["${local.artifact_bucket_arn}/*"]
+        Condition = merge({ ArnEquals = { "aws:PrincipalArn" = local.sorted_codebuild_arn } }, local.org_condition)
+      },
+      {
+        # ListBucket turns a missing artifact into 404 (not 403), so preflight can say "does not exist".
         Sid       = "StageRolesListArtifacts"
         Effect    = "Allow"
         Principal = { AWS = local.stage_account_roots }
-        Action    = ["s3:GetBucketLocation", "s3:ListBucket"]
+        Action    = ["s3:ListBucket"]
         Resource  = [local.artifact_bucket_arn]
         Condition = merge(
           { ArnEquals = { "aws:PrincipalArn" = sort(concat(local.sorted_codebuild_arn, local.sorted_execution_arn)) } },

@@ -40,6 +40,15 @@ variable "stages" {
     condition     = alltrue([for s in var.stages : s.region == "" || can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", s.region))])
     error_message = "Every stage region must be empty (this provider's region) or an AWS region name such as us-east-1."
   }
+
+  # IAM role names have at most 64 characters: <project>-deployer-<stage> here, and the stage module's
+  # <project>-<stage>-sagemaker-execution (its longest role name), which this module names in its grants.
+  validation {
+    condition = alltrue([
+      for s in var.stages : length("${var.project}-deployer-${s.name}") <= 64 && length("${var.project}-${s.name}-sagemaker-execution") <= 64
+    ])
+    error_message = "IAM role names are limited to 64 characters: <project>-deployer-<stage> and <project>-<stage>-sagemaker-execution must fit, so project and stage name together may have at most 43 characters (too long: ${join(", ", [for s in var.stages : "${var.project}-${s.name}-sagemaker-execution (${length("${var.project}-${s.name}-sagemaker-execution")})" if length("${var.project}-${s.name}-sagemaker-execution") > 64])})."
+  }
 }
 
 variable "organization_id" {
@@ -91,6 +100,22 @@ variable "ledger_deletion_protection" {
   description = "Enable deletion protection on the ledger table."
   type        = bool
   default     = true
+}
+
+variable "ecr_repository_names" {
+  description = "Names of existing ECR repositories in this account that hold the inference images; each gets a repository policy that lets the stage execution roles pull (BatchGetImage, GetDownloadUrlForLayer, BatchCheckLayerAvailability). Empty manages no repository policy."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for n in var.ecr_repository_names : can(regex("^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$", n)) && length(n) >= 2 && length(n) <= 256])
+    error_message = "Every ecr_repository_names entry must be an ECR repository name: 2 to 256 characters of lowercase letters, digits and . _ - separators, optionally with / namespaces (for example churn-inference or ml/churn-inference)."
+  }
+
+  validation {
+    condition     = length(distinct(var.ecr_repository_names)) == length(var.ecr_repository_names)
+    error_message = "ecr_repository_names must not repeat a repository."
+  }
 }
 
 variable "tags" {

@@ -1,5 +1,6 @@
 ################################################################################
-# CodeBuild projects: deploy (deployer deploy) and test (deployer test + promote)
+# CodeBuild projects: deploy and promote (platform buildspecs, platform role) and
+# test (the stage repository's buildspec, test role)
 ################################################################################
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -15,8 +16,8 @@ resource "aws_codebuild_project" "this" {
   for_each = local.codebuild_projects
 
   name           = each.value.name
-  description    = "${local.name}: ${each.key} stage of the pipeline (runs ${each.value.buildspec})."
-  service_role   = aws_iam_role.codebuild.arn
+  description    = "${local.name}: ${each.key} action of the pipeline; ${each.value.summary}."
+  service_role   = each.value.role == "platform" ? aws_iam_role.codebuild.arn : aws_iam_role.codebuild_test.arn
   build_timeout  = var.codebuild.build_timeout_minutes
   queued_timeout = 480
   encryption_key = aws_kms_key.this.arn
@@ -66,5 +67,5 @@ resource "aws_codebuild_project" "this" {
 
   tags = var.tags
 
-  depends_on = [aws_iam_role_policy.codebuild]
+  depends_on = [aws_iam_role_policy.codebuild, aws_iam_role_policy.codebuild_test]
 }

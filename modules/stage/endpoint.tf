@@ -95,7 +95,7 @@ resource "aws_sns_topic_policy" "this" {
         Principal = { Service = "cloudwatch.amazonaws.com" }
         Action    = "sns:Publish"
         Resource  = aws_sns_topic.this[0].arn
-        Condition = { ArnLike = { "aws:SourceArn" = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${local.name}-*" } }
+        Condition = { ArnEquals = { "aws:SourceArn" = local.rollback_alarm_arns } }
       },
     ]
   })

@@ -42,6 +42,7 @@ locals {
     {
       model-approval = {
         bus         = aws_cloudwatch_event_bus.this.name
+        bus_name    = local.event_bus_name
         description = "Start ${local.pipeline_name} when a ${var.project} model version is approved or rejected in the registry."
         pattern = {
           source        = ["aws.sagemaker"]
@@ -56,6 +57,7 @@ locals {
     var.previous_stage == "" ? {} : {
       model-rejection = {
         bus         = aws_cloudwatch_event_bus.this.name
+        bus_name    = local.event_bus_name
         description = "Start ${local.pipeline_name} when a ${var.project} model version is rejected, so a rejected live version rolls back."
         pattern = {
           source        = ["aws.sagemaker"]
@@ -68,6 +70,7 @@ locals {
       }
       previous-stage-verified = {
         bus         = aws_cloudwatch_event_bus.this.name
+        bus_name    = local.event_bus_name
         description = "Start ${local.pipeline_name} when ${var.previous_stage} verified a model version for ${var.stage}."
         pattern = {
           source        = ["mlops.deployer"]
@@ -81,6 +84,7 @@ locals {
     !local.use_codecommit ? {} : {
       source-push = {
         bus         = "default"
+        bus_name    = "default"
         description = "Start ${local.pipeline_name} on a push to ${var.repository_branch} of ${local.repository_name}."
         pattern = {
           source        = ["aws.codecommit"]
@@ -95,6 +99,14 @@ locals {
       }
     },
   )
+}
+
+locals {
+  # Rule ARNs from names (rule/<name> on the default bus, rule/<bus>/<name> on a custom bus): the events
+  # role's trust names them without depending on the rules.
+  trigger_rule_arns = [
+    for k, r in local.trigger_rules : "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${r.bus_name == "default" ? "" : "${r.bus_name}/"}${local.name}-${k}"
+  ]
 }
 
 resource "aws_cloudwatch_event_rule" "trigger" {

@@ -1,40 +1,65 @@
 ################################################################################
-# Service role trust: one service, this account only
+# Service role trust: one service, this account, and the exact resources
+# (aws:SourceArn) that may use the role. The ARNs are built from names, not
+# resource attributes, so a role never depends on what uses it (no cycles).
 ################################################################################
 
 locals {
+  codebuild_project_arns = { for k, p in local.codebuild_projects : k => "arn:${local.partition}:codebuild:${local.region}:${local.account_id}:project/${p.name}" }
+
   service_trust = {
-    for service in ["codebuild", "codepipeline", "events", "sagemaker"] : service => jsonencode({
-      Version = "2012-10-17"
-      Statement = [
-        {
-          Sid       = "Service"
-          Effect    = "Allow"
-          Principal = { Service = "${service}.amazonaws.com" }
-          Action    = "sts:AssumeRole"
-          Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
-        },
-      ]
+    for role, t in {
+      codebuild      = { service = "codebuild.amazonaws.com", operator = "ArnEquals", arns = [for k in local.platform_projects : local.codebuild_project_arns[k]] }
+      codebuild-test = { service = "codebuild.amazonaws.com", operator = "ArnEquals", arns = [local.codebuild_project_arns["test"]] }
+      codepipeline   = { service = "codepipeline.amazonaws.com", operator = "ArnEquals", arns = [local.pipeline_arn] }
+      events         = { service = "events.amazonaws.com", operator = "ArnEquals", arns = local.trigger_rule_arns }
+      # SageMaker inference presents aws:SourceArn as the literal arn:<partition>:sagemaker:<region>:<account>:*
+      # (AWS: "Do not replace the aws:SourceArn in this template with the full ARN of a specific model or
+      # endpoint", SageMaker Developer Guide, cross-service confused deputy prevention, SageMaker AI Inference).
+      sagemaker = { service = "sagemaker.amazonaws.com", operator = "ArnLike", arns = ["arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:*"] }
+      } : role => jsonencode({
+        Version = "2012-10-17"
+        Statement = [
+          {
+            Sid       = "Service"
+            Effect    = "Allow"
+            Principal = { Service = t.service }
+            Action    = "sts:AssumeRole"
+            Condition = {
+              StringEquals = { "aws:SourceAccount" = local.account_id }
+              (t.operator) = { "aws:SourceArn" = t.arns }
+            }
+          },
+        ]
     })
   }
 
   artifact_bucket_arn     = "arn:${local.partition}:s3:::${local.artifact_bucket_name}"
   data_capture_bucket_arn = "arn:${local.partition}:s3:::${local.data_capture_bucket_name}"
-  codebuild_log_group_arns = flatten([
-    for k, p in local.codebuild_projects : [
+  codebuild_log_group_arns = {
+    for k, p in local.codebuild_projects : k => [
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/codebuild/${p.name}",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/codebuild/${p.name}:*",
     ]
-  ])
+  }
+  report_group_arn = "arn:${local.partition}:codebuild:${local.region}:${local.account_id}:report-group"
+
+  # Our SageMaker resources: the endpoint itself, and the deployer's <endpoint>-v<version>-<hash> configs and
+  # models (the -v delimiter keeps churn-dev from matching churn-dev2 or churn-dev-eu's names).
+  endpoint_config_arn_prefix = "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:endpoint-config/${local.endpoint_name}-v"
+  model_arn_prefix           = "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:model/${local.endpoint_name}-v"
+  alarm_arn_prefix           = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:"
+  rollback_alarm_arns        = ["${local.alarm_arn_prefix}${local.alarm_5xx_name}", "${local.alarm_arn_prefix}${local.alarm_latency_name}"]
+  kms_via_s3                 = { StringEquals = { "kms:ViaService" = "s3.${local.region}.amazonaws.com" } }
 }
 
 ################################################################################
-# CodeBuild role: runs the deployer (deploy, test, promote)
+# Platform role: the Deploy and Promote actions (buildspecs inline from Terraform)
 ################################################################################
 
 resource "aws_iam_role" "codebuild" {
   name               = local.codebuild_role_name
-  description        = "CodeBuild role of the ${local.name} pipeline: runs the deployer."
+  description        = "Platform role of the ${local.name} pipeline: runs the deployer in the Deploy and Promote actions (platform-owned buildspecs)."
   assume_role_policy = local.service_trust["codebuild"]
   tags               = var.tags
 }
@@ -46,12 +71,6 @@ resource "aws_iam_role_policy" "codebuild" {
 }
 
 locals {
-  sagemaker_prefix_arns = [
-    "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:endpoint/${local.name}*",
-    "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:endpoint-config/${local.name}*",
-    "arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:model/${local.name}*",
-  ]
-
   codebuild_policy = {
     Version = "2012-10-17"
     Statement = concat(
@@ -60,28 +79,31 @@ locals {
           Sid      = "BuildLogs"
           Effect   = "Allow"
           Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-          Resource = local.codebuild_log_group_arns
+          Resource = flatten([for k in local.platform_projects : local.codebuild_log_group_arns[k]])
         },
         {
-          Sid      = "PipelineArtifacts"
+          # CodeBuild downloads the source artifact; the buildspec downloads the deployer wheel.
+          Sid      = "PipelineArtifactsRead"
           Effect   = "Allow"
-          Action   = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"]
+          Action   = ["s3:GetObject", "s3:GetObjectVersion"]
           Resource = ["${local.artifact_bucket_arn}/*"]
         },
         {
-          Sid      = "BucketPreflight"
-          Effect   = "Allow"
-          Action   = ["s3:GetBucketLocation", "s3:ListBucket"]
-          Resource = [local.artifact_bucket_arn, local.data_capture_bucket_arn, local.registry_bucket_arn]
+          Sid       = "StageKeyDecryptArtifacts"
+          Effect    = "Allow"
+          Action    = ["kms:Decrypt"]
+          Resource  = [aws_kms_key.this.arn]
+          Condition = local.kms_via_s3
         },
         {
-          Sid      = "StageKey"
+          # Preflight checks the endpoint and data capture keys (both the stage key).
+          Sid      = "StageKeyPreflight"
           Effect   = "Allow"
-          Action   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+          Action   = ["kms:DescribeKey"]
           Resource = [aws_kms_key.this.arn]
         },
         {
-          # SageMaker creates grants on the stage key for endpoint storage volumes.
+          # CreateEndpointConfig with KmsKeyId: SageMaker creates grants on the stage key for the endpoint volumes.
           Sid       = "StageKeyGrantsForSageMaker"
           Effect    = "Allow"
           Action    = ["kms:CreateGrant"]
@@ -90,6 +112,7 @@ locals {
         },
         merge(
           {
+            # Preflight describes the KMS key of the candidate's artifact (the registry key).
             Sid      = "RegistryKeyPreflight"
             Effect   = "Allow"
             Action   = ["kms:DescribeKey"]
@@ -104,10 +127,30 @@ locals {
           Resource = [local.registry_role_arn]
         },
         {
+          # Preflight and CreateModel read the candidate package in the tooling account (its group policy allows it).
           Sid      = "RegistryReadForCreateModel"
           Effect   = "Allow"
           Action   = ["sagemaker:DescribeModelPackage"]
           Resource = [local.model_packages_arn]
+        },
+        {
+          # Preflight HeadObjects the candidate's artifact; ListBucket makes a missing one a 404.
+          Sid      = "RegistryArtifactPreflight"
+          Effect   = "Allow"
+          Action   = ["s3:GetObject"]
+          Resource = ["${local.registry_bucket_arn}/*"]
+        },
+        {
+          Sid      = "RegistryArtifactBucket"
+          Effect   = "Allow"
+          Action   = ["s3:ListBucket"]
+          Resource = [local.registry_bucket_arn]
+        },
+        {
+          Sid      = "ExecutionRolePreflight"
+          Effect   = "Allow"
+          Action   = ["iam:GetRole"]
+          Resource = [aws_iam_role.execution.arn]
         },
         {
           Sid    = "EndpointLifecycle"
@@ -126,15 +169,21 @@ locals {
             "sagemaker:InvokeEndpoint",
             "sagemaker:ListTags",
             "sagemaker:UpdateEndpoint",
-            "sagemaker:UpdateEndpointWeightsAndCapacities",
           ]
-          Resource = local.sagemaker_prefix_arns
+          Resource = local.sagemaker_arns
+        },
+        {
+          # RegisterScalableTarget (and Application Auto Scaling afterwards) updates the variant's capacity.
+          Sid      = "AutoscalingEndpointCapacity"
+          Effect   = "Allow"
+          Action   = ["sagemaker:UpdateEndpointWeightsAndCapacities"]
+          Resource = [local.endpoint_arn]
         },
         {
           # These List calls have no resource-level permissions.
           Sid      = "EndpointCleanupLists"
           Effect   = "Allow"
-          Action   = ["sagemaker:ListEndpointConfigs", "sagemaker:ListEndpoints", "sagemaker:ListModels"]
+          Action   = ["sagemaker:ListEndpointConfigs", "sagemaker:ListModels"]
           Resource = "*"
         },
         {
@@ -147,23 +196,26 @@ locals {
           }
         },
         {
-          # Describe calls of Application Auto Scaling have no resource-level permissions.
+          # DescribeScalableTargets has no resource-level permissions and no condition keys.
           Sid      = "AutoscalingDescribe"
           Effect   = "Allow"
-          Action   = ["application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingActivities", "application-autoscaling:DescribeScalingPolicies"]
+          Action   = ["application-autoscaling:DescribeScalableTargets"]
           Resource = "*"
         },
         {
-          Sid    = "AutoscalingEndpointVariant"
-          Effect = "Allow"
-          Action = [
-            "application-autoscaling:DeleteScalingPolicy",
-            "application-autoscaling:DeregisterScalableTarget",
-            "application-autoscaling:PutScalingPolicy",
-            "application-autoscaling:RegisterScalableTarget",
-            "application-autoscaling:TagResource",
-          ]
-          Resource = ["arn:${local.partition}:application-autoscaling:${local.region}:${local.account_id}:scalable-target/*"]
+          # Scalable-target ARNs carry an id that requests never name (and that a new target does not have yet),
+          # so these are granted on "*", narrowed by the condition keys to the sagemaker namespace and the
+          # variant instance count (as AWS's Application Auto Scaling policy examples do).
+          Sid      = "AutoscalingEndpointVariant"
+          Effect   = "Allow"
+          Action   = ["application-autoscaling:DeregisterScalableTarget", "application-autoscaling:PutScalingPolicy", "application-autoscaling:RegisterScalableTarget"]
+          Resource = "*"
+          Condition = {
+            StringEquals = {
+              "application-autoscaling:service-namespace"  = "sagemaker"
+              "application-autoscaling:scalable-dimension" = "sagemaker:variant:DesiredInstanceCount"
+            }
+          }
         },
         {
           Sid      = "AutoscalingServiceLinkedRole"
@@ -175,13 +227,25 @@ locals {
           }
         },
         {
-          Sid    = "GuardrailAndTargetTrackingAlarms"
-          Effect = "Allow"
-          Action = ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm"]
-          Resource = [
-            "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${local.name}-*",
-            "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:TargetTracking-endpoint/${local.endpoint_name}/*",
-          ]
+          # Preflight reads the Terraform-managed rollback alarms; it may not change or delete them.
+          Sid      = "RollbackAlarmsRead"
+          Effect   = "Allow"
+          Action   = ["cloudwatch:DescribeAlarms"]
+          Resource = local.rollback_alarm_arns
+        },
+        {
+          # The target-tracking alarms Application Auto Scaling manages for this endpoint's scaling policy.
+          Sid      = "TargetTrackingAlarms"
+          Effect   = "Allow"
+          Action   = ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm"]
+          Resource = ["${local.alarm_arn_prefix}TargetTracking-endpoint/${local.endpoint_name}/*"]
+        },
+        {
+          # The Promote action's JUnit report (report group <project>-<report name>, created on first upload).
+          Sid      = "PromoteReports"
+          Effect   = "Allow"
+          Action   = ["codebuild:BatchPutTestCases", "codebuild:CreateReport", "codebuild:CreateReportGroup", "codebuild:UpdateReport"]
+          Resource = ["${local.report_group_arn}/${local.codebuild_projects["promote"].name}-${local.promote_report_name}"]
         },
       ],
       var.next_stage_event_bus_arn == "" ? [] : [
@@ -193,6 +257,73 @@ locals {
         },
       ],
     )
+  }
+
+  sagemaker_arns = [local.endpoint_arn, "${local.endpoint_config_arn_prefix}*", "${local.model_arn_prefix}*"]
+}
+
+################################################################################
+# Test role: the team's Test action (buildspec from the stage repository).
+# It may describe and invoke this stage's endpoint and write its own reports:
+# no ledger, no registry, no endpoint changes, no promotion.
+################################################################################
+
+resource "aws_iam_role" "codebuild_test" {
+  name               = local.test_role_name
+  description        = "Test role of the ${local.name} pipeline: runs the stage repository's tests against the endpoint (read and invoke only)."
+  assume_role_policy = local.service_trust["codebuild-test"]
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy" "codebuild_test" {
+  name   = "test"
+  role   = aws_iam_role.codebuild_test.id
+  policy = jsonencode(local.codebuild_test_policy)
+}
+
+locals {
+  codebuild_test_policy = {
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "BuildLogs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = local.codebuild_log_group_arns["test"]
+      },
+      {
+        Sid      = "PipelineArtifactsRead"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject", "s3:GetObjectVersion"]
+        Resource = ["${local.artifact_bucket_arn}/*"]
+      },
+      {
+        Sid       = "StageKeyDecryptArtifacts"
+        Effect    = "Allow"
+        Action    = ["kms:Decrypt"]
+        Resource  = [aws_kms_key.this.arn]
+        Condition = local.kms_via_s3
+      },
+      {
+        Sid      = "EndpointDescribeAndInvoke"
+        Effect   = "Allow"
+        Action   = ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"]
+        Resource = [local.endpoint_arn]
+      },
+      {
+        # Which config and model the endpoint serves (the proof of the served version).
+        Sid      = "EndpointConfigAndModelDescribe"
+        Effect   = "Allow"
+        Action   = ["sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel", "sagemaker:ListTags"]
+        Resource = ["${local.endpoint_config_arn_prefix}*", "${local.model_arn_prefix}*"]
+      },
+      {
+        Sid      = "TestReports"
+        Effect   = "Allow"
+        Action   = ["codebuild:BatchPutTestCases", "codebuild:CreateReport", "codebuild:CreateReportGroup", "codebuild:UpdateReport"]
+        Resource = [for r in var.test_report_names : "${local.report_group_arn}/${local.codebuild_projects["test"].name}-${r}"]
+      },
+    ]
   }
 }
 
@@ -226,23 +357,19 @@ locals {
       {
         Sid      = "ModelArtifactsList"
         Effect   = "Allow"
-        Action   = ["s3:GetBucketLocation", "s3:ListBucket"]
+        Action   = ["s3:ListBucket"]
         Resource = [local.registry_bucket_arn]
       },
-      merge(
-        {
-          Sid      = "ModelArtifactsDecrypt"
-          Effect   = "Allow"
-          Action   = ["kms:Decrypt", "kms:DescribeKey"]
-          Resource = [local.registry_kms_resource]
-        },
-        local.registry_kms_condition == null ? {} : { Condition = local.registry_kms_condition },
-      ),
       {
-        Sid      = "ModelPackageRead"
+        # The artifacts are SSE-KMS with the registry key: S3 decrypts on the execution role's behalf.
+        Sid      = "ModelArtifactsDecrypt"
         Effect   = "Allow"
-        Action   = ["sagemaker:DescribeModelPackage"]
-        Resource = [local.model_packages_arn]
+        Action   = ["kms:Decrypt"]
+        Resource = [local.registry_kms_resource]
+        Condition = merge(
+          { StringEquals = { "kms:ViaService" = "s3.${local.registry_region}.amazonaws.com" } },
+          local.registry_kms_condition == null ? {} : local.registry_kms_condition,
+        )
       },
       {
         # GetAuthorizationToken has no resource-level permissions.
@@ -275,6 +402,13 @@ locals {
         Condition = { StringLike = { "cloudwatch:namespace" = ["/aws/sagemaker/*", "AWS/SageMaker"] } }
       },
       {
+        # SageMaker reads the deployment's AutoRollbackConfiguration alarms as the execution role.
+        Sid      = "RollbackAlarmsRead"
+        Effect   = "Allow"
+        Action   = ["cloudwatch:DescribeAlarms"]
+        Resource = local.rollback_alarm_arns
+      },
+      {
         Sid      = "DataCaptureWrite"
         Effect   = "Allow"
         Action   = ["s3:PutObject"]
@@ -287,10 +421,12 @@ locals {
         Resource = [local.data_capture_bucket_arn]
       },
       {
-        Sid      = "StageKey"
-        Effect   = "Allow"
-        Action   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
-        Resource = [aws_kms_key.this.arn]
+        # Data capture objects are SSE-KMS with the stage key (written through S3).
+        Sid       = "StageKeyDataCapture"
+        Effect    = "Allow"
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource  = [aws_kms_key.this.arn]
+        Condition = local.kms_via_s3
       },
     ]
   }
@@ -340,7 +476,7 @@ locals {
           Sid      = "StartBuilds"
           Effect   = "Allow"
           Action   = ["codebuild:BatchGetBuilds", "codebuild:StartBuild"]
-          Resource = [for k, p in local.codebuild_projects : "arn:${local.partition}:codebuild:${local.region}:${local.account_id}:project/${p.name}"]
+          Resource = values(local.codebuild_project_arns)
         },
       ],
       local.use_codecommit ? [

@@ -22,6 +22,7 @@ locals {
   repository_name          = local.name
   repository_arn           = "arn:${local.partition}:codecommit:${local.region}:${local.account_id}:${local.repository_name}"
   codebuild_role_name      = "${local.name}-codebuild"
+  test_role_name           = "${local.name}-codebuild-test"
   pipeline_role_name       = "${local.name}-pipeline"
   events_role_name         = "${local.name}-events"
   execution_role_name      = "${local.name}-sagemaker-execution"
@@ -38,10 +39,15 @@ locals {
   alarm_5xx_name           = "${local.name}-invocation-5xx"
   alarm_latency_name       = "${local.name}-model-latency"
   pipeline_failed_rule     = "${local.name}-pipeline-failed"
+  # Deploy and Promote run platform-owned commands from Terraform (inline buildspecs) as the platform role;
+  # only Test reads its buildspec from the stage repository, and runs as the test role.
   codebuild_projects = {
-    deploy = { name = "${local.name}-deploy", buildspec = "buildspecs/deploy.yml" }
-    test   = { name = "${local.name}-test", buildspec = "buildspecs/test.yml" }
+    deploy  = { name = "${local.name}-deploy", buildspec = local.deploy_buildspec, role = "platform", summary = "rolls the candidate out (platform buildspec)" }
+    test    = { name = "${local.name}-test", buildspec = var.test_buildspec, role = "test", summary = "runs the stage repository's tests (${var.test_buildspec})" }
+    promote = { name = "${local.name}-promote", buildspec = local.promote_buildspec, role = "platform", summary = "re-runs the smoke cases, records verified, promotes (platform buildspec)" }
   }
+  platform_projects   = ["deploy", "promote"]
+  promote_report_name = "smoke"
 
   # The tooling account (registry, artifacts, ledger, deployer role).
   tooling_root_arn        = "arn:${local.partition}:iam::${var.tooling_account_id}:root"
@@ -140,7 +146,7 @@ locals {
           Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
           Resource  = "*"
           Condition = {
-            ArnLike = { "kms:EncryptionContext:aws:logs:arn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/codebuild/${local.name}-*" }
+            ArnEquals = { "kms:EncryptionContext:aws:logs:arn" = [for k, p in local.codebuild_projects : "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/codebuild/${p.name}"] }
           }
         },
       ],

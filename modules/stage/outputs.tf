@@ -34,13 +34,18 @@ output "pipeline_arn" {
 }
 
 output "codebuild_project_names" {
-  description = "Map of deploy and test to their CodeBuild project names."
+  description = "Map of deploy, test and promote to their CodeBuild project names."
   value       = { for k, p in aws_codebuild_project.this : k => p.name }
 }
 
 output "codebuild_role_arn" {
-  description = "ARN of the CodeBuild role (assumes the tooling deployer role, puts promotion events)."
+  description = "ARN of the platform CodeBuild role of the Deploy and Promote actions (assumes the tooling deployer role, puts promotion events)."
   value       = aws_iam_role.codebuild.arn
+}
+
+output "codebuild_test_role_arn" {
+  description = "ARN of the test role of the Test action (describes and invokes the endpoint, writes its reports; nothing else)."
+  value       = aws_iam_role.codebuild_test.arn
 }
 
 output "pipeline_role_arn" {

@@ -1,5 +1,5 @@
 ################################################################################
-# CodePipeline V2: Source -> [Approval] -> Deploy -> Test
+# CodePipeline V2: Source -> [Approval] -> Deploy -> Test -> Promote
 ################################################################################
 
 resource "aws_codepipeline" "this" {
@@ -79,11 +79,12 @@ resource "aws_codepipeline" "this" {
     }
   }
 
+  # The team's tests (their buildspec, the test role). A failure stops the execution before Promote.
   stage {
     name = "Test"
 
     action {
-      name            = "TestAndPromote"
+      name            = "Test"
       category        = "Build"
       owner           = "AWS"
       provider        = "CodeBuild"
@@ -91,6 +92,23 @@ resource "aws_codepipeline" "this" {
       input_artifacts = ["source_output"]
       configuration = {
         ProjectName = aws_codebuild_project.this["test"].name
+      }
+    }
+  }
+
+  # Platform-owned: the only step that records "verified" and sends the promotion event.
+  stage {
+    name = "Promote"
+
+    action {
+      name            = "VerifyAndPromote"
+      category        = "Build"
+      owner           = "AWS"
+      provider        = "CodeBuild"
+      version         = "1"
+      input_artifacts = ["source_output"]
+      configuration = {
+        ProjectName = aws_codebuild_project.this["promote"].name
       }
     }
   }

@@ -20,6 +20,19 @@ variable "stage" {
     condition     = can(regex("^[a-z0-9-]{1,20}$", var.stage))
     error_message = "stage must match ^[a-z0-9-]{1,20}$ (lowercase letters, digits and hyphens, 1 to 20 characters)."
   }
+
+  # IAM role names have at most 64 characters; the longest this module makes is <project>-<stage>-sagemaker-execution.
+  validation {
+    condition     = length("${var.project}-${var.stage}-sagemaker-execution") <= 64
+    error_message = "IAM role names are limited to 64 characters, and this module names roles <project>-<stage>-codebuild, -codebuild-test, -pipeline, -events and -sagemaker-execution: project and stage together may have at most 43 characters (${var.project}-${var.stage}-sagemaker-execution has ${length("${var.project}-${var.stage}-sagemaker-execution")})."
+  }
+
+  # S3 bucket names have at most 63 characters (<project>-<stage>-data-capture-<12-digit account id> is the
+  # longest), EventBridge rule names 64 (<project>-<stage>-previous-stage-verified).
+  validation {
+    condition     = length("${var.project}-${var.stage}-data-capture-123456789012") <= 63 && length("${var.project}-${var.stage}-previous-stage-verified") <= 64
+    error_message = "S3 bucket names are limited to 63 characters (<project>-<stage>-data-capture-<account id>) and EventBridge rule names to 64 (<project>-<stage>-previous-stage-verified): project and stage together may have at most 35 characters (now ${length(var.project) + length(var.stage)})."
+  }
 }
 
 variable "previous_stage" {
@@ -224,6 +237,28 @@ variable "deployer_wheel_path" {
 ################################################################################
 # Build
 ################################################################################
+
+variable "test_buildspec" {
+  description = "Path of the Test action's buildspec in the stage repository: the team's tests, run as the test role (describe and invoke this stage's endpoint, write its own reports). Deploy and Promote use platform buildspecs from Terraform."
+  type        = string
+  default     = "buildspecs/test.yml"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*\\.ya?ml$", var.test_buildspec)) && !strcontains(var.test_buildspec, "..")
+    error_message = "test_buildspec must be a relative path of a .yml or .yaml file inside the repository (no leading slash, no ..), for example buildspecs/test.yml."
+  }
+}
+
+variable "test_report_names" {
+  description = "Names of the reports the Test buildspec declares (its reports: section). The test role may write exactly their report groups, <test project>-<name> (for example churn-dev-test-smoke)."
+  type        = list(string)
+  default     = ["smoke"]
+
+  validation {
+    condition     = alltrue([for r in var.test_report_names : can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", r))])
+    error_message = "Every test_report_names entry must be 1 to 64 characters of letters, digits, - and _, starting with a letter or digit (for example smoke)."
+  }
+}
 
 variable "codebuild" {
   description = "CodeBuild settings shared by the deploy and test projects."

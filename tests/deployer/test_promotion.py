@@ -417,3 +417,23 @@ def test_an_answer_from_another_model_version_fails_the_test(world: World, capsy
     failures = [c.get("name") for c in ET.parse(junit).getroot().iter("testcase") if c.find("failure") is not None]
     assert failures == ["served-version"]
     assert [e["result"] for e in history(world, "dev") if e["event"] == "smoke_test"] == ["failed"]
+
+
+def test_a_mark_vouches_for_its_model_package_not_for_a_version_number(
+    chain: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world = chain
+    v1, arn1 = world.add_version()
+    ship(world, "dev")
+    # The registry group is replaced: its v1 is a new, untested package under the same version number.
+    world.group = f"{world.group}-2"
+    world.group_arn = f"{world.group_arn}-2"
+    world.tooling_sm.create_model_package_group(ModelPackageGroupName=world.group)
+    world.share_with_stages()
+    v1_again, arn1_again = world.add_version()
+    assert v1_again == v1 and arn1_again != arn1
+    world.slots["staging"].write_config()
+
+    capsys.readouterr()
+    assert cli(world, "plan", "--stage", "staging") == 3
+    assert f"dev verified a different model package ({arn1}, not {arn1_again})" in capsys.readouterr().err

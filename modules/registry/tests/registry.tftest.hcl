@@ -146,14 +146,14 @@ run "deployer_policy_least_privilege" {
   }
   assert {
     condition = contains(flatten([
-      for s in jsondecode(aws_iam_role_policy.deployer["dev"].policy).Statement : s.Action if s.Sid == "RegistryMirrorVerifiedMarks"
+      for s in jsondecode(aws_iam_role_policy.deployer["dev"].policy).Statement : s.Action if s.Sid == "RegistryMirrorMarks"
     ]), "sagemaker:UpdateModelPackage")
-    error_message = "The deployer must be able to mirror verified marks."
+    error_message = "The deployer must be able to mirror its marks."
   }
   assert {
-    condition = flatten([
-      for s in jsondecode(aws_iam_role_policy.deployer["dev"].policy).Statement : s.Resource if s.Sid == "LedgerReadWrite"
-    ]) == ["arn:aws:dynamodb:us-east-1:111111111111:table/churn-ledger"]
+    condition = toset(flatten([
+      for s in jsondecode(aws_iam_role_policy.deployer["dev"].policy).Statement : s.Resource if startswith(s.Sid, "Ledger") && s.Sid != "LedgerEncryption"
+    ])) == toset(["arn:aws:dynamodb:us-east-1:111111111111:table/churn-ledger"])
     error_message = "Ledger access must be on the ledger table only."
   }
   assert {
@@ -162,39 +162,148 @@ run "deployer_policy_least_privilege" {
     ]) == [aws_kms_key.this.arn]
     error_message = "KMS use must be on the registry key only."
   }
+  assert {
+    condition = length(setintersection(toset(flatten([
+      for s in jsondecode(aws_iam_role_policy.deployer["dev"].policy).Statement : s.Action
+    ])), toset(["dynamodb:ConditionCheckItem", "dynamodb:DescribeTable", "dynamodb:Scan", "dynamodb:BatchWriteItem"]))) == 0
+    error_message = "The deployer uses no ConditionCheckItem, DescribeTable, Scan or BatchWriteItem: none is granted."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deployer["dev"].policy).Statement : s if s.Sid == "RegistryGroupExists"
+    ]).Resource == ["arn:aws:sagemaker:us-east-1:111111111111:model-package-group/churn"]
+    error_message = "DescribeModelPackageGroup is on the group only."
+  }
+}
+
+# One policy per stage: each writes only its own ledger items and marks.
+run "deployer_policy_per_stage_ledger" {
+  assert {
+    condition     = aws_iam_role_policy.deployer["dev"].policy != aws_iam_role_policy.deployer["staging"].policy
+    error_message = "Every stage's deployer role has a policy of its own."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deployer["dev"].policy).Statement : s if s.Sid == "LedgerWriteOwnStage"
+    ]).Condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["STAGE#dev", "LOCK#churn-dev", "VERSION#*"]
+    error_message = "dev writes only STAGE#dev, its lock LOCK#churn-dev and VERSION# rows."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deployer["prod"].policy).Statement : s if s.Sid == "LedgerWriteOwnStage"
+    ]).Condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["STAGE#prod", "LOCK#churn-prod", "VERSION#*"]
+    error_message = "prod writes only STAGE#prod, its lock and VERSION# rows."
+  }
+  assert {
+    condition = toset(one([
+      for s in jsondecode(aws_iam_role_policy.deployer["dev"].policy).Statement : s if s.Sid == "LedgerWriteOwnStage"
+    ]).Action) == toset(["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"])
+    error_message = "Ledger writes are PutItem, UpdateItem and DeleteItem (TransactWriteItems is authorized per item)."
+  }
+  assert {
+    condition = alltrue([
+      for name in ["dev", "staging", "prod"] : alltrue([
+        for s in jsondecode(aws_iam_role_policy.deployer[name].policy).Statement :
+        can(s.Condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]) if length([for a in flatten([s.Action]) : a if startswith(a, "dynamodb:")]) > 0
+      ])
+    ])
+    error_message = "Every DynamoDB grant is limited with dynamodb:LeadingKeys."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deployer["staging"].policy).Statement : s if s.Sid == "LedgerRead"
+    ]).Condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["STAGE#staging", "STAGE#dev", "LOCK#churn-staging", "VERSION#*"]
+    error_message = "staging reads its own items and dev's (the verified marks it promotes from)."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deployer["dev"].policy).Statement : s if s.Sid == "LedgerRead"
+    ]).Condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["STAGE#dev", "LOCK#churn-dev", "VERSION#*"]
+    error_message = "The first stage reads only its own items."
+  }
+}
+
+run "deployer_policy_registry_marks" {
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deployer["dev"].policy).Statement : s if s.Sid == "DenyApprovalStatusChange"
+      ]) == {
+      Sid       = "DenyApprovalStatusChange"
+      Effect    = "Deny"
+      Action    = ["sagemaker:UpdateModelPackage"]
+      Resource  = ["arn:aws:sagemaker:us-east-1:111111111111:model-package/churn/*"]
+      Condition = { Null = { "sagemaker:ModelApprovalStatus" = "false" } }
+    }
+    error_message = "An explicit Deny stops the deployer from setting ModelApprovalStatus."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deployer["dev"].policy).Statement : s if s.Sid == "DenyRemovingOtherMarks"
+    ]).Condition["ForAnyValue:StringNotEquals"]["sagemaker:CustomerMetadataPropertiesToRemove"] == ["deployer:verified:dev", "deployer:live:dev", "deployer:rolled-back:dev"]
+    error_message = "dev may remove only its own mark keys."
+  }
+  assert {
+    condition = toset(flatten([
+      for s in jsondecode(aws_iam_role_policy.deployer["dev"].policy).Statement : keys(s.Condition.Null) if startswith(s.Sid, "DenyOtherStageMark")
+      ])) == toset([
+      "sagemaker:CustomerMetadataProperties/deployer:verified:staging",
+      "sagemaker:CustomerMetadataProperties/deployer:live:staging",
+      "sagemaker:CustomerMetadataProperties/deployer:rolled-back:staging",
+      "sagemaker:CustomerMetadataProperties/deployer:verified:prod",
+      "sagemaker:CustomerMetadataProperties/deployer:live:prod",
+      "sagemaker:CustomerMetadataProperties/deployer:rolled-back:prod",
+    ])
+    error_message = "dev is denied setting every mark key of staging and prod, one Deny per key."
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.deployer["dev"].policy).Statement :
+      s.Effect == "Deny" && s.Action == ["sagemaker:UpdateModelPackage"] && values(s.Condition.Null) == ["false"] if startswith(s.Sid, "DenyOtherStageMark")
+    ])
+    error_message = "The per-key Denies apply to UpdateModelPackage when the key is in the request."
+  }
+  assert {
+    condition = length([
+      for s in [for s in jsondecode(aws_iam_role_policy.deployer["staging"].policy).Statement : s if startswith(s.Sid, "DenyOtherStageMark")] : s
+      if anytrue([for k in keys(s.Condition.Null) : endswith(k, ":staging")])
+    ]) == 0
+    error_message = "staging is not denied its own mark keys."
+  }
+}
+
+run "deployer_policies_fit_iam_limits" {
+  assert {
+    condition     = alltrue([for name in ["dev", "staging", "prod"] : length(aws_iam_role_policy.deployer[name].policy) <= 10240])
+    error_message = "Each deployer policy must fit IAM's 10,240 characters for a role's inline policies."
+  }
 }
 
 run "group_policy_principals" {
   assert {
     condition = toset(flatten([
-      for s in jsondecode(aws_sagemaker_model_package_group_policy.this.resource_policy).Statement : s.Principal.AWS if s.Sid == "StageAccountsRead"
+      for s in jsondecode(aws_sagemaker_model_package_group_policy.this.resource_policy).Statement : s.Principal.AWS if s.Sid == "StageCodeBuildRolesDescribe"
     ])) == toset(["arn:aws:iam::222222222222:root", "arn:aws:iam::333333333333:root", "arn:aws:iam::444444444444:root"])
     error_message = "The group policy must name each stage account root."
   }
   assert {
     condition = toset(flatten([
-      for s in jsondecode(aws_sagemaker_model_package_group_policy.this.resource_policy).Statement : s.Condition.ArnEquals["aws:PrincipalArn"] if s.Sid == "StageAccountsRead"
+      for s in jsondecode(aws_sagemaker_model_package_group_policy.this.resource_policy).Statement : s.Condition.ArnEquals["aws:PrincipalArn"] if s.Sid == "StageCodeBuildRolesDescribe"
       ])) == toset([
       "arn:aws:iam::222222222222:role/churn-dev-codebuild",
-      "arn:aws:iam::222222222222:role/churn-dev-sagemaker-execution",
       "arn:aws:iam::333333333333:role/churn-staging-codebuild",
-      "arn:aws:iam::333333333333:role/churn-staging-sagemaker-execution",
       "arn:aws:iam::444444444444:role/churn-prod-codebuild",
-      "arn:aws:iam::444444444444:role/churn-prod-sagemaker-execution",
     ])
-    error_message = "The group policy must narrow the stage roots to exactly the CodeBuild and execution roles."
-  }
-  assert {
-    condition = contains(flatten([
-      for s in jsondecode(aws_sagemaker_model_package_group_policy.this.resource_policy).Statement : s.Condition.ArnEquals["aws:PrincipalArn"] if s.Sid == "StageAccountsRead"
-    ]), "arn:aws:iam::444444444444:role/churn-prod-sagemaker-execution")
-    error_message = "The group policy must allow the prod execution role."
+    error_message = "The group policy must narrow the stage roots to exactly the CodeBuild roles (preflight and CreateModel)."
   }
   assert {
     condition = toset(flatten([
       for s in jsondecode(aws_sagemaker_model_package_group_policy.this.resource_policy).Statement : s.Action
-    ])) == toset(["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"])
-    error_message = "The group policy must grant only DescribeModelPackage and ListModelPackages."
+    ])) == toset(["sagemaker:DescribeModelPackage"])
+    error_message = "The group policy grants only DescribeModelPackage (listing is the deployer roles' job)."
+  }
+  assert {
+    condition     = length(jsondecode(aws_sagemaker_model_package_group_policy.this.resource_policy).Statement) == 1
+    error_message = "No statement for the deployer roles: they are in this account and read through their own policy."
   }
 }
 
@@ -222,6 +331,30 @@ run "bucket_policy" {
     error_message = "GetObject must be narrowed to the exact execution role ARNs."
   }
   assert {
+    condition = one([
+      for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement : s if s.Sid == "StageCodeBuildRolesPreflightArtifacts"
+      ]).Condition.ArnEquals["aws:PrincipalArn"] == [
+      "arn:aws:iam::222222222222:role/churn-dev-codebuild",
+      "arn:aws:iam::333333333333:role/churn-staging-codebuild",
+      "arn:aws:iam::444444444444:role/churn-prod-codebuild",
+    ]
+    error_message = "The stage CodeBuild roles may read (HeadObject) the artifacts, narrowed to their exact ARNs."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement : s if s.Sid == "StageCodeBuildRolesPreflightArtifacts"
+      ]).Action == ["s3:GetObject"] && one([
+      for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement : s if s.Sid == "StageCodeBuildRolesPreflightArtifacts"
+    ]).Resource == ["arn:aws:s3:::churn-artifacts-111111111111/*"]
+    error_message = "The CodeBuild roles get GetObject on the objects only."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement : s if s.Sid == "StageRolesListArtifacts"
+    ]).Action == ["s3:ListBucket"]
+    error_message = "Listing is ListBucket only (GetBucketLocation is not used)."
+  }
+  assert {
     condition     = aws_s3_bucket_public_access_block.this.block_public_policy && aws_s3_bucket_public_access_block.this.restrict_public_buckets
     error_message = "Public access must be blocked."
   }
@@ -245,18 +378,28 @@ run "kms_policy" {
   assert {
     condition = one([
       for s in jsondecode(aws_kms_key.this.policy).Statement : s if s.Sid == "StageExecutionRolesDecryptArtifacts"
-    ]).Action == ["kms:Decrypt", "kms:DescribeKey"]
-    error_message = "Stage execution roles may only decrypt and describe."
+    ]).Action == ["kms:Decrypt"]
+    error_message = "Stage execution roles may only decrypt."
   }
   assert {
     condition = one([
-      for s in jsondecode(aws_kms_key.this.policy).Statement : s if s.Sid == "DeployerRolesUseForLedger"
+      for s in jsondecode(aws_kms_key.this.policy).Statement : s if s.Sid == "StageExecutionRolesDecryptArtifacts"
+    ]).Condition.StringEquals["kms:ViaService"] == "s3.us-east-1.amazonaws.com"
+    error_message = "The execution roles decrypt artifacts through S3 only."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_kms_key.this.policy).Statement : s if s.Sid == "StageExecutionRolesDecryptArtifacts"
       ]).Condition.ArnEquals["aws:PrincipalArn"] == [
-      "arn:aws:iam::111111111111:role/churn-deployer-dev",
-      "arn:aws:iam::111111111111:role/churn-deployer-prod",
-      "arn:aws:iam::111111111111:role/churn-deployer-staging",
+      "arn:aws:iam::222222222222:role/churn-dev-sagemaker-execution",
+      "arn:aws:iam::333333333333:role/churn-staging-sagemaker-execution",
+      "arn:aws:iam::444444444444:role/churn-prod-sagemaker-execution",
     ]
-    error_message = "The deployer roles must be named exactly in the key policy."
+    error_message = "The execution roles must be named exactly in the key policy."
+  }
+  assert {
+    condition     = !contains([for s in jsondecode(aws_kms_key.this.policy).Statement : s.Sid], "DeployerRolesUseForLedger")
+    error_message = "The deployer roles are in this account: the key delegates to IAM, and their policies narrow it to DynamoDB."
   }
 }
 
@@ -297,6 +440,13 @@ run "event_forwarding" {
     condition     = jsondecode(aws_iam_role.events_forward.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "111111111111"
     error_message = "The events role trust must carry aws:SourceAccount."
   }
+  assert {
+    condition = jsondecode(aws_iam_role.events_forward.assume_role_policy).Statement[0].Condition.ArnEquals["aws:SourceArn"] == [
+      "arn:aws:events:us-east-1:111111111111:rule/churn-model-approval-forward",
+      "arn:aws:events:us-east-1:111111111111:rule/churn-model-rejection-forward",
+    ]
+    error_message = "The events role trust names the exact forwarding rules (aws:SourceArn)."
+  }
 }
 
 run "organization_condition" {
@@ -312,6 +462,66 @@ run "organization_condition" {
       for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement : s if s.Sid == "StageExecutionRolesReadArtifacts"
     ]).Condition.StringEquals["aws:PrincipalOrgID"] == "o-abcdefghij"
     error_message = "With organization_id the bucket grant must require aws:PrincipalOrgID."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_kms_key.this.policy).Statement : s if s.Sid == "StageExecutionRolesDecryptArtifacts"
+      ]).Condition.StringEquals == {
+      "aws:PrincipalOrgID" = "o-abcdefghij"
+      "kms:ViaService"     = "s3.us-east-1.amazonaws.com"
+    }
+    error_message = "The organization condition is merged with kms:ViaService, not replacing it."
+  }
+}
+
+run "single_stage_has_no_rejection_rule_or_cross_stage_denies" {
+  variables {
+    stages = [{ name = "dev", account_id = "222222222222" }]
+  }
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.deployer["dev"].policy).Statement : s if startswith(s.Sid, "DenyOtherStageMark")]) == 0
+    error_message = "With one stage there are no other stages' marks to deny."
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role.events_forward.assume_role_policy).Statement[0].Condition.ArnEquals["aws:SourceArn"] == ["arn:aws:events:us-east-1:111111111111:rule/churn-model-approval-forward"]
+    error_message = "Without later stages the forwarding role is used by the approval rule only."
+  }
+}
+
+run "ecr_repository_policy" {
+  variables {
+    ecr_repository_names = ["churn-inference", "ml/churn-batch"]
+  }
+  assert {
+    condition     = toset(keys(aws_ecr_repository_policy.this)) == toset(["churn-inference", "ml/churn-batch"])
+    error_message = "One repository policy per named repository."
+  }
+  assert {
+    condition     = toset(jsondecode(aws_ecr_repository_policy.this["churn-inference"].policy).Statement[0].Action) == toset(["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"])
+    error_message = "The execution roles may pull: BatchGetImage, GetDownloadUrlForLayer, BatchCheckLayerAvailability."
+  }
+  assert {
+    condition = jsondecode(aws_ecr_repository_policy.this["churn-inference"].policy).Statement[0].Condition.ArnEquals["aws:PrincipalArn"] == [
+      "arn:aws:iam::222222222222:role/churn-dev-sagemaker-execution",
+      "arn:aws:iam::333333333333:role/churn-staging-sagemaker-execution",
+      "arn:aws:iam::444444444444:role/churn-prod-sagemaker-execution",
+    ]
+    error_message = "Pulls are narrowed to the stage execution roles."
+  }
+  assert {
+    condition     = toset(jsondecode(aws_ecr_repository_policy.this["churn-inference"].policy).Statement[0].Principal.AWS) == toset(["arn:aws:iam::222222222222:root", "arn:aws:iam::333333333333:root", "arn:aws:iam::444444444444:root"])
+    error_message = "The principals are the stage accounts."
+  }
+  assert {
+    condition     = output.ecr_repository_policy_names == tolist(["churn-inference", "ml/churn-batch"])
+    error_message = "The output lists the repositories with a pull policy."
+  }
+}
+
+run "no_ecr_repository_policy_by_default" {
+  assert {
+    condition     = length(aws_ecr_repository_policy.this) == 0
+    error_message = "No repository policy unless repositories are named."
   }
 }
 
@@ -397,4 +607,29 @@ run "invalid_noncurrent_days" {
     noncurrent_version_expiration_days = 0
   }
   expect_failures = [var.noncurrent_version_expiration_days]
+}
+
+run "invalid_role_name_length" {
+  command = plan
+  variables {
+    project = "a-rather-long-project-name-for-roles"
+    stages  = [{ name = "integration-eu-west", account_id = "222222222222" }]
+  }
+  expect_failures = [var.stages]
+}
+
+run "invalid_ecr_repository_name" {
+  command = plan
+  variables {
+    ecr_repository_names = ["Churn_Inference!"]
+  }
+  expect_failures = [var.ecr_repository_names]
+}
+
+run "invalid_duplicate_ecr_repository" {
+  command = plan
+  variables {
+    ecr_repository_names = ["churn-inference", "churn-inference"]
+  }
+  expect_failures = [var.ecr_repository_names]
 }

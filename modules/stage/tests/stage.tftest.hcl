@@ -69,6 +69,17 @@ mock_provider "aws" {
   }
 }
 
+# The two CodeBuild roles get their real ARNs, so the tests can tell which project runs as which role.
+override_resource {
+  target = aws_iam_role.codebuild
+  values = { arn = "arn:aws:iam::222222222222:role/churn-dev-codebuild" }
+}
+
+override_resource {
+  target = aws_iam_role.codebuild_test
+  values = { arn = "arn:aws:iam::222222222222:role/churn-dev-codebuild-test" }
+}
+
 # The first stage, as envs/dev calls it.
 variables {
   project                  = "churn"
@@ -97,8 +108,12 @@ run "names" {
     error_message = "CodeBuild and execution role names."
   }
   assert {
-    condition     = aws_codebuild_project.this["deploy"].name == "churn-dev-deploy" && aws_codebuild_project.this["test"].name == "churn-dev-test"
+    condition     = aws_codebuild_project.this["deploy"].name == "churn-dev-deploy" && aws_codebuild_project.this["test"].name == "churn-dev-test" && aws_codebuild_project.this["promote"].name == "churn-dev-promote"
     error_message = "CodeBuild project names."
+  }
+  assert {
+    condition     = aws_iam_role.codebuild_test.name == "churn-dev-codebuild-test"
+    error_message = "The test role is <project>-<stage>-codebuild-test."
   }
   assert {
     condition     = aws_cloudwatch_event_bus.this.name == "churn-dev"
@@ -120,8 +135,8 @@ run "names" {
 
 run "pipeline_without_approval" {
   assert {
-    condition     = [for s in aws_codepipeline.this.stage : s.name] == ["Source", "Deploy", "Test"]
-    error_message = "dev has no approval stage: Source, Deploy, Test."
+    condition     = [for s in aws_codepipeline.this.stage : s.name] == ["Source", "Deploy", "Test", "Promote"]
+    error_message = "dev has no approval stage: Source, Deploy, Test, Promote."
   }
   assert {
     condition     = aws_codepipeline.this.pipeline_type == "V2" && aws_codepipeline.this.execution_mode == "QUEUED"
@@ -136,8 +151,8 @@ run "pipeline_without_approval" {
     error_message = "CodeCommit source without polling (EventBridge starts the pipeline)."
   }
   assert {
-    condition     = aws_codepipeline.this.stage[1].action[0].configuration.ProjectName == "churn-dev-deploy" && aws_codepipeline.this.stage[2].action[0].configuration.ProjectName == "churn-dev-test"
-    error_message = "Deploy then Test CodeBuild actions."
+    condition     = [for s in aws_codepipeline.this.stage : s.action[0].configuration.ProjectName if s.name != "Source"] == ["churn-dev-deploy", "churn-dev-test", "churn-dev-promote"]
+    error_message = "Deploy, then the team's Test, then the platform's Promote."
   }
   assert {
     condition     = output.requires_approval == false
@@ -151,8 +166,41 @@ run "codebuild_projects" {
     error_message = "Both projects take CODEPIPELINE source and artifacts."
   }
   assert {
-    condition     = aws_codebuild_project.this["deploy"].source[0].buildspec == "buildspecs/deploy.yml" && aws_codebuild_project.this["test"].source[0].buildspec == "buildspecs/test.yml"
-    error_message = "Buildspecs come from the repository."
+    condition     = aws_codebuild_project.this["test"].source[0].buildspec == "buildspecs/test.yml"
+    error_message = "Only the Test action's buildspec comes from the repository."
+  }
+  assert {
+    condition = alltrue([
+      for k in ["deploy", "promote"] : yamldecode(aws_codebuild_project.this[k].source[0].buildspec).version == 0.2
+    ])
+    error_message = "Deploy and Promote carry their buildspec inline (YAML from Terraform), not a path in the repository."
+  }
+  assert {
+    condition = yamldecode(aws_codebuild_project.this["deploy"].source[0].buildspec).phases.build.commands == [
+      "deployer plan --stage \"$STAGE\"",
+      "deployer deploy --stage \"$STAGE\"",
+    ]
+    error_message = "Deploy runs the platform's commands: deployer plan and deployer deploy."
+  }
+  assert {
+    condition = yamldecode(aws_codebuild_project.this["promote"].source[0].buildspec).phases.build.commands == [
+      "deployer test --stage \"$STAGE\" --junit-xml reports/smoke.xml",
+      "deployer promote --stage \"$STAGE\"",
+    ]
+    error_message = "Promote runs the smoke cases with the platform's code, then deployer promote."
+  }
+  assert {
+    condition     = yamldecode(aws_codebuild_project.this["promote"].source[0].buildspec).reports.smoke["file-format"] == "JUNITXML"
+    error_message = "Promote reports its smoke run to CodeBuild (report group churn-dev-promote-smoke)."
+  }
+  assert {
+    condition = alltrue([
+      for k in ["deploy", "promote"] : alltrue([
+        for c in yamldecode(aws_codebuild_project.this[k].source[0].buildspec).phases.install.commands :
+        strcontains(c, "$(mktemp -d)") && !strcontains(c, ".deployer/") && !strcontains(c, "python -m")
+      ])
+    ])
+    error_message = "The platform buildspecs install the wheel from outside the source directory, so the repository cannot substitute it."
   }
   assert {
     condition     = alltrue([for p in aws_codebuild_project.this : !p.environment[0].privileged_mode && p.encryption_key == aws_kms_key.this.arn])
@@ -212,25 +260,181 @@ run "codebuild_policy" {
     condition = one([
       for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s if s.Sid == "EndpointLifecycle"
       ]).Resource == [
-      "arn:aws:sagemaker:us-east-1:222222222222:endpoint/churn-dev*",
-      "arn:aws:sagemaker:us-east-1:222222222222:endpoint-config/churn-dev*",
-      "arn:aws:sagemaker:us-east-1:222222222222:model/churn-dev*",
+      "arn:aws:sagemaker:us-east-1:222222222222:endpoint/churn-dev",
+      "arn:aws:sagemaker:us-east-1:222222222222:endpoint-config/churn-dev-v*",
+      "arn:aws:sagemaker:us-east-1:222222222222:model/churn-dev-v*",
     ]
-    error_message = "SageMaker actions are scoped to this stage's endpoint, configs and models."
+    error_message = "SageMaker actions are scoped to this stage's endpoint (exact) and the deployer's <endpoint>-v<version>-<hash> configs and models (delimited, so churn-dev2 does not match)."
   }
   assert {
     condition = alltrue([
       for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement :
-      flatten([s.Resource]) != ["*"] || contains(["EndpointCleanupLists", "AutoscalingDescribe"], s.Sid)
+      flatten([s.Resource]) != ["*"] || contains(["EndpointCleanupLists", "AutoscalingDescribe", "AutoscalingEndpointVariant"], s.Sid)
     ])
     error_message = "Only actions without resource-level permissions use Resource \"*\"."
+  }
+  assert {
+    condition = alltrue(flatten([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : [
+        for r in flatten([s.Resource]) : !can(regex("churn-dev\\*", r))
+      ]
+    ]))
+    error_message = "No resource pattern churn-dev* without a delimiter."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s if s.Sid == "ExecutionRolePreflight"
+    ]).Action == ["iam:GetRole"] && one([for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s if s.Sid == "ExecutionRolePreflight"]).Resource == [aws_iam_role.execution.arn]
+    error_message = "Preflight may GetRole the execution role, and only it."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s if s.Sid == "RegistryArtifactPreflight"
+    ]).Resource == ["arn:aws:s3:::churn-artifacts-111111111111/*"] && one([for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s if s.Sid == "RegistryArtifactPreflight"]).Action == ["s3:GetObject"]
+    error_message = "Preflight may read (HeadObject) the artifacts in the tooling bucket."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s if s.Sid == "PromoteReports"
+    ]).Resource == ["arn:aws:codebuild:us-east-1:222222222222:report-group/churn-dev-promote-smoke"]
+    error_message = "The platform role writes exactly the Promote action's report group."
+  }
+  assert {
+    condition = toset(one([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s if s.Sid == "PromoteReports"
+    ]).Action) == toset(["codebuild:BatchPutTestCases", "codebuild:CreateReport", "codebuild:CreateReportGroup", "codebuild:UpdateReport"])
+    error_message = "Uploading a JUnit report needs CreateReportGroup, CreateReport, UpdateReport and BatchPutTestCases."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s if s.Sid == "RollbackAlarmsRead"
+      ]) == {
+      Sid      = "RollbackAlarmsRead"
+      Effect   = "Allow"
+      Action   = ["cloudwatch:DescribeAlarms"]
+      Resource = ["arn:aws:cloudwatch:us-east-1:222222222222:alarm:churn-dev-invocation-5xx", "arn:aws:cloudwatch:us-east-1:222222222222:alarm:churn-dev-model-latency"]
+    }
+    error_message = "The Terraform-managed rollback alarms are read-only to the deployer."
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement :
+      alltrue([for r in flatten([s.Resource]) : startswith(r, "arn:aws:cloudwatch:us-east-1:222222222222:alarm:TargetTracking-endpoint/churn-dev/")])
+      if length(setintersection(toset(flatten([s.Action])), toset(["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"]))) > 0
+    ])
+    error_message = "The deployer may change and delete only the autoscaling (TargetTracking-endpoint/churn-dev/...) alarms."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s if s.Sid == "AutoscalingEndpointVariant"
+      ]).Condition.StringEquals == {
+      "application-autoscaling:service-namespace"  = "sagemaker"
+      "application-autoscaling:scalable-dimension" = "sagemaker:variant:DesiredInstanceCount"
+    }
+    error_message = "Application Auto Scaling writes are limited to the sagemaker namespace and the variant instance count."
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement :
+      can(s.Condition) if flatten([s.Resource]) == ["*"] && s.Sid != "EndpointCleanupLists" && s.Sid != "AutoscalingDescribe"
+    ])
+    error_message = "A write granted on \"*\" is always narrowed by conditions."
+  }
+  assert {
+    condition = length(setintersection(toset(flatten([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s.Action
+      ])), toset([
+      "application-autoscaling:DeleteScalingPolicy",
+      "application-autoscaling:DescribeScalingActivities",
+      "application-autoscaling:DescribeScalingPolicies",
+      "application-autoscaling:TagResource",
+      "sagemaker:ListEndpoints",
+      "s3:PutObject",
+      "kms:Encrypt",
+      "kms:GenerateDataKey",
+    ]))) == 0
+    error_message = "Grants the deployer never uses are gone."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s if s.Sid == "AutoscalingEndpointCapacity"
+    ]).Resource == ["arn:aws:sagemaker:us-east-1:222222222222:endpoint/churn-dev"]
+    error_message = "RegisterScalableTarget's UpdateEndpointWeightsAndCapacities is on this endpoint only."
+  }
+}
+
+run "test_role_policy" {
+  assert {
+    condition     = aws_codebuild_project.this["test"].service_role == "arn:aws:iam::222222222222:role/churn-dev-codebuild-test"
+    error_message = "The Test action runs as the test role."
+  }
+  assert {
+    condition     = aws_codebuild_project.this["deploy"].service_role == "arn:aws:iam::222222222222:role/churn-dev-codebuild" && aws_codebuild_project.this["promote"].service_role == "arn:aws:iam::222222222222:role/churn-dev-codebuild"
+    error_message = "Deploy and Promote run as the platform role."
+  }
+  assert {
+    condition = toset(flatten([for s in jsondecode(aws_iam_role_policy.codebuild_test.policy).Statement : s.Action])) == toset([
+      "logs:CreateLogStream", "logs:PutLogEvents",
+      "s3:GetObject", "s3:GetObjectVersion", "kms:Decrypt",
+      "sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint",
+      "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel", "sagemaker:ListTags",
+      "codebuild:BatchPutTestCases", "codebuild:CreateReport", "codebuild:CreateReportGroup", "codebuild:UpdateReport",
+    ])
+    error_message = "The test role reads source, describes and invokes the endpoint, writes its reports: nothing else (no ledger, registry, endpoint changes or promotion)."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.codebuild_test.policy).Statement : s if s.Sid == "EndpointDescribeAndInvoke"
+    ]).Resource == ["arn:aws:sagemaker:us-east-1:222222222222:endpoint/churn-dev"]
+    error_message = "The test role invokes exactly this stage's endpoint."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.codebuild_test.policy).Statement : s if s.Sid == "TestReports"
+    ]).Resource == ["arn:aws:codebuild:us-east-1:222222222222:report-group/churn-dev-test-smoke"]
+    error_message = "The test role writes exactly its own report group (<test project>-<report name>)."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.codebuild_test.policy).Statement : s if s.Sid == "BuildLogs"
+    ]).Resource == ["arn:aws:logs:us-east-1:222222222222:log-group:/aws/codebuild/churn-dev-test", "arn:aws:logs:us-east-1:222222222222:log-group:/aws/codebuild/churn-dev-test:*"]
+    error_message = "The test role writes the Test project's logs only."
+  }
+  assert {
+    condition     = !strcontains(aws_iam_role_policy.codebuild_test.policy, "churn-dev-deploy") && !strcontains(aws_iam_role_policy.codebuild_test.policy, "churn-dev-promote")
+    error_message = "The test role has nothing of the platform projects."
+  }
+}
+
+run "inline_policies_fit_iam_limits" {
+  assert {
+    condition = alltrue([
+      for p in [aws_iam_role_policy.codebuild.policy, aws_iam_role_policy.codebuild_test.policy, aws_iam_role_policy.execution.policy, aws_iam_role_policy.pipeline.policy] :
+      length(p) <= 10240
+    ])
+    error_message = "Each role's inline policies must fit IAM's 10,240 characters."
+  }
+}
+
+run "test_report_names" {
+  variables {
+    test_report_names = ["smoke", "integration"]
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.codebuild_test.policy).Statement : s if s.Sid == "TestReports"
+      ]).Resource == [
+      "arn:aws:codebuild:us-east-1:222222222222:report-group/churn-dev-test-smoke",
+      "arn:aws:codebuild:us-east-1:222222222222:report-group/churn-dev-test-integration",
+    ]
+    error_message = "Every report the Test buildspec declares gets its exact report group."
   }
 }
 
 run "service_trust" {
   assert {
-    condition     = jsondecode(aws_iam_role.codebuild.assume_role_policy).Statement[0].Principal.Service == "codebuild.amazonaws.com"
-    error_message = "CodeBuild role trusts codebuild.amazonaws.com."
+    condition     = jsondecode(aws_iam_role.codebuild.assume_role_policy).Statement[0].Principal.Service == "codebuild.amazonaws.com" && jsondecode(aws_iam_role.codebuild_test.assume_role_policy).Statement[0].Principal.Service == "codebuild.amazonaws.com"
+    error_message = "The CodeBuild roles trust codebuild.amazonaws.com."
   }
   assert {
     condition     = jsondecode(aws_iam_role.pipeline.assume_role_policy).Statement[0].Principal.Service == "codepipeline.amazonaws.com" && length(jsondecode(aws_iam_role.pipeline.assume_role_policy).Statement) == 1
@@ -238,10 +442,36 @@ run "service_trust" {
   }
   assert {
     condition = alltrue([
-      for r in [aws_iam_role.codebuild, aws_iam_role.pipeline, aws_iam_role.events, aws_iam_role.execution] :
+      for r in [aws_iam_role.codebuild, aws_iam_role.codebuild_test, aws_iam_role.pipeline, aws_iam_role.events, aws_iam_role.execution] :
       jsondecode(r.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "222222222222"
     ])
     error_message = "Every service role trust carries aws:SourceAccount."
+  }
+  assert {
+    condition = jsondecode(aws_iam_role.codebuild.assume_role_policy).Statement[0].Condition.ArnEquals["aws:SourceArn"] == [
+      "arn:aws:codebuild:us-east-1:222222222222:project/churn-dev-deploy",
+      "arn:aws:codebuild:us-east-1:222222222222:project/churn-dev-promote",
+    ]
+    error_message = "The platform role may be used by the Deploy and Promote projects only."
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role.codebuild_test.assume_role_policy).Statement[0].Condition.ArnEquals["aws:SourceArn"] == ["arn:aws:codebuild:us-east-1:222222222222:project/churn-dev-test"]
+    error_message = "The test role may be used by the Test project only."
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role.pipeline.assume_role_policy).Statement[0].Condition.ArnEquals["aws:SourceArn"] == ["arn:aws:codepipeline:us-east-1:222222222222:churn-dev"]
+    error_message = "The pipeline role may be used by this pipeline only."
+  }
+  assert {
+    condition = toset(jsondecode(aws_iam_role.events.assume_role_policy).Statement[0].Condition.ArnEquals["aws:SourceArn"]) == toset([
+      "arn:aws:events:us-east-1:222222222222:rule/churn-dev/churn-dev-model-approval",
+      "arn:aws:events:us-east-1:222222222222:rule/churn-dev-source-push",
+    ])
+    error_message = "The events role may be used by this stage's trigger rules only (stage bus and default bus ARNs)."
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role.execution.assume_role_policy).Statement[0].Condition.ArnLike["aws:SourceArn"] == ["arn:aws:sagemaker:us-east-1:222222222222:*"]
+    error_message = "SageMaker inference assumes the execution role with aws:SourceArn arn:aws:sagemaker:<region>:<account>:* (the form AWS documents for inference; an endpoint ARN would never match)."
   }
   assert {
     condition     = jsondecode(aws_iam_role.execution.assume_role_policy).Statement[0].Principal.Service == "sagemaker.amazonaws.com"
@@ -250,6 +480,10 @@ run "service_trust" {
   assert {
     condition     = jsondecode(aws_iam_role_policy.events.policy).Statement[0].Resource == ["arn:aws:codepipeline:us-east-1:222222222222:churn-dev"] && jsondecode(aws_iam_role_policy.events.policy).Statement[0].Action == ["codepipeline:StartPipelineExecution"]
     error_message = "The events role may only start this pipeline."
+  }
+  assert {
+    condition     = toset(one([for s in jsondecode(aws_iam_role_policy.pipeline.policy).Statement : s if s.Sid == "StartBuilds"]).Resource) == toset(["arn:aws:codebuild:us-east-1:222222222222:project/churn-dev-deploy", "arn:aws:codebuild:us-east-1:222222222222:project/churn-dev-test", "arn:aws:codebuild:us-east-1:222222222222:project/churn-dev-promote"])
+    error_message = "The pipeline starts exactly its three projects."
   }
 }
 
@@ -265,6 +499,22 @@ run "execution_role_policy" {
       for s in jsondecode(aws_iam_role_policy.execution.policy).Statement : s if s.Sid == "ModelArtifactsDecrypt"
     ]).Condition["ForAnyValue:StringEquals"]["kms:ResourceAliases"] == "alias/churn-registry"
     error_message = "Without the key ARN, decrypt is narrowed to the registry key alias."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.execution.policy).Statement : s if s.Sid == "ModelArtifactsDecrypt"
+    ]).Condition.StringEquals["kms:ViaService"] == "s3.us-east-1.amazonaws.com"
+    error_message = "The execution role decrypts artifacts through S3 only."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.execution.policy).Statement : s if s.Sid == "RollbackAlarmsRead"
+    ]).Resource == ["arn:aws:cloudwatch:us-east-1:222222222222:alarm:churn-dev-invocation-5xx", "arn:aws:cloudwatch:us-east-1:222222222222:alarm:churn-dev-model-latency"]
+    error_message = "SageMaker reads the auto-rollback alarms as the execution role: DescribeAlarms on exactly them."
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.execution.policy).Statement : s if s.Sid == "RollbackAlarmsRead"]).Action == ["cloudwatch:DescribeAlarms"]
+    error_message = "Reading the alarms is DescribeAlarms only."
   }
   assert {
     condition = one([
@@ -294,7 +544,7 @@ run "registry_key_arn_given" {
   assert {
     condition = !can(one([
       for s in jsondecode(aws_iam_role_policy.execution.policy).Statement : s if s.Sid == "ModelArtifactsDecrypt"
-    ]).Condition)
+    ]).Condition["ForAnyValue:StringEquals"])
     error_message = "With the key ARN there is no alias condition."
   }
 }
@@ -421,7 +671,7 @@ run "later_stage_with_approval" {
     notification_email        = "ml-platform@example.com"
   }
   assert {
-    condition     = [for s in aws_codepipeline.this.stage : s.name] == ["Source", "Approval", "Deploy", "Test"]
+    condition     = [for s in aws_codepipeline.this.stage : s.name] == ["Source", "Approval", "Deploy", "Test", "Promote"]
     error_message = "prod has a manual approval stage between Source and Deploy."
   }
   assert {
@@ -471,6 +721,19 @@ run "later_stage_with_approval" {
   assert {
     condition     = aws_cloudwatch_metric_alarm.invocation_5xx.alarm_actions == toset([aws_sns_topic.this[0].arn])
     error_message = "Alarms notify the topic."
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_sns_topic_policy.this[0].policy).Statement : s if s.Sid == "GuardrailAlarms"]).Condition.ArnEquals["aws:SourceArn"] == ["arn:aws:cloudwatch:us-east-1:444444444444:alarm:churn-prod-invocation-5xx", "arn:aws:cloudwatch:us-east-1:444444444444:alarm:churn-prod-model-latency"] || one([for s in jsondecode(aws_sns_topic_policy.this[0].policy).Statement : s if s.Sid == "GuardrailAlarms"]).Condition.ArnEquals["aws:SourceArn"] == ["arn:aws:cloudwatch:us-east-1:222222222222:alarm:churn-prod-invocation-5xx", "arn:aws:cloudwatch:us-east-1:222222222222:alarm:churn-prod-model-latency"]
+    error_message = "Only the two guardrail alarms may publish to the topic (exact ARNs)."
+  }
+  assert {
+    condition = toset(jsondecode(aws_iam_role.events.assume_role_policy).Statement[0].Condition.ArnEquals["aws:SourceArn"]) == toset([
+      "arn:aws:events:us-east-1:222222222222:rule/churn-prod/churn-prod-model-approval",
+      "arn:aws:events:us-east-1:222222222222:rule/churn-prod/churn-prod-model-rejection",
+      "arn:aws:events:us-east-1:222222222222:rule/churn-prod/churn-prod-previous-stage-verified",
+      "arn:aws:events:us-east-1:222222222222:rule/churn-prod-source-push",
+    ])
+    error_message = "A later stage's events role is used by its four trigger rules."
   }
 }
 
@@ -861,4 +1124,40 @@ run "invalid_ecr_repository_arns" {
     ecr_repository_arns = ["my-repo"]
   }
   expect_failures = [var.ecr_repository_arns]
+}
+
+run "invalid_test_buildspec" {
+  command = plan
+  variables {
+    test_buildspec = "../buildspecs/test.yml"
+  }
+  expect_failures = [var.test_buildspec]
+}
+
+run "invalid_test_report_names" {
+  command = plan
+  variables {
+    test_report_names = ["smoke tests"]
+  }
+  expect_failures = [var.test_report_names]
+}
+
+# IAM role names are at most 64 characters: <project>-<stage>-sagemaker-execution must fit.
+run "invalid_role_name_length" {
+  command = plan
+  variables {
+    project = "a-rather-long-project-name-for-roles"
+    stage   = "integration-eu"
+  }
+  expect_failures = [var.stage]
+}
+
+# S3 bucket names are at most 63 characters: <project>-<stage>-data-capture-<account id> must fit.
+run "invalid_bucket_name_length" {
+  command = plan
+  variables {
+    project = "churn-model-platform"
+    stage   = "integration-eu-one"
+  }
+  expect_failures = [var.stage]
 }

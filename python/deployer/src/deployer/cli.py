@@ -127,6 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
     stage_flag(test)
     test.add_argument("--junit-xml", metavar="PATH", help="write a JUnit XML report here (CodeBuild test reports)")
     test.add_argument(
+        "--no-ledger",
+        action="store_true",
+        help="neither read nor write the ledger: prove the served version from the endpoint's tags alone and only "
+        "report (for a role without registry access, such as the pipeline's test role; nothing is recorded, so "
+        "such a run cannot lead to a promotion)",
+    )
+    test.add_argument(
         "--config-export-dir",
         metavar="DIR",
         help="write <stage>-config-export.json here (default: the repo root, the parent of --config-dir; skipped "
@@ -295,6 +302,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         junit_xml=Path(args.junit_xml) if args.junit_xml else None,
         export_dir=export_dir,
         export_required=bool(args.config_export_dir),
+        record=not args.no_ledger,
     )
     _emit(args, outcome.as_dict(), outcome.lines())
     if not outcome.passed:

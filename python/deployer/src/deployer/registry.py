@@ -71,11 +71,16 @@ class NewestApproved:
 
 
 class VerifiedUpstream:
-    """Later stages: an Approved version is eligible when the previous stage verified it (ledger marks)."""
+    """Later stages: an Approved version is eligible when the previous stage verified exactly its model package.
 
-    def __init__(self, previous_stage: str, verified: Mapping[int, str]) -> None:
+    A mark vouches for one model package ARN, never for a bare version number: a group that was switched or
+    re-created has a new package under an old version number, and the old mark must not vouch for it.
+    """
+
+    def __init__(self, previous_stage: str, verified: Mapping[int, str], packages: Mapping[int, str]) -> None:
         self.previous_stage = previous_stage
         self.verified = dict(verified)  # version -> when it was verified
+        self.packages = dict(packages)  # version -> the model package ARN the mark vouches for
 
     def describe(self) -> str:
         return f"Approved version verified in {self.previous_stage}"
@@ -84,6 +89,13 @@ class VerifiedUpstream:
         at = self.verified.get(version.version)
         if at is None:
             return Verdict(False, f"v{version.version} is Approved but not verified in {self.previous_stage}")
+        vouched = self.packages.get(version.version, "")
+        if vouched.lower() != version.arn.lower():
+            return Verdict(
+                False,
+                f"v{version.version} is Approved but {self.previous_stage} verified a different model package "
+                f"({vouched or 'no package recorded'}, not {version.arn})",
+            )
         return Verdict(True, f"v{version.version} is Approved and was verified in {self.previous_stage} at {at}")
 
 

@@ -7,6 +7,7 @@ import ipaddress
 import logging
 import os
 import socket
+import threading
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,21 @@ def configure_environment() -> None:
     os.environ.pop("MOTO_ACCOUNT_ID", None)
 
 
+def serialized(app: Any) -> Any:
+    """One request at a time inside moto, whose backends are not thread-safe: two concurrent creates in a
+    fresh account could race (Terraform applies three roots at once in the demo). The server stays threaded
+    so an SQS long poll, which waits without holding the lock, never blocks everyone else."""
+    lock = threading.RLock()
+
+    def app_serialized(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("HTTP_X_AMZ_TARGET", "").endswith("ReceiveMessage"):
+            return app(environ, start_response)
+        with lock:
+            return list(app(environ, start_response))
+
+    return app_serialized
+
+
 def build_app() -> Any:
     configure_environment()
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -49,7 +65,7 @@ def build_app() -> Any:
     from sandbox import ext
 
     ext.apply_all()
-    return ext.wrap_all(DomainDispatcherApplication(create_backend_app))
+    return serialized(ext.wrap_all(DomainDispatcherApplication(create_backend_app)))
 
 
 def serve(host: str, port: int) -> None:
