@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 
-from sandbox.testing import ADMIN_ROLE, ensure_admin_role
+from sandbox.testing import ADMIN_ROLE, ensure_admin_role, session_from
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -168,12 +168,7 @@ class SandboxServer:
         creds = base.client("sts", endpoint_url=self.url).assume_role(
             RoleArn=f"arn:aws:iam::{account_id}:role/{role}", RoleSessionName="bench"
         )["Credentials"]
-        return boto3.Session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-            region_name=REGION,
-        )
+        return session_from(creds, REGION)
 
     def client(self, service: str, account: str = "tooling") -> Any:
         return self.session(account).client(service, endpoint_url=self.url)

@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 import pytest
 
-from sandbox.testing import ADMIN_ROLE, ensure_admin_role
+from sandbox.testing import ADMIN_ROLE, ensure_admin_role, session_from
 
 REPO = Path(__file__).resolve().parent.parent
 ACCOUNTS = {"tooling": "111111111111", "dev": "222222222222", "staging": "333333333333", "prod": "444444444444"}
@@ -76,12 +76,7 @@ class Sandbox:
         creds = base.client("sts", endpoint_url=self.url).assume_role(
             RoleArn=f"arn:aws:iam::{account_id}:role/{role}", RoleSessionName="tests"
         )["Credentials"]
-        return boto3.Session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-            region_name=REGION,
-        )
+        return session_from(creds, REGION)
 
     def ensure_admin_role(self, account_id: str, role: str) -> None:
         ensure_admin_role(self.session(account_id).client("iam", endpoint_url=self.url), role, ACCOUNTS["tooling"])

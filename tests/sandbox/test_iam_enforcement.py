@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from sandbox.testing import let_eventbridge_send, trust
+from sandbox.testing import let_eventbridge_send, session_from, trust
 from tests.conftest import ACCOUNTS, REGION, Sandbox, start_sandbox, stop_sandbox
 from tests.sandbox.test_hosting import FAST, canary, make_config, settled, wait_for
 
@@ -31,12 +31,7 @@ def _role(sandbox: Sandbox, account: str, name: str, statements: list[dict[str, 
     creds = sandbox.client("sts").assume_role(  # type: ignore[attr-defined]
         RoleArn=f"arn:aws:iam::{ACCOUNTS.get(account, account)}:role/{name}", RoleSessionName="probe"
     )["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=REGION,
-    )
+    return session_from(creds, REGION)
 
 
 def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
@@ -429,12 +424,7 @@ def test_a_service_role_is_assumed_by_its_service_per_the_trust_policy(sandbox: 
     status, answer = _assume_as_service(sandbox, "codebuild.amazonaws.com", role_arn, project)
     assert status == 200
     creds = answer["Credentials"]
-    session = boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=REGION,
-    )
+    session = session_from(creds, REGION)
     caller = session.client("sts", endpoint_url=sandbox.url).get_caller_identity()["Arn"]
     assert caller.startswith(f"arn:aws:sts::{DEV}:assumed-role/{name}/")
 

@@ -14,18 +14,10 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from sandbox.testing import session_from
 from tests.conftest import ACCOUNTS, REGION, Sandbox
 
 TOOLING, DEV = ACCOUNTS["tooling"], ACCOUNTS["dev"]
-
-
-def _session(creds: dict[str, str]) -> boto3.Session:
-    return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=REGION,
-    )
 
 
 def dev_registry_session(sandbox: Sandbox, project: str) -> boto3.Session:
@@ -39,12 +31,12 @@ def dev_registry_session(sandbox: Sandbox, project: str) -> boto3.Session:
         f"{sandbox.url}/_sandbox/sts/assume-role-as-service", data=json.dumps(payload).encode(), method="POST"
     )
     with urllib.request.urlopen(request, timeout=30) as answer:
-        build = _session(json.loads(answer.read())["Credentials"])
+        build = session_from(json.loads(answer.read())["Credentials"], REGION)
     registry_role = f"arn:aws:iam::{TOOLING}:role/{project}-deployer-dev"
     creds = build.client("sts", endpoint_url=sandbox.url).assume_role(RoleArn=registry_role, RoleSessionName="probe")[
         "Credentials"
     ]
-    return _session(creds)
+    return session_from(creds, REGION)
 
 
 def refused(call: Any, **kwargs: Any) -> str:

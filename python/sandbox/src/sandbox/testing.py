@@ -7,8 +7,10 @@ and execution roles and bucket policies that let SageMaker hosting read model ar
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+import boto3
 
 # Every sandbox account has it, as AWS Organizations creates it: administrator access, trusting tooling.
 ADMIN_ROLE = "OrganizationAccountAccessRole"
@@ -100,3 +102,13 @@ def let_eventbridge_send(sqs: Any, queue_url: str, queue_arn: str) -> None:
         ],
     }
     sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps(policy)})
+
+
+def session_from(credentials: Mapping[str, Any], region: str) -> boto3.Session:
+    """A boto3 session for STS credentials (an AssumeRole answer's `Credentials`)."""
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=region,
+    )
