@@ -86,3 +86,10 @@ def test_timings_cover_every_step(demo: tuple[Any, dict[str, Any], Path]) -> Non
     names = [step["name"] for step in timings["steps"]]
     assert [n.split(" ", 1)[0] for n in names] == ["1/8", "2/8", "3/8", "3/8", "4/8", "5/8", "6/8", "7/8", "8/8"]
     assert all(step["seconds"] >= 0 for step in timings["steps"])
+
+
+def test_every_call_ran_under_its_own_role_and_none_was_denied(demo: tuple[Any, dict[str, Any], Path]) -> None:
+    proc, _, _ = demo
+    report = next(line for line in proc.stdout.splitlines() if "IAM report: " in line)
+    assert report.rstrip().endswith(" 0 denied"), report
+    assert int(report.split("IAM report: ", 1)[1].split(" ", 1)[0]) > 1000  # the whole demo went through it

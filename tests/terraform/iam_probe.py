@@ -20,18 +20,23 @@ from tests.conftest import ACCOUNTS, REGION, Sandbox
 TOOLING, DEV = ACCOUNTS["tooling"], ACCOUNTS["dev"]
 
 
-def dev_registry_session(sandbox: Sandbox, project: str) -> boto3.Session:
-    """dev's deploy build role (as CodeBuild gets it) -> dev's registry role in tooling (as the deployer does)."""
+def build_session(sandbox: Sandbox, role: str, project: str) -> boto3.Session:
+    """A dev CodeBuild project's role, as CodeBuild gets it (trust policy, aws:SourceArn = the project)."""
     payload = {
         "service": "codebuild.amazonaws.com",
-        "role_arn": f"arn:aws:iam::{DEV}:role/{project}-dev-codebuild",
-        "source_arn": f"arn:aws:codebuild:{REGION}:{DEV}:project/{project}-dev-deploy",
+        "role_arn": f"arn:aws:iam::{DEV}:role/{role}",
+        "source_arn": f"arn:aws:codebuild:{REGION}:{DEV}:project/{project}",
     }
     request = urllib.request.Request(
         f"{sandbox.url}/_sandbox/sts/assume-role-as-service", data=json.dumps(payload).encode(), method="POST"
     )
     with urllib.request.urlopen(request, timeout=30) as answer:
-        build = session_from(json.loads(answer.read())["Credentials"], REGION)
+        return session_from(json.loads(answer.read())["Credentials"], REGION)
+
+
+def dev_registry_session(sandbox: Sandbox, project: str) -> boto3.Session:
+    """dev's deploy build role -> dev's registry role in tooling (as the deployer does)."""
+    build = build_session(sandbox, f"{project}-dev-codebuild", f"{project}-dev-deploy")
     registry_role = f"arn:aws:iam::{TOOLING}:role/{project}-deployer-dev"
     creds = build.client("sts", endpoint_url=sandbox.url).assume_role(RoleArn=registry_role, RoleSessionName="probe")[
         "Credentials"
@@ -48,3 +53,21 @@ def refused(call: Any, **kwargs: Any) -> str:
         assert code in ("AccessDeniedException", "AccessDenied"), f"{call.__name__}: {code}"
         return str(exc.response["Error"]["Message"])
     raise AssertionError(f"{call.__name__}({kwargs}) was allowed")
+
+
+def probe_test_role(sandbox: Sandbox, project: str) -> None:
+    """The team's Test action role: it may read and invoke its endpoint, never change it, write the ledger
+    (directly or through the registry role) or start the next stage."""
+    tester = build_session(sandbox, f"{project}-dev-codebuild-test", f"{project}-dev-test")
+    sm: Any = tester.client("sagemaker", endpoint_url=sandbox.url)
+    message = refused(sm.update_endpoint, EndpointName=f"{project}-dev", EndpointConfigName=f"{project}-dev-v1-x")
+    assert "sagemaker:UpdateEndpoint" in message and f"assumed-role/{project}-dev-codebuild-test/" in message
+    sts: Any = tester.client("sts", endpoint_url=sandbox.url)
+    refused(sts.assume_role, RoleArn=f"arn:aws:iam::{TOOLING}:role/{project}-deployer-dev", RoleSessionName="probe")
+    ddb: Any = tester.client("dynamodb", endpoint_url=sandbox.url)
+    ledger = f"arn:aws:dynamodb:{REGION}:{TOOLING}:table/{project}-ledger"
+    refused(ddb.put_item, TableName=ledger, Item={"pk": {"S": "STAGE#dev"}, "sk": {"S": "MARK#verified#1"}})
+    events: Any = tester.client("events", endpoint_url=sandbox.url)
+    bus = f"arn:aws:events:{REGION}:{ACCOUNTS['staging']}:event-bus/{project}-staging"
+    entry = {"Source": "mlops.deployer", "DetailType": "Model Version Verified", "Detail": "{}", "EventBusName": bus}
+    refused(events.put_events, Entries=[entry])

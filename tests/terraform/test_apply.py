@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import REPO, Sandbox, start_sandbox, stop_sandbox
 from tests.terraform.conftest import PLUGIN_CACHE, TERRAFORMRC, require_terraform
-from tests.terraform.iam_probe import TOOLING, dev_registry_session, refused
+from tests.terraform.iam_probe import TOOLING, dev_registry_session, probe_test_role, refused
 
 pytestmark = pytest.mark.slow
 
@@ -129,6 +129,7 @@ def test_envs_apply_replan_clean_and_destroy(envs: Envs) -> None:
             proc = envs.run(name, "plan", "-detailed-exitcode")
             assert proc.returncode == 0, _fail(f"{name}: re-plan (expected no changes)", proc)
         _dev_cannot_forge_other_stages(envs.sandbox)
+        probe_test_role(envs.sandbox, "churn")
         passed = True
     finally:
         errors = []
