@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sandbox.ext import _policy
 from sandbox.iam.engine import engine, mode
 from sandbox.iam.model import Authorization, Principal
 from sandbox.iam.resolver import MotoResolver
@@ -22,15 +23,6 @@ SERVICE = "sagemaker.amazonaws.com"
 _S3_URI = re.compile(r"^s3://([^/]+)/?(.*)$")
 _ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)")
 _resolver = MotoResolver()
-
-
-def _role_principal(role_arn: str) -> Principal:
-    parts = role_arn.split(":", 5)
-    name = parts[5].rsplit("/", 1)[-1] if len(parts) == 6 else role_arn
-    account = parts[4] if len(parts) == 6 else ""
-    return Principal(
-        account=account, arn=f"arn:aws:sts::{account}:assumed-role/{name}/SageMaker", principal_arn=role_arn
-    )
 
 
 def _allowed(principal: Principal, action: str, resource: str, region: str, **context: str) -> bool:
@@ -107,7 +99,7 @@ def failure(backend: Any, fleet: Any, alarms: list[str]) -> str | None:
         model_arn = f"arn:aws:sagemaker:{region}:{backend.account_id}:model/{variant.model_name.lower()}"
         if not _can_assume(role_arn, backend.account_id, region, model_arn):
             return _assume_reason(role_arn)
-        role = _role_principal(role_arn)
+        role = _policy.role_session(role_arn, "SageMaker")
         for container in variant.containers:
             reason = _artifact_reason(role, container.model_data_url, region) or _image_reason(role, container.image)
             if reason:

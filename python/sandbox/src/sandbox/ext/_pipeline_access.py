@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.ext import _policy
 from sandbox.iam.engine import engine, mode
-from sandbox.iam.model import Authorization, Principal
+from sandbox.iam.model import Authorization
 
 
 def _calls(action: Any, account: str, region: str, store: dict[str, Any]) -> list[tuple[str, str]]:
@@ -45,12 +46,7 @@ def refusal(pipeline: Any, action_spec: dict[str, Any], action: Any, account: st
     role_arn = str(action_spec.get("roleArn") or pipeline.pipeline.get("roleArn") or "")
     if not role_arn.startswith("arn:"):
         return None
-    name = role_arn.rsplit("/", 1)[-1]
-    role = Principal(
-        account=role_arn.split(":")[4],
-        arn=f"arn:aws:sts::{role_arn.split(':')[4]}:assumed-role/{name}/codepipeline",
-        principal_arn=role_arn,
-    )
+    role = _policy.role_session(role_arn, "codepipeline")
     store = dict(pipeline.pipeline.get("artifactStore") or {})
     for call, resource in _calls(action, account, region, store):
         verdict = engine().authorize(
