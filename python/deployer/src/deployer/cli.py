@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -15,7 +14,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError
 
-from deployer import __version__
+from deployer import __version__, env
 from deployer.config import discover_stages, load_stage_config
 from deployer.errors import DeployerError, InputError, SmokeTestError
 from deployer.promotion import StageRun, matrix_lines, status_matrix, with_read_role
@@ -82,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     def stage_flag(sub: argparse.ArgumentParser, help_text: str = "stage name (env STAGE)") -> None:
-        sub.add_argument("--stage", default=os.environ.get("STAGE"), help=help_text)
+        sub.add_argument("--stage", default=env.stage(), help=help_text)
 
     def rollout_flags(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
@@ -91,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--lock-wait",
             type=float,
-            default=_env_float("DEPLOYER_LOCK_WAIT_SECONDS", 0.0),
+            default=env.lock_wait_seconds(),
             metavar="SECONDS",
             help="wait this long for another rollout's lock before exit 6 (env DEPLOYER_LOCK_WAIT_SECONDS; 0)",
         )
@@ -161,11 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     rollout_flags(rollback)
 
     status = verb("status", "versions x stages: approval, live, verified, rolled back; and each stage's endpoint")
-    status.add_argument("--stage", default=os.environ.get("STAGE"), help="one stage (env STAGE); default: every config")
+    status.add_argument("--stage", default=env.stage(), help="one stage (env STAGE); default: every config")
     status.add_argument("--limit", type=int, default=20, help="show at most this many versions, newest first (20)")
     status.add_argument(
         "--read-role-name",
-        default=os.environ.get("DEPLOYER_READ_ROLE_NAME", ""),
+        default=env.read_role_name(),
         metavar="NAME",
         help="reach every account through role NAME in it (e.g. OrganizationAccountAccessRole) instead of the "
         "configs' roles: the operator's view (env DEPLOYER_READ_ROLE_NAME; default: the configs' roles)",
@@ -183,21 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "")
-    try:
-        return float(raw) if raw else default
-    except ValueError:
-        return default
-
-
 def _resolve_globals(args: argparse.Namespace) -> None:
-    args.config_dir = args.config_dir or os.environ.get("DEPLOYER_CONFIG_DIR") or "config"
-    args.region = args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
-    args.output = args.output or os.environ.get("DEPLOYER_OUTPUT") or "text"
+    args.config_dir = args.config_dir or env.config_dir()
+    args.region = args.region or env.region()
+    args.output = args.output or env.output()
     if args.output not in ("text", "json"):
         raise InputError(f"DEPLOYER_OUTPUT: {args.output!r} (allowed: text, json)")
-    level = (args.log_level or os.environ.get("DEPLOYER_LOG_LEVEL") or "INFO").upper()
+    level = (args.log_level or env.log_level()).upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise InputError(f"DEPLOYER_LOG_LEVEL: {level!r} (allowed: DEBUG, INFO, WARNING, ERROR)")
     args.log_level = level

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from deployer.errors import ConfigError
+from deployer.naming import partition_of
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +117,8 @@ class RegistrySettings:
     def group_arn(self) -> str:
         if self.model_package_group.startswith("arn:"):
             return self.model_package_group
-        partition = "aws-cn" if self.region.startswith("cn-") else "aws"
-        return f"arn:{partition}:sagemaker:{self.region}:{self.account_id}:model-package-group/{self.group_name}"
+        arn_prefix = f"arn:{partition_of(self.region)}:sagemaker:{self.region}:{self.account_id}"
+        return f"{arn_prefix}:model-package-group/{self.group_name}"
 
 
 @dataclass(frozen=True)

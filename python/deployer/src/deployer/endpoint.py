@@ -4,7 +4,6 @@ autoscaling and cleanup. Every function takes its clients; none creates one."""
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,42 +12,24 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from deployer.aws_errors import is_not_found
 from deployer.errors import (
     EndpointFailedError,
     RolledBackError,
     RolloutTimeoutError,
     aws_call,
-    error_code,
-    error_message,
 )
+from deployer.naming import is_ours, name_prefix, parse_name
 from deployer.sessions import Client, role_label
-from deployer.strategy import is_ours, name_prefix, parse_name
 
 log = logging.getLogger(__name__)
 progress_log = logging.getLogger("deployer.progress")
 
-DEFAULT_POLL_SECONDS = 15.0
 IN_SERVICE = "InService"
 SETTLED = frozenset({"InService", "Failed", "UpdateRollbackFailed", "OutOfService"})
 BUSY = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"})
 SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 TAG_PREFIX = "deployer:"
-
-
-def poll_seconds_from_env() -> float:
-    raw = os.environ.get("DEPLOYER_POLL_SECONDS", "")
-    try:
-        value = float(raw) if raw else DEFAULT_POLL_SECONDS
-    except ValueError:
-        value = DEFAULT_POLL_SECONDS
-    return value if value > 0 else DEFAULT_POLL_SECONDS
-
-
-def is_not_found(exc: ClientError) -> bool:
-    message = error_message(exc).lower()
-    return error_code(exc) in ("ValidationException", "ResourceNotFound", "ResourceNotFoundException") and any(
-        marker in message for marker in ("could not find", "not found", "does not exist")
-    )
 
 
 class Target:

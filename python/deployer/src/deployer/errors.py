@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError, NoCredentialsError, PartialCredenti
 from deployer import ledger as _ledger
 from deployer import registry_marks as _marks
 from deployer import smoke as _smoke
+from deployer.aws_errors import error_code, error_message, is_access_denied
 
 
 class DeployerError(Exception):
@@ -116,36 +117,6 @@ class AccessDeniedError(DeployerError):
         self.action = action
         message = f"access denied: {action} in account {account or 'unknown'} as {role or 'current credentials'}"
         super().__init__(f"{message}: {detail}" if detail else message)
-
-
-ACCESS_DENIED_CODES = frozenset(
-    {
-        "AccessDenied",
-        "AccessDeniedException",
-        "UnauthorizedOperation",
-        "UnrecognizedClientException",
-        "InvalidClientTokenId",
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "AuthorizationError",
-        "NotAuthorized",
-        "Forbidden",
-        "403",
-    }
-)
-
-
-def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def error_message(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Message", "")) or str(exc)
-
-
-def is_access_denied(exc: ClientError) -> bool:
-    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return error_code(exc) in ACCESS_DENIED_CODES or status == 403
 
 
 @contextmanager

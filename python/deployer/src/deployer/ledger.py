@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import os
 import re
 import time
 import uuid
@@ -36,10 +35,12 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
+from deployer import env
+from deployer.aws_errors import is_access_denied
+
 log = logging.getLogger(__name__)
 
 _STAGE_RE = re.compile(r"^[a-z0-9-]{1,20}$")
-_ACCESS_DENIED = {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"}
 
 
 class LedgerError(Exception):
@@ -112,11 +113,6 @@ class DynamoDBClient(Protocol):
 
 def new_id() -> str:
     return uuid.uuid4().hex
-
-
-def default_build_id() -> str:
-    """The CodeBuild build id, or empty outside CodeBuild."""
-    return os.environ.get("CODEBUILD_BUILD_ID", "")
 
 
 @dataclass(frozen=True)
@@ -245,7 +241,7 @@ class Ledger:
         self.client = client
         self.table_name = table_name
         self.caller_arn = caller_arn
-        self.build_id = default_build_id() if build_id is None else build_id
+        self.build_id = env.build_id() if build_id is None else build_id
         self._clock = clock
         self._sleep = sleep
 
@@ -257,7 +253,7 @@ class Ledger:
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             message = exc.response.get("Error", {}).get("Message", "")
-            if code in _ACCESS_DENIED:
+            if is_access_denied(exc):
                 raise LedgerAccessDenied(
                     f"access denied: dynamodb:{action} on ledger table {self.table_name}"
                     f"{f' as {self.caller_arn}' if self.caller_arn else ''}: {message}",

@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -32,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from deployer import endpoint as ep
+from deployer import env
+from deployer.aws_errors import ACCESS_DENIED_CODES
 from deployer.config import StageConfig
 from deployer.errors import (
     AccessDeniedError,
@@ -47,6 +48,7 @@ from deployer.errors import (
 )
 from deployer.ledger import Deployment, HistoryEntry, Ledger, MarkKind
 from deployer.ledger import Result as Outcome
+from deployer.naming import is_ours, partition_of
 from deployer.registry import (
     APPROVED,
     REJECTED,
@@ -68,21 +70,14 @@ from deployer.smoke import (
     write_config_export,
 )
 from deployer.smoke import write_junit_xml as write_junit
-from deployer.strategy import is_ours
 
 log = logging.getLogger(__name__)
 
 EVENT_SOURCE = "mlops.deployer"
 EVENT_DETAIL_TYPE = "Model Version Verified"
-DEFAULT_LOCK_TTL_SECONDS = 900
 DEFAULT_LOCK_POLL_SECONDS = 10.0
 STATUS_VERSION_LIMIT = 20
 OUTCOME_EVENTS = ("deployment", "rollback")
-
-
-def lock_ttl_from_env() -> int:
-    raw = os.environ.get("DEPLOYER_LOCK_TTL_SECONDS", "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_LOCK_TTL_SECONDS
 
 
 def lock_owner(build_id: str) -> str:
@@ -242,12 +237,12 @@ class StageRun:
         build_id: str | None = None,
     ) -> None:
         self.config = config
-        self.build_id = os.environ.get("CODEBUILD_BUILD_ID", "") if build_id is None else build_id
+        self.build_id = env.build_id() if build_id is None else build_id
         self.sessions = sessions
         self.keep = keep
         self.poll_seconds = poll_seconds
         self.timeout_seconds = timeout_seconds
-        self.lock_ttl = lock_ttl or lock_ttl_from_env()
+        self.lock_ttl = lock_ttl or env.lock_ttl_seconds()
         self.lock_wait = lock_wait
         self.lock_poll = lock_poll
         self._ledger: Ledger | None = None
@@ -322,7 +317,7 @@ class StageRun:
         owner = lock_owner(ledger.build_id)
         poll = self.lock_poll
         if poll is None:  # a waiting deploy asks about as often as it polls the endpoint, at most every 10 s
-            poll = min(DEFAULT_LOCK_POLL_SECONDS, 2 * ep.poll_seconds_from_env(), self.lock_ttl / 3)
+            poll = min(DEFAULT_LOCK_POLL_SECONDS, 2 * env.poll_seconds(), self.lock_ttl / 3)
         ledger.acquire_lock(
             self.endpoint, owner, self.lock_ttl, stage=self.stage, wait_seconds=self.lock_wait, poll_seconds=poll
         )
@@ -811,7 +806,7 @@ class StageRun:
         entry = (answer.get("Entries") or [{}])[0]
         if answer.get("FailedEntryCount") or not entry.get("EventId"):
             code, message = entry.get("ErrorCode", "unknown"), entry.get("ErrorMessage", "no EventId returned")
-            if "AccessDenied" in str(code) or "NotAuthorized" in str(code):
+            if str(code) in ACCESS_DENIED_CODES:
                 raise AccessDeniedError(t.account_id, role_label(t.role_arn), action, f"{code}: {message}")
             raise DeployerError(f"{action}: the event was not accepted: {code}: {message}")
         log.info("put %s event %s on %s", EVENT_DETAIL_TYPE, entry["EventId"], bus)
@@ -879,14 +874,6 @@ def _versions(config: StageConfig, sessions: AccountSessions, limit: int) -> lis
         if len(found) >= limit:
             break
     return found
-
-
-def partition_of(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 def with_read_role(config: StageConfig, role_name: str) -> StageConfig:

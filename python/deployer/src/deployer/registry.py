@@ -16,8 +16,9 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
+from deployer.aws_errors import error_code, error_message
 from deployer.config import RegistrySettings
-from deployer.errors import InputError, NothingToDeployError, aws_call, error_code, error_message
+from deployer.errors import InputError, NothingToDeployError, aws_call
 from deployer.sessions import Client, role_label
 
 log = logging.getLogger(__name__)

@@ -25,6 +25,8 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
+from deployer.aws_errors import is_access_denied
+
 log = logging.getLogger(__name__)
 
 PREFIX = "deployer:"
@@ -40,7 +42,6 @@ MAX_VALUE_LENGTH = 256
 MAX_ENTRIES = 50
 _EXTRA_CHARS = frozenset("_.:/=+-@")
 _STAGE_RE = re.compile(r"^[a-z0-9-]{1,20}$")
-_ACCESS_DENIED = {"AccessDeniedException", "AccessDenied"}
 
 
 class RegistryMarksError(Exception):
@@ -132,7 +133,7 @@ class RegistryMarks:
         except ClientError as exc:
             error = exc.response.get("Error", {})
             code, message = error.get("Code", ""), error.get("Message", "")
-            if code in _ACCESS_DENIED:
+            if is_access_denied(exc):
                 raise RegistryAccessDenied(
                     f"access denied: sagemaker:{action} on {arn}: {message}", action=f"sagemaker:{action} on {arn}"
                 ) from exc

@@ -17,6 +17,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from deployer import endpoint as ep
+from deployer import env
+from deployer.aws_errors import error_code, error_message, is_access_denied, is_not_found
 from deployer.config import StageConfig
 from deployer.errors import (
     AccessDeniedError,
@@ -25,20 +27,11 @@ from deployer.errors import (
     InputError,
     NothingToDeployError,
     RolloutError,
-    error_code,
-    error_message,
-    is_access_denied,
 )
+from deployer.naming import digest, endpoint_config_payload, model_payload, resource_name
 from deployer.registry import REJECTED, CandidatePolicy, ModelVersion, NewestApproved, RegistryReader, resolve_candidate
 from deployer.sessions import AccountSessions, role_label
-from deployer.strategy import (
-    deployment_config,
-    digest,
-    endpoint_config_payload,
-    model_payload,
-    resource_name,
-    rollout_timeout,
-)
+from deployer.strategy import deployment_config, rollout_timeout
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +185,7 @@ class StageDeployer:
         self.config = config
         self.sessions = sessions
         self.policy = policy or NewestApproved()
-        self.poll_seconds = poll_seconds if poll_seconds is not None else ep.poll_seconds_from_env()
+        self.poll_seconds = poll_seconds if poll_seconds is not None else env.poll_seconds()
         self.keep = keep
         self.keepalive = keepalive
         self.timeout_seconds = timeout_seconds
@@ -317,7 +310,7 @@ class StageDeployer:
             try:
                 package = target.sagemaker.describe_model_package(ModelPackageName=plan.candidate_arn)
             except ClientError as exc:
-                if ep.is_not_found(exc):
+                if is_not_found(exc):
                     raise InputError(
                         f"model package {plan.candidate_arn} is not readable from account {target.account}: "
                         f"{error_message(exc)} (does the model package group policy allow this account?)"

@@ -15,7 +15,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from deployer.errors import InputError, aws_call, error_code
+from deployer.aws_errors import error_code
+from deployer.errors import InputError, aws_call
 from deployer.sessions import Client, role_label
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,6 @@ Every client gets an explicit region and standard-mode retries (throttling and 5
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from typing import Any
@@ -20,13 +19,14 @@ from botocore.config import Config
 from botocore.credentials import CredentialProvider, DeferredRefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
-from deployer.errors import AccessDeniedError, DeployerError, error_message, is_access_denied
+from deployer import env
+from deployer.aws_errors import error_message, is_access_denied
+from deployer.errors import AccessDeniedError, DeployerError
 
 log = logging.getLogger(__name__)
 
 Client = Any  # boto3 clients are generated at runtime; the project does not depend on boto3-stubs.
 
-DEFAULT_MAX_ATTEMPTS = 8
 SESSION_DURATION_SECONDS = 3600
 _ROLE_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/")
 _SESSION_NAME_BAD = re.compile(r"[^\w+=,.@-]")
@@ -34,7 +34,7 @@ _SESSION_NAME_BAD = re.compile(r"[^\w+=,.@-]")
 
 def role_session_name(stage: str, build_id: str | None = None) -> str:
     """`deployer-<stage>-<CodeBuild build id tail | local>`, at most 64 characters of [\\w+=,.@-]."""
-    build_id = build_id if build_id is not None else os.environ.get("CODEBUILD_BUILD_ID", "")
+    build_id = build_id if build_id is not None else env.build_id()
     tail = build_id.rsplit(":", 1)[-1] if build_id else "local"
     name = _SESSION_NAME_BAD.sub("-", f"deployer-{stage}-{tail}")
     return name[:64]
@@ -47,11 +47,6 @@ def role_account(role_arn: str) -> str:
 
 def role_label(role_arn: str) -> str:
     return role_arn or "current credentials"
-
-
-def max_attempts_from_env() -> int:
-    raw = os.environ.get("DEPLOYER_MAX_ATTEMPTS", "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_ATTEMPTS
 
 
 _LOADER: botocore.loaders.Loader | None = None
@@ -122,7 +117,7 @@ class AccountSessions:
         self.stage = stage
         self.base = base_session or boto3.Session()
         self.session_name = role_session_name(stage, build_id)
-        self.max_attempts = max_attempts or max_attempts_from_env()
+        self.max_attempts = max_attempts or env.max_attempts()
         self._sessions: dict[tuple[str, str], boto3.Session] = {}
         self._clients: dict[tuple[str, str, str], Client] = {}
         self._accounts: dict[tuple[str, str], str] = {}

@@ -43,13 +43,14 @@ from typing import Any, Protocol, TypeGuard
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from deployer.aws_errors import is_access_denied
+
 log = logging.getLogger(__name__)
 
 CASES_FILE = "cases.json"
 MAX_REQUESTS = 1000
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # InvokeEndpoint's real-time payload limit
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_ACCESS_DENIED = {"AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "ExpiredTokenException"}
 _CASE_KEYS = {"name", "payload", "content_type", "accept", "expect", "target_variant"}
 _EXPECT_KEYS = {"schema", "values", "rows", "latency"}
 _SCHEMA_KEYS = {"type", "required", "properties", "items", "minimum", "maximum", "minItems", "maxItems", "enum"}
@@ -452,7 +453,7 @@ def _invoke(runtime: RuntimeClient, endpoint: str, case: SmokeCase, body: bytes)
     except ClientError as exc:
         error = exc.response.get("Error", {})
         code, message = error.get("Code", ""), error.get("Message", "")
-        if code in _ACCESS_DENIED:
+        if is_access_denied(exc):
             raise SmokeAccessDenied(
                 f"access denied: sagemaker:InvokeEndpoint on endpoint {endpoint}: {message}"
             ) from exc
