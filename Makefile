@@ -11,7 +11,7 @@ export TF_CLI_CONFIG_FILE := $(abspath $(BUILD)/terraformrc)
 export TF_IN_AUTOMATION := 1
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help setup demo bench sandbox sandbox-stop iam-report test test-sandbox test-deployer test-terraform-unit test-terraform-static test-terraform-apply test-e2e test-bench checkov lint lint-py clean
+.PHONY: help setup demo bench sandbox sandbox-stop iam-report test test-sandbox test-deployer test-terraform-unit test-terraform-static test-terraform-apply test-e2e test-bench checkov lint lint-py docs clean
 
 help: ## List every target
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-22s %s\n", $$1, $$2}'
@@ -66,7 +66,7 @@ test-bench: setup ## Unit tests of the benchmark's counting and report
 test-terraform-unit: $(BUILD)/terraformrc ## terraform test (mock_provider) for every module
 	scripts/tf-unit.sh
 
-test-terraform-static: $(BUILD)/terraformrc ## terraform fmt -check and validate for every module and env root
+test-terraform-static: setup ## terraform fmt -check and validate for every module, env root and example; module READMEs current
 	scripts/tf-static.sh
 
 checkov: ## checkov over modules/ and envs/ (own virtualenv: checkov pins an old boto3)
@@ -78,6 +78,9 @@ lint-py: setup ## ruff and mypy over the Python packages and tests
 	$(BIN)/ruff check python tests scripts bench
 	$(BIN)/ruff format --check python tests scripts bench
 	$(BIN)/mypy python/sandbox/src python/deployer/src scripts bench
+
+docs: setup ## Regenerate the inputs and outputs tables of every module README (checked by test-terraform-static)
+	$(BIN)/python scripts/tf_docs.py
 
 lint: lint-py test-terraform-static checkov ## ruff, mypy, terraform fmt -check and validate, checkov
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Static checks: terraform fmt over modules/ and envs/, then init (no backend) + validate of
-# every module and env root.
+# Static checks: terraform fmt over modules/, envs/ and examples/, then init (no backend) + validate of
+# every module, env root and example, and the module READMEs' generated tables are current.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,13 +14,13 @@ export TF_IN_AUTOMATION=1
 cd "$ROOT"
 
 status=0
-echo "==> terraform fmt -check -recursive modules envs"
-if ! terraform fmt -check -recursive -diff modules envs; then
-  echo "tf-static.sh: run 'terraform fmt -recursive modules envs'" >&2
+echo "==> terraform fmt -check -recursive modules envs examples"
+if ! terraform fmt -check -recursive -diff modules envs examples; then
+  echo "tf-static.sh: run 'terraform fmt -recursive modules envs examples'" >&2
   status=1
 fi
 
-for dir in modules/*/ envs/*/; do
+for dir in modules/*/ envs/*/ examples/*/; do
   dir="${dir%/}"
   echo "==> $dir: init -backend=false && validate"
   # -lockfile=readonly keeps the committed env lock files as they are.
@@ -30,5 +30,10 @@ for dir in modules/*/ envs/*/; do
     status=1
   fi
 done
+
+echo "==> module READMEs: inputs and outputs tables current"
+if ! "${PYTHON:-$ROOT/.venv/bin/python}" scripts/tf_docs.py --check; then
+  status=1
+fi
 
 exit "$status"
