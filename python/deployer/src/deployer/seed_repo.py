@@ -1,12 +1,23 @@
-"""Seed a CodeCommit repository with files, idempotently: a commit only when some content changed.
+"""Seed a CodeCommit repository with files, idempotently, without overwriting the team's edits.
 
-Terraform's terraform_data local-exec calls `deployer seed-repo` after creating a stage repository.
-Files present in the repo but not in the seed are left alone (teams may add their own); files in the
-seed overwrite the repo's copy when their content differs, since Terraform is their source of truth.
+Terraform's terraform_data local-exec calls `deployer seed-repo` after creating a stage repository, and
+again when the seed changes. Two kinds of file:
+
+- generated (`--file REPO_PATH=LOCAL_FILE`, e.g. the rendered config): Terraform owns them; the repo's
+  copy is replaced whenever it differs.
+- seeded (`--source-dir`): the team owns them once they exist. A seeded file is written only when the
+  repo lacks it, or when the repo still holds exactly what an earlier seed wrote (its SHA-256 is in the
+  manifest `.seed/manifest.json`, committed with every seed). A file the team changed is kept, and the
+  result lists it under `kept`.
+
+Files in the repo that are not in the seed are never touched. Every run commits at most once per batch,
+and not at all when nothing changed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -24,6 +35,15 @@ log = logging.getLogger(__name__)
 MAX_FILES_PER_COMMIT = 100
 MAX_BYTES_PER_COMMIT = 5 * 1024 * 1024
 SKIP_DIRS = frozenset({".git", "__pycache__", ".terraform"})
+MANIFEST = ".seed/manifest.json"
+
+
+class SeedFiles(dict[str, Path]):
+    """Repo path -> local file, plus which repo paths are generated (Terraform-owned, always replaced)."""
+
+    def __init__(self, files: dict[str, Path], generated: frozenset[str] = frozenset()) -> None:
+        super().__init__(files)
+        self.generated = generated
 
 
 @dataclass
@@ -33,6 +53,7 @@ class SeedResult:
     commit_ids: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -41,12 +62,14 @@ class SeedResult:
             "commit_ids": self.commit_ids,
             "changed": self.changed,
             "unchanged": self.unchanged,
+            "kept": self.kept,
         }
 
 
-def collect_files(source_dir: str | Path | None, mappings: list[str]) -> dict[str, Path]:
-    """Repo path -> local file: every file under `source_dir`, then `REPO_PATH=LOCAL_FILE` mappings."""
+def collect_files(source_dir: str | Path | None, mappings: list[str]) -> SeedFiles:
+    """Every file under `source_dir` (seeded), then `REPO_PATH=LOCAL_FILE` mappings (generated)."""
     files: dict[str, Path] = {}
+    generated: set[str] = set()
     if source_dir is not None:
         root = Path(source_dir)
         if not root.is_dir():
@@ -67,9 +90,12 @@ def collect_files(source_dir: str | Path | None, mappings: list[str]) -> dict[st
         if not local.is_file():
             raise InputError(f"--file {mapping!r}: {local} is not a file")
         files[repo_path] = local
+        generated.add(repo_path)
     if not files:
         raise InputError("nothing to seed: give --source-dir and/or --file")
-    return files
+    if MANIFEST in files:
+        raise InputError(f"{MANIFEST}: the seed's own record; do not seed a file of that name")
+    return SeedFiles(files, frozenset(generated))
 
 
 def _branch_head(cc: Client, repository: str, branch: str, account: str, role: str) -> str | None:
@@ -92,6 +118,53 @@ def _current_content(cc: Client, repository: str, head: str, path: str, account:
             if error_code(exc) in ("FileDoesNotExistException", "PathDoesNotExistException"):
                 return None
             raise
+
+
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _read_manifest(cc: Client, repository: str, head: str | None, account: str, role: str) -> dict[str, str]:
+    raw = _current_content(cc, repository, head, MANIFEST, account, role) if head else None
+    try:
+        files = json.loads(raw)["files"] if raw else {}
+    except (ValueError, KeyError, TypeError):
+        log.warning(
+            "%s in %s is not a seed manifest; treating every differing seeded file as the team's", MANIFEST, repository
+        )
+        return {}
+    return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
+
+
+def _pending_changes(
+    cc: Client, repository: str, head: str | None, files: dict[str, Path], result: SeedResult, account: str, role: str
+) -> list[dict[str, Any]]:
+    """The putFiles of this seed; fills result.changed/unchanged/kept. The manifest goes with any change."""
+    generated: frozenset[str] = getattr(files, "generated", frozenset())
+    manifest = _read_manifest(cc, repository, head, account, role)
+    recorded = dict(manifest)
+    pending: list[dict[str, Any]] = []
+    for repo_path, local in sorted(files.items()):
+        content = local.read_bytes()
+        current = _current_content(cc, repository, head, repo_path, account, role) if head else None
+        seeded = repo_path not in generated
+        if current == content:
+            result.unchanged.append(repo_path)
+        elif seeded and current is not None and manifest.get(repo_path) != _sha256(current):
+            result.kept.append(repo_path)  # the team changed it since the last seed: theirs now
+            continue
+        else:
+            mode = "EXECUTABLE" if os.access(local, os.X_OK) else "NORMAL"
+            pending.append({"filePath": repo_path, "fileContent": content, "fileMode": mode})
+            result.changed.append(repo_path)
+        if seeded:
+            recorded[repo_path] = _sha256(content)
+    if recorded != manifest and (pending or head is not None):
+        text = json.dumps({"version": 1, "files": recorded}, indent=2, sort_keys=True) + "\n"
+        pending.append({"filePath": MANIFEST, "fileContent": text.encode(), "fileMode": "NORMAL"})
+    for path in result.kept:
+        log.warning("kept %s: it changed in %s since the last seed (the team's now)", path, repository)
+    return pending
 
 
 def seed_repository(
@@ -118,16 +191,7 @@ def seed_repository(
                 with aws_call("codecommit:CreateBranch", account, role):
                     cc.create_branch(repositoryName=repository, branchName=branch, commitId=base)
                 head = base
-    pending: list[dict[str, Any]] = []
-    for repo_path, local in sorted(files.items()):
-        content = local.read_bytes()
-        current = _current_content(cc, repository, head, repo_path, account, role) if head else None
-        if current == content:
-            result.unchanged.append(repo_path)
-            continue
-        mode = "EXECUTABLE" if os.access(local, os.X_OK) else "NORMAL"
-        pending.append({"filePath": repo_path, "fileContent": content, "fileMode": mode})
-        result.changed.append(repo_path)
+    pending = _pending_changes(cc, repository, head, files, result, account, role)
     batch: list[dict[str, Any]] = []
     size = 0
     for item in pending:
