@@ -8,5 +8,7 @@ module "registry" {
   artifact_bucket_force_destroy = var.artifact_bucket_force_destroy
   ledger_deletion_protection    = var.ledger_deletion_protection
   ecr_repository_names          = var.ecr_repository_names
+  producer_role_arns            = var.producer_role_arns
+  producers_can_approve         = var.producers_can_approve
   tags                          = var.tags
 }

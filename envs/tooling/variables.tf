@@ -70,3 +70,15 @@ variable "ecr_repository_names" {
   type        = list(string)
   default     = []
 }
+
+variable "producer_role_arns" {
+  description = "Roles in training accounts that register model versions into the group (never approve them unless producers_can_approve). Validated by the registry module."
+  type        = list(string)
+  default     = []
+}
+
+variable "producers_can_approve" {
+  description = "Let the producer roles approve versions. Off by default: approval stays with the tooling account."
+  type        = bool
+  default     = false
+}

@@ -41,6 +41,9 @@ locals {
   sorted_codebuild_arn = sort(values(local.codebuild_role_arns))
   sorted_execution_arn = sort(values(local.execution_role_arns))
   sorted_deployer_arn  = sort(values(local.deployer_role_arns))
+  producer_roles       = sort(var.producer_role_arns)
+  producer_roots       = distinct([for arn in local.producer_roles : "arn:${local.partition}:iam::${split(":", arn)[4]}:root"])
+  has_producers        = length(local.producer_roles) > 0
 
   # Explicit key administration and use actions for the account itself (no kms:*).
   kms_account_actions = [
@@ -97,7 +100,7 @@ resource "aws_kms_alias" "this" {
 locals {
   kms_key_policy = {
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid       = "AccountAdministration"
         Effect    = "Allow"
@@ -125,7 +128,20 @@ locals {
         Resource  = "*"
         Condition = merge({ ArnEquals = { "aws:PrincipalArn" = local.sorted_codebuild_arn } }, local.org_condition)
       },
-    ]
+      ], [for s in [
+        {
+          # Producers upload artifacts with SSE-KMS: S3 asks for a data key as them.
+          Sid       = "ProducersEncryptArtifacts"
+          Effect    = "Allow"
+          Principal = { AWS = local.producer_roots }
+          Action    = ["kms:GenerateDataKey", "kms:Decrypt"]
+          Resource  = "*"
+          Condition = {
+            ArnEquals    = { "aws:PrincipalArn" = local.producer_roles }
+            StringEquals = { "kms:ViaService" = "s3.${local.region}.amazonaws.com" }
+          }
+        },
+    ] : s if local.has_producers])
   }
 }
 
@@ -147,7 +163,7 @@ resource "aws_sagemaker_model_package_group_policy" "this" {
 locals {
   model_package_group_policy = {
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         # Cross-account reads only: the deployer roles live in this account and read through their own policy.
         # The stage CodeBuild roles describe the candidate in preflight, and CreateModel reads it as them.
@@ -159,6 +175,28 @@ locals {
         Resource  = [local.model_package_group_arn, local.model_packages_arn]
         Condition = merge({ ArnEquals = { "aws:PrincipalArn" = local.sorted_codebuild_arn } }, local.org_condition)
       },
-    ]
+      ], [for s in [
+        {
+          Sid       = "ProducersReadGroup"
+          Effect    = "Allow"
+          Principal = { AWS = local.producer_roots }
+          Action    = ["sagemaker:DescribeModelPackageGroup", "sagemaker:DescribeModelPackage"]
+          Resource  = [local.model_package_group_arn, local.model_packages_arn]
+          Condition = { ArnEquals = { "aws:PrincipalArn" = local.producer_roles } }
+        },
+        {
+          # A version created without ModelApprovalStatus is PendingManualApproval; the condition key is then
+          # absent, which StringNotEquals lets through.
+          Sid       = "ProducersRegisterVersions"
+          Effect    = "Allow"
+          Principal = { AWS = local.producer_roots }
+          Action    = var.producers_can_approve ? ["sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage"] : ["sagemaker:CreateModelPackage"]
+          Resource  = [local.model_package_group_arn, local.model_packages_arn]
+          Condition = merge(
+            { ArnEquals = { "aws:PrincipalArn" = local.producer_roles } },
+            var.producers_can_approve ? {} : { StringNotEquals = { "sagemaker:ModelApprovalStatus" = "Approved" } },
+          )
+        },
+    ] : s if local.has_producers])
   }
 }

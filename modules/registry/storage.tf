@@ -80,7 +80,7 @@ locals {
 
   artifact_bucket_policy = {
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid       = "DenyInsecureTransport"
         Effect    = "Deny"
@@ -118,7 +118,16 @@ locals {
           local.org_condition,
         )
       },
-    ]
+      ], [for s in [
+        {
+          Sid       = "ProducersWriteArtifacts"
+          Effect    = "Allow"
+          Principal = { AWS = local.producer_roots }
+          Action    = ["s3:PutObject"]
+          Resource  = ["${local.artifact_bucket_arn}/models/*"]
+          Condition = { ArnEquals = { "aws:PrincipalArn" = local.producer_roles } }
+        },
+    ] : s if local.has_producers])
   }
 }
 

@@ -118,6 +118,28 @@ variable "ecr_repository_names" {
   }
 }
 
+variable "producer_role_arns" {
+  description = "Roles in training (producer) accounts that register model versions into the group. Each may create versions (Pending or Rejected, never Approved unless producers_can_approve), read the group, and write artifacts under models/ in the artifact bucket with the registry key. Exact role ARNs, not accounts: the grants name these principals only. Each role also needs the same actions in its own account's IAM policy."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.producer_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$", arn))])
+    error_message = "Every producer_role_arns entry must be an IAM role ARN: arn:<partition>:iam::<12-digit account id>:role/<name>."
+  }
+
+  validation {
+    condition     = length(distinct(var.producer_role_arns)) == length(var.producer_role_arns)
+    error_message = "producer_role_arns must not repeat a role."
+  }
+}
+
+variable "producers_can_approve" {
+  description = "Let the producer roles approve versions (create them Approved, or change their approval status). Off by default: approval is the tooling account's decision, and an approval starts the first stage."
+  type        = bool
+  default     = false
+}
+
 variable "tags" {
   description = "Tags added to every resource (on top of the provider's default_tags)."
   type        = map(string)

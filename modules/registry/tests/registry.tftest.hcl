@@ -633,3 +633,71 @@ run "invalid_duplicate_ecr_repository" {
   }
   expect_failures = [var.ecr_repository_names]
 }
+
+# Producer (training) accounts: exact roles may register versions, never approve them by default.
+run "producers_register_but_do_not_approve" {
+  variables {
+    producer_role_arns = ["arn:aws:iam::555555555555:role/churn-training"]
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_sagemaker_model_package_group_policy.this.resource_policy).Statement : s if s.Sid == "ProducersRegisterVersions"
+    ]).Condition.StringNotEquals["sagemaker:ModelApprovalStatus"] == "Approved"
+    error_message = "Producers may create versions only when they are not Approved."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_sagemaker_model_package_group_policy.this.resource_policy).Statement : s if s.Sid == "ProducersRegisterVersions"
+    ]).Action == ["sagemaker:CreateModelPackage"]
+    error_message = "Without producers_can_approve, producers may not UpdateModelPackage (that is how versions get approved)."
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_sagemaker_model_package_group_policy.this.resource_policy).Statement :
+      s.Condition.ArnEquals["aws:PrincipalArn"] == ["arn:aws:iam::555555555555:role/churn-training"] if startswith(s.Sid, "Producers")
+    ])
+    error_message = "Producer grants name the exact producer roles."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_s3_bucket_policy.this.policy).Statement : s if s.Sid == "ProducersWriteArtifacts"
+    ]).Resource == ["arn:aws:s3:::churn-artifacts-111111111111/models/*"]
+    error_message = "Producers write artifacts under models/ only."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_kms_key.this.policy).Statement : s if s.Sid == "ProducersEncryptArtifacts"
+    ]).Condition.StringEquals["kms:ViaService"] == "s3.us-east-1.amazonaws.com"
+    error_message = "Producers use the registry key only through S3."
+  }
+}
+
+run "producers_can_approve_when_configured" {
+  variables {
+    producer_role_arns    = ["arn:aws:iam::555555555555:role/churn-training"]
+    producers_can_approve = true
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_sagemaker_model_package_group_policy.this.resource_policy).Statement : s if s.Sid == "ProducersRegisterVersions"
+    ]).Action == ["sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage"]
+    error_message = "producers_can_approve grants UpdateModelPackage too."
+  }
+}
+
+run "no_producers_no_producer_grants" {
+  assert {
+    condition = length([
+      for s in jsondecode(aws_sagemaker_model_package_group_policy.this.resource_policy).Statement : s if startswith(s.Sid, "Producers")
+    ]) == 0
+    error_message = "Without producer_role_arns, nothing is granted to producers."
+  }
+}
+
+run "producer_role_arns_must_be_role_arns" {
+  command = plan
+  variables {
+    producer_role_arns = ["555555555555"]
+  }
+  expect_failures = [var.producer_role_arns]
+}
