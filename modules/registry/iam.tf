@@ -49,7 +49,7 @@ locals {
   # The stage before each stage (its verified marks are the later stage's candidates).
   previous_stages = { for i, s in var.stages : s.name => i == 0 ? "" : var.stages[i - 1].name }
 
-  # Ledger partition keys (python/deployer/src/deployer/ledger.py): STAGE#<stage> (history and marks),
+  # Ledger partition keys (deployer/ledger/dynamodb_items.py): STAGE#<stage> (history and marks),
   # VERSION#<version> (history by version, written with every versioned entry), LOCK#<endpoint> (the lease).
   # The endpoint is <project>-<stage>, as the stage module names it.
   ledger_write_keys = {

@@ -9,8 +9,10 @@ The configs sit in `tmp_path/config`, so the repo root is `tmp_path`, which hold
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ import pytest
 
 from deployer.cli import main
 from deployer.config import StageConfig, load_stage_config
+from deployer.ledger import Ledger, dynamodb_ledger
 from deployer.promotion import StageRun
 from deployer.rollout import StageDeployer
 from deployer.sessions import AccountSessions, shared_loader
@@ -388,8 +391,9 @@ class World:
             k: v for k, v in (described.get("CustomerMetadataProperties") or {}).items() if k.startswith("deployer:")
         }
 
-    def ledger_items(self) -> list[dict[str, Any]]:
-        return list(self.dynamodb.scan(TableName=self.ledger_table)["Items"])
+    def ledger(self, build_id: str = "", clock: Callable[[], float] = time.time) -> Ledger:
+        """The world's ledger, read and written through its API (admin credentials)."""
+        return dynamodb_ledger(self.dynamodb, self.ledger_table, build_id=build_id, clock=clock)
 
     # -- the dev slot, under the single-stage world's names ----------------------------------------------------------
 
@@ -447,22 +451,16 @@ def cli_json(world: World, capsys: pytest.CaptureFixture[str], *args: str) -> tu
 
 
 def history(world: World, stage: str) -> list[dict[str, Any]]:
-    """The stage's ledger history, oldest first, as plain dicts."""
-    items = [
-        {k: next(iter(v.values())) for k, v in item.items()}
-        for item in world.ledger_items()
-        if item["pk"]["S"] == f"STAGE#{stage}" and item["sk"]["S"].startswith("HISTORY#")
+    """The stage's ledger history, oldest first, as plain dicts (version as a string, empty fields left out)."""
+    entries = reversed(world.ledger().history(stage, limit=None))
+    return [
+        {k: str(v) if k == "version" else v for k, v in dataclasses.asdict(e).items() if v not in ("", None, {})}
+        for e in entries
     ]
-    return sorted(items, key=lambda i: i["sk"])
 
 
 def marks(world: World, stage: str, kind: str) -> list[int]:
-    prefix = f"MARK#{kind}#"
-    return sorted(
-        int(item["sk"]["S"][len(prefix) :])
-        for item in world.ledger_items()
-        if item["pk"]["S"] == f"STAGE#{stage}" and item["sk"]["S"].startswith(prefix)
-    )
+    return sorted(mark.version for mark in world.ledger().marks(stage, kind))
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from deployer.cli import main
 from deployer.errors import LockHeldError, RolloutError
-from deployer.ledger import Ledger
 from deployer.promotion import StageRun
 from deployer.sessions import AccountSessions
 from tests.conftest import REGION
@@ -169,7 +168,7 @@ def test_3_5_own_timeout_never_reports_success_and_a_rerun_after_a_crash_converg
 
     # the run "crashed" holding the lease, which has run out since: a re-run takes it over (recorded) and,
     # finding the endpoint updating to its own config, waits for that update instead of starting another
-    crashed = Ledger(world.dynamodb, world.ledger_table, build_id="churn-dev:crashed", clock=lambda: time.time() - 120)
+    crashed = world.ledger(build_id="churn-dev:crashed", clock=lambda: time.time() - 120)
     crashed.acquire_lock(world.endpoint, "churn-dev:crashed#1", 60, stage="dev")
     code = run_main(world, None, "--output", "json", "deploy", "--stage", "dev")
     result = json.loads(capsys.readouterr().out)
@@ -222,7 +221,7 @@ def test_4_two_deploys_at_once_the_second_fails_on_the_lock_or_waits(
     outcome: dict[str, Any] = {}
     thread = threading.Thread(target=lambda: outcome.setdefault("result", first.deploy()))
     thread.start()
-    ledger = Ledger(world.dynamodb, world.ledger_table)
+    ledger = world.ledger()
     deadline = time.monotonic() + 30
     while ledger.lock_holder(world.endpoint) is None:
         assert time.monotonic() < deadline
@@ -530,21 +529,14 @@ def test_lock_lost_mid_rollout_stops_and_is_recorded(world: World) -> None:
     world.write_config(deployment={"wait_seconds": 100})
     world.add_version()
     run = world.dev.run(lock_ttl=3)
-    ledger = Ledger(world.dynamodb, world.ledger_table)
+    ledger = world.ledger()
 
     def steal(**_: Any) -> None:
         holder = ledger.lock_holder(world.endpoint)
         if holder is not None and holder.owner != "thief":
-            world.dynamodb.put_item(
-                TableName=world.ledger_table,
-                Item={
-                    "pk": {"S": f"LOCK#{world.endpoint}"},
-                    "sk": {"S": "LOCK"},
-                    "owner": {"S": "thief"},
-                    "expires_at": {"N": str(int(time.time()) + 60)},
-                    "token": {"S": "t"},
-                },
-            )
+            # a runner whose clock is ahead sees the lease expired and takes it over
+            thief = world.ledger(build_id="thief", clock=lambda: time.time() + 3600)
+            thief.acquire_lock(world.endpoint, "thief", 60, stage="dev")
 
     run.sessions.client("sagemaker", deploy_role("dev"), REGION).meta.events.register(
         "after-call.sagemaker.UpdateEndpoint", steal

@@ -12,7 +12,7 @@ import pytest
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from deployer.cli import main
-from deployer.ledger import MarkKind
+from deployer.ledger import DynamoDBStore, MarkKind
 from tests.conftest import Sandbox
 from tests.deployer.conftest import DEV, TOOLING, Body, World, cli, cli_json, deploy_role, history, marks
 
@@ -378,7 +378,9 @@ def test_ledger_and_marks_are_reached_with_the_registry_role(world: World) -> No
     world.add_version()
     run = world.dev.run()
     run.deploy()
-    client = run.ledger().client
+    store = run.ledger().store
+    assert isinstance(store, DynamoDBStore)
+    client = store.client
     identity = run.sessions.client("sts", world.dev.config().registry.role_arn, "us-east-1").get_caller_identity()
     assert identity["Account"] == TOOLING and ":assumed-role/churn-deployer-dev/" in identity["Arn"]
     assert client is run.sessions.client("dynamodb", world.dev.config().registry.role_arn, "us-east-1")

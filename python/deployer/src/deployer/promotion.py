@@ -46,8 +46,7 @@ from deployer.errors import (
     aws_call,
     translated,
 )
-from deployer.ledger import Deployment, HistoryEntry, Ledger, MarkKind
-from deployer.ledger import Result as Outcome
+from deployer.ledger import Deployment, HistoryEntry, Ledger, MarkKind, Outcome, dynamodb_ledger
 from deployer.naming import is_ours, partition_of
 from deployer.registry import (
     APPROVED,
@@ -269,7 +268,9 @@ class StageRun:
             r = self.config.registry
             client = self.sessions.client("dynamodb", r.role_arn, r.region)
             who = self.sessions.caller_arn("", self.config.target.region)
-            self._ledger = Ledger(client, self.config.ledger.table_name, caller_arn=who, build_id=self.build_id)
+            self._ledger = dynamodb_ledger(
+                client, self.config.ledger.table_name, caller_arn=who, build_id=self.build_id
+            )
         return self._ledger
 
     def marks(self) -> RegistryMarks:

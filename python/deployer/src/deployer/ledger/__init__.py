@@ -1,0 +1,53 @@
+"""The deployment ledger: history, per-stage marks and endpoint lease locks.
+
+| module | unit |
+|---|---|
+| `models.py` | records (`Deployment`, `HistoryEntry`, `Mark`, `Lease`), `Outcome`, `Event`, `MarkKind`, exceptions |
+| `facade.py` | `Ledger` (history.py, marks.py, lease.py) and the `dynamodb_ledger` factory |
+| `store.py` | `LedgerStore`, the storage interface |
+| `dynamodb.py` | `DynamoDBStore` (item layout: dynamodb_items.py; calls and error mapping: dynamodb_table.py) |
+
+Another store is one new module implementing `LedgerStore`; pass it to `Ledger(store, ...)` and export it here.
+The package depends on nothing else in `deployer` but `deployer.aws_errors` and `deployer.env`.
+"""
+
+from deployer.ledger.dynamodb import DynamoDBStore
+from deployer.ledger.dynamodb_table import DynamoDBClient
+from deployer.ledger.facade import Ledger, dynamodb_ledger
+from deployer.ledger.models import (
+    Deployment,
+    Event,
+    HistoryEntry,
+    Lease,
+    LedgerAccessDenied,
+    LedgerError,
+    LedgerInputError,
+    LedgerTableNotFound,
+    LockHeld,
+    LockLost,
+    Mark,
+    MarkKind,
+    Outcome,
+)
+from deployer.ledger.store import LedgerStore
+
+__all__ = [
+    "Deployment",
+    "DynamoDBClient",
+    "DynamoDBStore",
+    "Event",
+    "HistoryEntry",
+    "Lease",
+    "Ledger",
+    "LedgerAccessDenied",
+    "LedgerError",
+    "LedgerInputError",
+    "LedgerStore",
+    "LedgerTableNotFound",
+    "LockHeld",
+    "LockLost",
+    "Mark",
+    "MarkKind",
+    "Outcome",
+    "dynamodb_ledger",
+]

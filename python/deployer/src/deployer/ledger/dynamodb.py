@@ -1,0 +1,137 @@
+"""`DynamoDBStore`: the ledger kept in one DynamoDB table (layout: `deployer.ledger.dynamodb_items`).
+
+Writes that belong together (a mark and its history entry, a lease takeover and its history entry) are one
+TransactWriteItems, so a failure never leaves half a record behind. Every read is consistent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from deployer.ledger import dynamodb_items as items
+from deployer.ledger.dynamodb_table import DynamoDBClient, Table
+from deployer.ledger.models import HistoryEntry, Lease, LedgerInputError, Mark, MarkKind
+
+
+class Session(Protocol):
+    """What the store needs of a boto3 `Session`: a client factory."""
+
+    def client(self, service_name: str) -> Any: ...
+
+
+class DynamoDBStore:
+    """A `LedgerStore` on the DynamoDB table `table_name`, reached with `client` (or a client of `session`).
+
+    The client must reach the account that holds the table (the registry role). `caller_arn` only serves
+    to name the refused identity in access-denied errors.
+    """
+
+    def __init__(
+        self,
+        table_name: str,
+        *,
+        client: DynamoDBClient | None = None,
+        session: Session | None = None,
+        caller_arn: str = "",
+    ) -> None:
+        if client is None:
+            if session is None:
+                raise LedgerInputError("a DynamoDB ledger store needs a dynamodb client or a boto3 session")
+            client = session.client("dynamodb")
+        self.table = Table(client, table_name, caller_arn)
+
+    @property
+    def client(self) -> DynamoDBClient:
+        return self.table.client
+
+    @property
+    def table_name(self) -> str:
+        return self.table.name
+
+    # ------------------------------------------------------------------------------------------ history
+
+    def append(self, entry: HistoryEntry) -> None:
+        self.table.transact([{"Put": {"Item": item}} for item in items.history_items(entry)])
+
+    def history(self, stage: str, limit: int | None) -> list[HistoryEntry]:
+        found = self.table.query(items.stage_pk(stage), items.HISTORY_PREFIX, limit)
+        return [items.history_entry(item) for item in found]
+
+    def version_history(self, version: int, limit: int | None) -> list[HistoryEntry]:
+        found = self.table.query(items.version_pk(version), items.HISTORY_PREFIX, limit)
+        return [items.history_entry(item) for item in found]
+
+    # ------------------------------------------------------------------------------------------ marks
+
+    def put_mark(self, mark: Mark, entry: HistoryEntry, *, if_absent: bool, extra_versions: Sequence[int] = ()) -> bool:
+        put: dict[str, Any] = {"Item": items.mark_item(mark)}
+        if if_absent:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        history = items.history_items(entry, tuple(extra_versions))
+        return self.table.transact([{"Put": put}, *({"Put": {"Item": item}} for item in history)])
+
+    def delete_mark(self, stage: str, version: int, kind: MarkKind, entry: HistoryEntry) -> bool:
+        delete = {"Key": items.mark_key(stage, version, kind), "ConditionExpression": "attribute_exists(pk)"}
+        history = items.history_items(entry)
+        return self.table.transact([{"Delete": delete}, *({"Put": {"Item": item}} for item in history)])
+
+    def get_mark(self, stage: str, version: int, kind: MarkKind) -> Mark | None:
+        item = self.table.get(items.mark_key(stage, version, kind))
+        return items.mark(item) if item else None
+
+    def marks(self, stage: str, kind: MarkKind | None) -> list[Mark]:
+        found = self.table.query(items.stage_pk(stage), items.mark_prefix(kind), None)
+        return [items.mark(item) for item in found]
+
+    # ------------------------------------------------------------------------------------------ leases
+
+    def get_lease(self, endpoint: str) -> Lease | None:
+        item = self.table.get(items.lease_key(endpoint))
+        return items.lease(endpoint, item) if item else None
+
+    def put_lease(self, lease: Lease) -> bool:
+        # Free, or ours already (a retry by the same owner renews instead of deadlocking itself).
+        response = self.table.conditional(
+            "PutItem",
+            self.client.put_item,
+            Item=items.lease_item(lease),
+            ConditionExpression="attribute_not_exists(pk) OR #owner = :owner",
+            ExpressionAttributeNames={"#owner": "owner"},
+            ExpressionAttributeValues={":owner": items.s(lease.owner)},
+        )
+        return response is not None
+
+    def take_over_lease(self, lease: Lease, stale: Lease, now: int, entry: HistoryEntry) -> bool:
+        put = {
+            "Item": items.lease_item(lease),
+            "ConditionExpression": "#token = :token AND expires_at < :now",
+            "ExpressionAttributeNames": {"#token": "token"},
+            "ExpressionAttributeValues": {":token": items.s(stale.token), ":now": items.n(now)},
+        }
+        history = items.history_items(entry)
+        return self.table.transact([{"Put": put}, *({"Put": {"Item": item}} for item in history)])
+
+    def renew_lease(self, endpoint: str, owner: str, expires_at: int) -> Lease | None:
+        response = self.table.conditional(
+            "UpdateItem",
+            self.client.update_item,
+            Key=items.lease_key(endpoint),
+            UpdateExpression="SET expires_at = :exp",
+            ExpressionAttributeValues={":exp": items.n(expires_at), ":owner": items.s(owner)},
+            ReturnValues="ALL_NEW",
+            ConditionExpression="#owner = :owner",
+            ExpressionAttributeNames={"#owner": "owner"},
+        )
+        return None if response is None else items.lease(endpoint, items.plain(response["Attributes"]))
+
+    def delete_lease(self, endpoint: str, owner: str) -> bool:
+        response = self.table.conditional(
+            "DeleteItem",
+            self.client.delete_item,
+            Key=items.lease_key(endpoint),
+            ExpressionAttributeValues={":owner": items.s(owner)},
+            ConditionExpression="#owner = :owner",
+            ExpressionAttributeNames={"#owner": "owner"},
+        )
+        return response is not None

@@ -1,0 +1,188 @@
+"""Item layout of the DynamoDB ledger table: keys, and ledger records to and from typed attribute values.
+
+The table is created by Terraform (`<project>-ledger`, hash key `pk` S, range key `sk` S, TTL attribute
+`expires_at` N). Every item also carries `kind`:
+
+| item | pk | sk | notes |
+|---|---|---|---|
+| history, by stage | `STAGE#<stage>` | `HISTORY#<at>#<event_id>` | append-only; `at`: ISO-8601 UTC, microseconds |
+| history, by version | `VERSION#<version>` | `HISTORY#<at>#<event_id>` | same attributes, same transaction |
+| mark | `STAGE#<stage>` | `MARK#<kind>#<version:010d>` | kind `verified`, `rolled_back` or `promoted` |
+| lease lock | `LOCK#<endpoint>` | `LOCK` | `owner`, `build_id`, `token`, `expires_at` (epoch seconds, TTL) |
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from deployer.ledger.models import HistoryEntry, Lease, Mark, MarkKind
+
+Item = dict[str, Any]  # attribute name -> typed value, as the low-level client takes and returns it
+
+HISTORY_PREFIX = "HISTORY#"
+MARK_PREFIX = "MARK#"
+
+_HISTORY_TEXT = ("deployment_id", "model_package_arn", "endpoint", "endpoint_config", "strategy")
+_HISTORY_WHO = ("caller_arn", "build_id", "reason")
+_MARK_TEXT = ("model_package_arn", "caller_arn", "build_id", "deployment_id", "reason")
+
+
+def s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def n(value: int | float) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+def plain(item: Item) -> dict[str, Any]:
+    """Decode the attribute types the ledger writes (S, N, M of S)."""
+    out: dict[str, Any] = {}
+    for key, typed in item.items():
+        if "S" in typed:
+            out[key] = typed["S"]
+        elif "N" in typed:
+            number = typed["N"]
+            out[key] = int(number) if re.fullmatch(r"-?\d+", number) else float(number)
+        elif "M" in typed:
+            out[key] = {k: v.get("S", "") for k, v in typed["M"].items()}
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------- keys
+
+
+def stage_pk(stage: str) -> str:
+    return f"STAGE#{stage}"
+
+
+def version_pk(version: int) -> str:
+    return f"VERSION#{version}"
+
+
+def mark_prefix(kind: MarkKind | None) -> str:
+    return f"{MARK_PREFIX}{kind.value}#" if kind else MARK_PREFIX
+
+
+def mark_key(stage: str, version: int, kind: MarkKind) -> Item:
+    # Zero-padded so that sort-key order is version order (newest first with ScanIndexForward=False).
+    return {"pk": s(stage_pk(stage)), "sk": s(f"{mark_prefix(kind)}{version:010d}")}
+
+
+def lease_key(endpoint: str) -> Item:
+    return {"pk": s(f"LOCK#{endpoint}"), "sk": s("LOCK")}
+
+
+# ---------------------------------------------------------------------------------------------------- encoding
+
+
+def history_items(entry: HistoryEntry, extra_versions: tuple[int, ...] = ()) -> list[Item]:
+    """The entry under its stage, under its version (if any), and under each extra version."""
+    attrs: Item = {
+        "kind": s("history"),
+        "stage": s(entry.stage),
+        "event": s(entry.event),
+        "result": s(entry.result),
+        "at": s(entry.at),
+        "event_id": s(entry.event_id),
+    }
+    for name in (*_HISTORY_TEXT, *_HISTORY_WHO):
+        value = getattr(entry, name)
+        if value:
+            attrs[name] = s(value)
+    if entry.version is not None:
+        attrs["version"] = n(entry.version)
+    if entry.details:
+        attrs["details"] = {"M": {k: s(v) for k, v in entry.details.items()}}
+    sk = s(f"{HISTORY_PREFIX}{entry.at}#{entry.event_id}")
+    items = [{"pk": s(stage_pk(entry.stage)), "sk": sk, **attrs}]
+    if entry.version is not None:
+        items.append({"pk": s(version_pk(entry.version)), "sk": sk, **attrs})
+    # Filed under another version (a rollback's "from"), the copy names that version.
+    items.extend({"pk": s(version_pk(v)), "sk": sk, **attrs, "version": n(v)} for v in extra_versions)
+    return items
+
+
+def mark_item(mark: Mark) -> Item:
+    kind = MarkKind(mark.kind)
+    item: Item = {
+        **mark_key(mark.stage, mark.version, kind),
+        "kind": s("mark"),
+        "mark": s(kind.value),
+        "stage": s(mark.stage),
+        "version": n(mark.version),
+        "at": s(mark.at),
+    }
+    for name in _MARK_TEXT:
+        value = getattr(mark, name)
+        if value:
+            item[name] = s(value)
+    return item
+
+
+def lease_item(lease: Lease) -> Item:
+    item: Item = {
+        **lease_key(lease.endpoint),
+        "kind": s("lock"),
+        "endpoint": s(lease.endpoint),
+        "owner": s(lease.owner),
+        "acquired_at": s(lease.acquired_at),
+        "expires_at": n(lease.expires_at),
+        "token": s(lease.token),
+    }
+    if lease.build_id:
+        item["build_id"] = s(lease.build_id)
+    if lease.caller_arn:
+        item["caller_arn"] = s(lease.caller_arn)
+    return item
+
+
+# ---------------------------------------------------------------------------------------------------- decoding
+
+
+def history_entry(item: dict[str, Any]) -> HistoryEntry:
+    version = item.get("version")
+    return HistoryEntry(
+        stage=str(item.get("stage", "")),
+        event=str(item.get("event", "")),
+        result=str(item.get("result", "")),
+        at=str(item.get("at", "")),
+        event_id=str(item.get("event_id", "")),
+        deployment_id=str(item.get("deployment_id", "")),
+        version=int(version) if version is not None else None,
+        model_package_arn=str(item.get("model_package_arn", "")),
+        endpoint=str(item.get("endpoint", "")),
+        endpoint_config=str(item.get("endpoint_config", "")),
+        strategy=str(item.get("strategy", "")),
+        caller_arn=str(item.get("caller_arn", "")),
+        build_id=str(item.get("build_id", "")),
+        reason=str(item.get("reason", "")),
+        details=dict(item.get("details", {})),
+    )
+
+
+def mark(item: dict[str, Any]) -> Mark:
+    return Mark(
+        stage=str(item.get("stage", "")),
+        version=int(item["version"]),
+        kind=str(item.get("mark", "")),
+        at=str(item.get("at", "")),
+        model_package_arn=str(item.get("model_package_arn", "")),
+        caller_arn=str(item.get("caller_arn", "")),
+        build_id=str(item.get("build_id", "")),
+        deployment_id=str(item.get("deployment_id", "")),
+        reason=str(item.get("reason", "")),
+    )
+
+
+def lease(endpoint: str, item: dict[str, Any]) -> Lease:
+    return Lease(
+        endpoint=endpoint,
+        owner=str(item.get("owner", "")),
+        build_id=str(item.get("build_id", "")),
+        caller_arn=str(item.get("caller_arn", "")),
+        acquired_at=str(item.get("acquired_at", "")),
+        expires_at=int(item.get("expires_at", 0)),
+        token=str(item.get("token", "")),
+    )

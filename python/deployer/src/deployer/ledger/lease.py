@@ -1,0 +1,157 @@
+"""Leases: one lock per endpoint, so that one rollout at a time changes it.
+
+A lease lasts `ttl_seconds` and is renewed while its rollout runs. Only its owner may renew or release it; an
+expired lease may be taken over by anyone, guarded by its token, and the takeover is recorded in the history.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+
+from deployer.ledger.history import Author
+from deployer.ledger.models import (
+    Event,
+    Lease,
+    LedgerInputError,
+    LockHeld,
+    LockLost,
+    Outcome,
+    check_stage,
+    check_ttl,
+    iso,
+    new_id,
+)
+from deployer.ledger.store import LedgerStore
+
+log = logging.getLogger(__name__)
+
+
+class EndpointLeases:
+    """The `Ledger`'s lease methods."""
+
+    store: LedgerStore
+    author: Author
+    _sleep: Callable[[float], None]
+
+    def lock_holder(self, endpoint: str) -> Lease | None:
+        """The current lease on the endpoint, or None when free or expired."""
+        lease = self.store.get_lease(endpoint)
+        if lease is None or self._expired(lease):
+            return None
+        return lease
+
+    def acquire_lock(
+        self,
+        endpoint: str,
+        owner: str,
+        ttl_seconds: int,
+        *,
+        stage: str,
+        wait_seconds: float = 0.0,
+        poll_seconds: float = 5.0,
+    ) -> Lease:
+        """Take the endpoint's lease for `ttl_seconds`, waiting up to `wait_seconds` for a holder to let go.
+
+        Raises LockHeld naming the holder, its build and when the lease expires.
+        """
+        check_stage(stage)
+        if not endpoint or not owner:
+            raise LedgerInputError("a lock needs an endpoint and an owner")
+        check_ttl(ttl_seconds)
+        if wait_seconds < 0 or poll_seconds <= 0:
+            raise LedgerInputError("lock wait_seconds must be >= 0 and poll_seconds > 0")
+        deadline = self.author.now() + wait_seconds
+        while True:
+            lease = self._try_acquire(endpoint, owner, ttl_seconds, stage)
+            if lease.owner == owner:
+                return lease
+            remaining = deadline - self.author.now()
+            if remaining <= 0:
+                waited = f" after waiting {wait_seconds:g}s" if wait_seconds else ""
+                raise LockHeld(
+                    f"endpoint {endpoint} is locked by {lease.owner} (build {lease.build_id or '-'}) "
+                    f"until {lease.expires_at_iso}{waited}; another rollout is running, retry after it ends "
+                    "or the lease expires",
+                    lease,
+                )
+            log.info("ledger: %s is locked by %s until %s; waiting", endpoint, lease.owner, lease.expires_at_iso)
+            self._sleep(min(poll_seconds, remaining))
+
+    def renew_lock(self, endpoint: str, owner: str, ttl_seconds: int) -> Lease:
+        """Extend our lease to now + ttl_seconds. Raises LockLost when the lease is no longer ours."""
+        check_ttl(ttl_seconds)
+        renewed = self.store.renew_lease(endpoint, owner, math.ceil(self.author.now() + ttl_seconds))
+        if renewed is not None:
+            return renewed
+        held = self.store.get_lease(endpoint)
+        holder = f"{held.owner} (build {held.build_id or '-'})" if held else "nobody"
+        raise LockLost(f"lost the lock on endpoint {endpoint}: it is now held by {holder}")
+
+    def release_lock(self, endpoint: str, owner: str) -> bool:
+        """Release our lease. False (with a warning) when it was not ours any more; never raises for that."""
+        if not self.store.delete_lease(endpoint, owner):
+            # Called from cleanup paths: raising here would hide the error that got us there.
+            log.warning("ledger: lock on %s was not held by %s at release", endpoint, owner)
+            return False
+        log.info("ledger: released lock on %s", endpoint)
+        return True
+
+    def _expired(self, lease: Lease) -> bool:
+        # Whole seconds, exactly as the takeover's condition compares them.
+        return lease.expires_at < math.floor(self.author.now())
+
+    def _new_lease(self, endpoint: str, owner: str, ttl_seconds: int) -> Lease:
+        now = self.author.now()
+        return Lease(
+            endpoint=endpoint,
+            owner=owner,
+            build_id=self.author.build_id,
+            caller_arn=self.author.caller_arn,
+            acquired_at=iso(now),
+            expires_at=math.ceil(now + ttl_seconds),
+            token=new_id(),
+        )
+
+    def _try_acquire(self, endpoint: str, owner: str, ttl_seconds: int, stage: str) -> Lease:
+        """One attempt. Returns our lease, or the other holder's live lease."""
+        while True:
+            lease = self._new_lease(endpoint, owner, ttl_seconds)
+            if self.store.put_lease(lease):
+                log.info("ledger: locked %s for %s until %s", endpoint, owner, lease.expires_at_iso)
+                return lease
+            held = self.store.get_lease(endpoint)
+            if held is None:
+                continue  # released in between
+            if not self._expired(held):
+                return held
+            if self._take_over(lease, held, stage):
+                return lease
+            # Someone else took the expired lease first: look again.
+
+    def _take_over(self, lease: Lease, held: Lease, stage: str) -> bool:
+        """Replace the expired `held` by `lease`, recording the takeover in the same atomic write."""
+        entry = self.author.entry(
+            stage,
+            Event.LOCK_TAKEOVER,
+            Outcome.RECORDED,
+            endpoint=lease.endpoint,
+            reason=f"lease of {held.owner} expired at {held.expires_at_iso}",
+            details={
+                "previous_owner": held.owner,
+                "previous_build_id": held.build_id,
+                "previous_expires_at": held.expires_at_iso,
+                "owner": lease.owner,
+            },
+        )
+        if not self.store.take_over_lease(lease, held, math.floor(self.author.now()), entry):
+            return False
+        log.warning(
+            "ledger: took over the expired lock on %s from %s (build %s, expired %s)",
+            lease.endpoint,
+            held.owner,
+            held.build_id or "-",
+            held.expires_at_iso,
+        )
+        return True

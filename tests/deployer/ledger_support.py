@@ -1,0 +1,62 @@
+"""Shared by the ledger's test modules: a fake clock, a ledger table in the sandbox, ledgers on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deployer.ledger import Ledger, MarkKind, dynamodb_ledger
+from tests.conftest import Sandbox
+
+ARN = "arn:aws:sagemaker:us-east-1:111111111111:model-package/churn/{}"
+DEV_ROLE = "arn:aws:sts::111111111111:assumed-role/churn-deployer-dev/build"
+
+
+class FakeClock:
+    """Epoch seconds that only move when a test (or the ledger's sleep) moves them."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def create_table(sandbox: Sandbox, name: str) -> str:
+    """A ledger table shaped as Terraform creates it."""
+    client: Any = sandbox.client("dynamodb")
+    client.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
+    return name
+
+
+def make_ledger(
+    sandbox: Sandbox, table: str, clock: FakeClock | None = None, build_id: str = "churn-dev:b-1"
+) -> Ledger:
+    client: Any = sandbox.client("dynamodb")
+    if clock is None:
+        return dynamodb_ledger(client, table, caller_arn=DEV_ROLE, build_id=build_id)
+    return dynamodb_ledger(client, table, caller_arn=DEV_ROLE, build_id=build_id, clock=clock, sleep=clock.sleep)
+
+
+def table_is_empty(sandbox: Sandbox, table: str) -> bool:
+    """Nothing at all was written (a scan: this checks every item, whatever its key)."""
+    client: Any = sandbox.client("dynamodb")
+    return client.scan(TableName=table)["Items"] == []
+
+
+def versions(ledger: Ledger, stage: str, kind: MarkKind) -> list[int]:
+    """The versions that carry a mark of this kind, newest first."""
+    return [mark.version for mark in ledger.marks(stage, kind)]
