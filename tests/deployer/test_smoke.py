@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -14,22 +13,29 @@ import pytest
 from botocore.exceptions import ClientError
 
 from deployer.smoke import (
+    CHECK_KINDS,
+    CaseFailure,
     Expectations,
+    LatencyCheck,
+    RowsCheck,
+    SchemaCheck,
     SmokeAccessDenied,
     SmokeCase,
     SmokeConfigError,
+    ValuesCheck,
     load_cases,
     p95,
+    parse_expectations,
     run_case,
     run_smoke_tests,
     validate,
     write_config_export,
     write_junit_xml,
 )
+from deployer.smoke.answer import Answer
 from tests.conftest import REPO, Sandbox
 
 SEED_SMOKE = REPO / "seed" / "tests" / "smoke"
-RUNTIME_EXT = REPO / "python" / "sandbox" / "src" / "sandbox" / "ext" / "sagemaker_runtime.py"
 
 
 class Body:
@@ -117,12 +123,10 @@ def test_seed_cases_load() -> None:
     csv_case, json_case = cases
     assert csv_case.payload == (SEED_SMOKE / "payloads" / "batch.csv").resolve()
     assert (csv_case.content_type, csv_case.accept) == ("text/csv", "text/csv")
-    assert csv_case.expect.rows == 3
-    assert (csv_case.expect.min_value, csv_case.expect.max_value) == (0.0, 1.0)
-    assert csv_case.expect.latency is not None
-    assert (csv_case.expect.latency.p95_ms, csv_case.expect.latency.requests) == (1000.0, 10)
-    assert json_case.expect.schema is not None
-    assert json_case.expect.rows == 1
+    assert csv_case.expect.checks == (RowsCheck(3), ValuesCheck(0.0, 1.0), LatencyCheck(1000.0, 10))
+    assert csv_case.expect.timed_requests == 10
+    assert json_case.expect.find(SchemaCheck) is not None
+    assert json_case.expect.find(RowsCheck) == RowsCheck(1)
 
 
 def write_cases(tmp_path: Path, cases: Any, payloads: dict[str, str] | None = None) -> Path:
@@ -181,7 +185,12 @@ def test_missing_or_broken_cases_file(tmp_path: Path) -> None:
 def test_a_bare_list_of_cases_is_accepted(tmp_path: Path) -> None:
     root = write_cases(tmp_path, [{**BASE, "accept": "application/json", "target_variant": "Canary"}])
     (case,) = load_cases(root)
-    assert (case.accept, case.target_variant, case.expect) == ("application/json", "Canary", Expectations())
+    # With no `expect`, the unbounded values check still applies (predictions must be finite numbers).
+    assert (case.accept, case.target_variant, case.expect) == (
+        "application/json",
+        "Canary",
+        Expectations((ValuesCheck(),)),
+    )
 
 
 # ------------------------------------------------------------------------------------------------ checks
@@ -251,28 +260,88 @@ def test_seed_cases_fail_on_out_of_range_and_erroring_models() -> None:
 @pytest.mark.parametrize(
     ("answer", "expect", "reason"),
     [
-        (("text/csv", b"0.1\n0.2\n"), Expectations(rows=3), "expected 3 predictions, got 2"),
-        (("text/csv", b"0.1\nNaN?\n"), Expectations(), "answer line 2 holds a non-numeric value 'NaN?'"),
-        (("application/json", b"<html>"), Expectations(), "answer is not JSON"),
-        (("application/json", b'{"scores": [1]}'), Expectations(rows=1), "answer has no list of predictions"),
-        (("application/json", b'{"predictions": []}'), Expectations(min_value=0), "answer holds no numeric"),
-        (("text/csv", b"0.1\n"), Expectations(schema={"type": "object"}), "a schema is expected but the answer"),
-        (("application/json", b"[0.2, 0.3]"), Expectations(rows=2, max_value=0.25), "1 of 2 predictions outside"),
+        (("text/csv", b"0.1\n0.2\n"), {"rows": 3}, "expected 3 predictions, got 2"),
+        (("text/csv", b"0.1\nNaN?\n"), {}, "answer line 2 holds a non-numeric value 'NaN?'"),
+        (("text/csv", b"0.1\nnan\n"), {}, "1 of 2 predictions outside [None, None], e.g. nan"),
+        (("text/csv", b"0.1\nNaN?\n"), {"rows": 3}, "answer line 2 holds a non-numeric value 'NaN?'"),
+        (("application/json", b"<html>"), {}, "answer is not JSON"),
+        (("application/json", b'{"scores": [1]}'), {"rows": 1}, "answer has no list of predictions"),
+        (("application/json", b'{"predictions": []}'), {"values": {"min": 0}}, "answer holds no numeric"),
+        (("text/csv", b"0.1\n"), {"schema": {"type": "object"}}, "a schema is expected but the answer"),
+        (("text/csv", b"x\n"), {"schema": {"type": "object"}}, "a schema is expected but the answer"),
+        (("application/json", b"[0.2, 0.3]"), {"rows": 2, "values": {"max": 0.25}}, "1 of 2 predictions outside"),
+        (("application/json", b"[0.2, 0.3]"), {"rows": 3, "values": {"max": 0.25}}, "expected 3 predictions, got 2"),
     ],
 )
-def test_answer_checks(tmp_path: Path, answer: tuple[str, bytes], expect: Expectations, reason: str) -> None:
+def test_answer_checks(tmp_path: Path, answer: tuple[str, bytes], expect: dict[str, Any], reason: str) -> None:
+    """The first failing check, in registry order, is the reason."""
     payload = tmp_path / "p"
     payload.write_text("1,2\n")
-    case = SmokeCase("c", payload, "text/csv", answer[0], expect)
+    case = SmokeCase("c", payload, "text/csv", answer[0], parse_expectations(expect))
     result = run_case(FakeRuntime(lambda _: answer), "churn-dev", case)
     assert not result.passed
     assert result.reason.startswith(reason)
 
 
+# Per registered check kind: its `expect.<key>` config, then an answer (content type, body) or latency samples
+# in milliseconds that pass, and some that fail with the given reason.
+Sample = tuple[str, bytes] | list[float]
+CHECK_TABLE: list[tuple[str, Any, Sample, Sample, str]] = [
+    (
+        "schema",
+        {"type": "object", "required": ["predictions"]},
+        ("application/json", b'{"predictions": [0.5]}'),
+        ("application/json", b'{"scores": [0.5]}'),
+        "answer does not match the schema: $: missing required property 'predictions'",
+    ),
+    ("rows", 2, ("text/csv", b"0.1\n0.2\n"), ("text/csv", b"0.1\n"), "expected 2 predictions, got 1"),
+    ("rows", 1, ("application/json", b"[[1, 2]]"), ("application/json", b"[]"), "expected 1 predictions, got 0"),
+    (
+        "values",
+        {"min": 0, "max": 1, "path": "scores"},
+        ("application/json", b'{"scores": [0.0, 1.0]}'),
+        ("application/json", b'{"scores": [0.5, 1.5]}'),
+        "1 of 2 predictions outside [0.0, 1.0], e.g. 1.5",
+    ),
+    ("values", {"min": 0}, ("text/csv", b"0,3\n"), ("text/csv", b"1\n-1\n"), "1 of 2 predictions outside [0.0, None]"),
+    (
+        "latency",
+        {"p95_ms": 50, "requests": 3},
+        [10.0, 50.0, 20.0],
+        [10.0, 51.0, 20.0],
+        "p95 latency 51.0 ms over 3 requests exceeds the budget of 50 ms",
+    ),
+]
+
+
+def judge(check: Any, sample: Sample) -> None:
+    if isinstance(sample, list):
+        check.check_latencies(sample)
+    else:
+        check.check_answer(Answer.parse(sample[1], sample[0], check.predictions_path or "predictions"))
+
+
+def test_the_table_covers_every_registered_check_kind() -> None:
+    assert {row[0] for row in CHECK_TABLE} == set(CHECK_KINDS)
+
+
+@pytest.mark.parametrize(("key", "spec", "good", "bad", "reason"), CHECK_TABLE)
+def test_each_check_kind_parses_and_judges(key: str, spec: Any, good: Sample, bad: Sample, reason: str) -> None:
+    kind = CHECK_KINDS[key]
+    check = kind.parse(spec)
+    assert isinstance(check, kind)
+    assert parse_expectations({key: spec}).find(kind) == check
+    judge(check, good)
+    with pytest.raises(CaseFailure) as failure:
+        judge(check, bad)
+    assert str(failure.value).startswith(reason)
+
+
 def test_json_predictions_at_a_custom_path(tmp_path: Path) -> None:
     payload = tmp_path / "p.json"
     payload.write_text("[[1, 2]]")
-    case = SmokeCase("c", payload, "application/json", "application/json", Expectations(values_path="scores", rows=1))
+    expect = parse_expectations({"values": {"path": "scores"}, "rows": 1})
+    case = SmokeCase("c", payload, "application/json", "application/json", expect)
     answer = ("application/json", b'{"scores": [{"label": 1, "score": 0.9}]}')
     assert run_case(FakeRuntime(lambda _: answer), "e", case).passed
 
@@ -284,7 +353,6 @@ def test_latency_budget_uses_p95_over_the_requested_count(tmp_path: Path) -> Non
     # A slow first request (cold client) is not timed; then 20 requests: 18 fast, 2 slow.
     # Nearest-rank p95 of 20 is the 19th: the first slow one.
     delays = [5000.0] + [10.0] * 18 + [300.0, 900.0]
-    case = SmokeCase("c", payload, "text/csv", "text/csv", Expectations(latency=None))
     budget = {"p95_ms": 250, "requests": 20}
     root = write_cases(tmp_path / "cases", [{**BASE, "expect": {"latency": budget}}])
     (case,) = load_cases(root)
@@ -360,7 +428,7 @@ def deploy_endpoint(sandbox: Sandbox, name: str, environment: dict[str, str]) ->
         PrimaryContainer={
             "Image": "222222222222.dkr.ecr.us-east-1.amazonaws.com/churn:1",
             "ModelDataUrl": "s3://churn-artifacts/model.tar.gz",
-            "Environment": {"SANDBOX_PROVISION_SECONDS": "1", "SANDBOX_MODEL_VERSION": "3", **environment},
+            "Environment": {"SANDBOX_PROVISION_SECONDS": "0", "SANDBOX_MODEL_VERSION": "3", **environment},
         },
     )
     client.create_endpoint_config(
@@ -370,18 +438,11 @@ def deploy_endpoint(sandbox: Sandbox, name: str, environment: dict[str, str]) ->
         ],
     )
     client.create_endpoint(EndpointName=name, EndpointConfigName=name)
-    deadline = time.monotonic() + 60
-    while (status := client.describe_endpoint(EndpointName=name)["EndpointStatus"]) != "InService":
-        assert status in ("Creating", "Updating"), status
-        assert time.monotonic() < deadline, "endpoint did not reach InService"
-        time.sleep(0.1)
+    # Provisioning takes no simulated time, so the endpoint is InService as soon as it is looked at: no polling.
+    assert client.describe_endpoint(EndpointName=name)["EndpointStatus"] == "InService"
     return sandbox.client("sagemaker-runtime", account="dev")
 
 
-needs_runtime_ext = pytest.mark.skipif(not RUNTIME_EXT.exists(), reason="the sandbox has no InvokeEndpoint extension")
-
-
-@needs_runtime_ext
 @pytest.mark.usefixtures("execution_role")
 def test_seed_cases_pass_against_the_sandbox_model(
     sandbox: Sandbox, unique: Callable[[str], str], tmp_path: Path
@@ -395,7 +456,6 @@ def test_seed_cases_pass_against_the_sandbox_model(
     assert ET.parse(write_junit_xml(report, tmp_path / "smoke.xml")).getroot().get("failures") == "0"
 
 
-@needs_runtime_ext
 @pytest.mark.usefixtures("execution_role")
 def test_seed_cases_fail_against_an_erroring_sandbox_model(sandbox: Sandbox, unique: Callable[[str], str]) -> None:
     endpoint = unique("churn-dev")
@@ -405,7 +465,6 @@ def test_seed_cases_fail_against_an_erroring_sandbox_model(sandbox: Sandbox, uni
     assert all(r.reason.startswith("ModelError (model answered 500): ") for r in report.failures)
 
 
-@needs_runtime_ext
 @pytest.mark.usefixtures("execution_role")
 def test_slow_sandbox_model_breaks_the_latency_budget(
     sandbox: Sandbox, unique: Callable[[str], str], tmp_path: Path
@@ -424,7 +483,6 @@ def test_slow_sandbox_model_breaks_the_latency_budget(
     assert report.results[0].reason.endswith("ms over 3 requests exceeds the budget of 100 ms")
 
 
-@needs_runtime_ext
 def test_missing_endpoint_fails_the_case(sandbox: Sandbox, unique: Callable[[str], str]) -> None:
     runtime: Any = sandbox.client("sagemaker-runtime", account="dev")
     endpoint = unique("no-such-endpoint")
