@@ -1,4 +1,4 @@
-"""Smoke tests: the cases file, the answer checks, JUnit XML, the Projects-template config export, and a live run."""
+"""Smoke tests: runs through a runtime double, JUnit XML, the Projects-template config export, and live runs."""
 
 from __future__ import annotations
 
@@ -10,221 +10,32 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from deployer.smoke import (
-    CHECK_KINDS,
-    CaseFailure,
-    Expectations,
-    LatencyCheck,
-    RowsCheck,
-    SchemaCheck,
     SmokeAccessDenied,
     SmokeCase,
     SmokeConfigError,
-    ValuesCheck,
     load_cases,
-    p95,
     parse_expectations,
     run_case,
     run_smoke_tests,
-    validate,
     write_config_export,
     write_junit_xml,
 )
-from deployer.smoke.answer import Answer
-from tests.conftest import REPO, Sandbox
-
-SEED_SMOKE = REPO / "seed" / "tests" / "smoke"
-
-
-class Body:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def read(self) -> bytes:
-        return self.data
-
-
-class FakeRuntime:
-    """A sagemaker-runtime double: answers from a function of the request, each taking `delay_ms` on `clock`."""
-
-    def __init__(
-        self,
-        answer: Callable[[dict[str, Any]], tuple[str, bytes]],
-        clock: FakeClock | None = None,
-        delays_ms: list[float] | None = None,
-    ) -> None:
-        self.answer = answer
-        self.clock = clock
-        self.delays_ms = list(delays_ms or [])
-        self.requests: list[dict[str, Any]] = []
-
-    def invoke_endpoint(self, **kwargs: Any) -> Any:
-        self.requests.append(kwargs)
-        if self.clock is not None and self.delays_ms:
-            self.clock.now += self.delays_ms.pop(0) / 1000.0
-        content_type, body = self.answer(kwargs)
-        return {
-            "Body": Body(body),
-            "ContentType": content_type,
-            "InvokedProductionVariant": "AllTraffic",
-            "CustomAttributes": "model_package_arn=arn:x;model_version=3;fleet=blue",
-        }
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def good_model(request: dict[str, Any]) -> tuple[str, bytes]:
-    """Answers like the sandbox model: a score in [0, 1) per row."""
-    body = request["Body"].decode()
-    if request["ContentType"] == "text/csv":
-        rows = [line for line in body.splitlines() if line.strip()]
-        return "text/csv", "".join(f"0.{i + 1}\n" for i in range(len(rows))).encode()
-    data = json.loads(body)
-    rows = data["instances"] if isinstance(data, dict) else data
-    return "application/json", json.dumps({"predictions": [0.5] * len(rows)}).encode()
-
-
-def out_of_range_model(request: dict[str, Any]) -> tuple[str, bytes]:
-    content_type, body = good_model(request)
-    return content_type, body.replace(b"0.5", b"7.5").replace(b"0.2", b"-3.0")
-
-
-def erroring_model(request: dict[str, Any]) -> tuple[str, bytes]:
-    raise ClientError(
-        {
-            "Error": {"Code": "ModelError", "Message": "Received server error (500) from primary"},
-            "OriginalStatusCode": 500,
-        },
-        "InvokeEndpoint",
-    )
-
-
-def denied(request: dict[str, Any]) -> tuple[str, bytes]:
-    raise ClientError(
-        {"Error": {"Code": "AccessDeniedException", "Message": "not authorized to perform sagemaker:InvokeEndpoint"}},
-        "InvokeEndpoint",
-    )
-
-
-# ------------------------------------------------------------------------------------------------ cases file
-
-
-def test_seed_cases_load() -> None:
-    cases = load_cases(SEED_SMOKE)
-    assert [c.name for c in cases] == ["csv-batch", "json-instance"]
-    csv_case, json_case = cases
-    assert csv_case.payload == (SEED_SMOKE / "payloads" / "batch.csv").resolve()
-    assert (csv_case.content_type, csv_case.accept) == ("text/csv", "text/csv")
-    assert csv_case.expect.checks == (RowsCheck(3), ValuesCheck(0.0, 1.0), LatencyCheck(1000.0, 10))
-    assert csv_case.expect.timed_requests == 10
-    assert json_case.expect.find(SchemaCheck) is not None
-    assert json_case.expect.find(RowsCheck) == RowsCheck(1)
-
-
-def write_cases(tmp_path: Path, cases: Any, payloads: dict[str, str] | None = None) -> Path:
-    for name, text in (payloads or {"p.csv": "1,2\n"}).items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    (tmp_path / "cases.json").write_text(json.dumps(cases))
-    return tmp_path
-
-
-BASE = {"name": "c", "payload": "p.csv", "content_type": "text/csv"}
-
-
-@pytest.mark.parametrize(
-    ("cases", "message"),
-    [
-        ([], r"cases: expected a non-empty list"),
-        ([{**BASE, "name": "has space"}], r"cases\[0\]\.name: expected 1-64 characters"),
-        ([{**BASE, "payload": "../outside.csv"}], r"cases\[0\]\(c\)\.payload: \.\./outside\.csv points outside"),
-        ([{**BASE, "payload": "missing.csv"}], r"cases\[0\]\(c\)\.payload: file missing\.csv not found"),
-        ([{**BASE, "timeout": 3}], r"cases\[0\]\(c\)\.timeout: unknown key \(allowed: accept, content_type"),
-        ([{**BASE, "expect": {"rows": -1}}], r"cases\[0\]\(c\)\.expect\.rows: expected an integer >= 0"),
-        (
-            [{**BASE, "expect": {"values": {"min": 2, "max": 1}}}],
-            r"cases\[0\]\(c\)\.expect\.values: min 2 is greater than max 1",
-        ),
-        (
-            [{**BASE, "expect": {"latency": {"p95_ms": 0}}}],
-            r"cases\[0\]\(c\)\.expect\.latency\.p95_ms: expected a number",
-        ),
-        (
-            [{**BASE, "expect": {"latency": {"p95_ms": 5, "requests": 0}}}],
-            r"cases\[0\]\(c\)\.expect\.latency\.requests: expected an integer 1-1000",
-        ),
-        (
-            [{**BASE, "expect": {"schema": {"type": "object", "properties": {"p": {"maxLength": 3}}}}}],
-            r"cases\[0\]\(c\)\.expect\.schema: \$\.properties\.p: unsupported keyword 'maxLength'",
-        ),
-        ([BASE, BASE], r"cases\[1\]\.name: duplicate case name 'c'"),
-    ],
+from tests.conftest import Sandbox
+from tests.deployer.smoke_doubles import (
+    BASE,
+    SEED_SMOKE,
+    FakeClock,
+    FakeRuntime,
+    denied,
+    erroring_model,
+    good_model,
+    out_of_range_model,
+    write_cases,
 )
-def test_invalid_cases_name_the_file_and_field(tmp_path: Path, cases: Any, message: str) -> None:
-    root = write_cases(tmp_path, cases)
-    with pytest.raises(SmokeConfigError, match=rf"^{root / 'cases.json'}: {message}"):
-        load_cases(root)
 
-
-def test_missing_or_broken_cases_file(tmp_path: Path) -> None:
-    with pytest.raises(SmokeConfigError, match=r"cases\.json: smoke-test file not found"):
-        load_cases(tmp_path)
-    (tmp_path / "cases.json").write_text("{not json")
-    with pytest.raises(SmokeConfigError, match="not valid JSON: line 1 column 2"):
-        load_cases(tmp_path)
-
-
-def test_a_bare_list_of_cases_is_accepted(tmp_path: Path) -> None:
-    root = write_cases(tmp_path, [{**BASE, "accept": "application/json", "target_variant": "Canary"}])
-    (case,) = load_cases(root)
-    # With no `expect`, the unbounded values check still applies (predictions must be finite numbers).
-    assert (case.accept, case.target_variant, case.expect) == (
-        "application/json",
-        "Canary",
-        Expectations((ValuesCheck(),)),
-    )
-
-
-# ------------------------------------------------------------------------------------------------ checks
-
-
-def test_schema_subset() -> None:
-    schema = {
-        "type": "object",
-        "required": ["predictions", "model"],
-        "properties": {
-            "predictions": {"type": "array", "minItems": 2, "items": {"type": "number", "minimum": 0, "maximum": 1}},
-            "model": {"type": ["string", "null"], "enum": ["a", None]},
-            "count": {"type": "integer"},
-        },
-    }
-    assert validate({"predictions": [0, 0.5], "model": None, "count": 3}, schema) == []
-    assert validate({"predictions": [1.5, "x", True], "count": 2.5}, schema) == [
-        "$: missing required property 'model'",
-        "$.predictions[0]: 1.5 is above the maximum 1",
-        "$.predictions[1]: expected number, got string",
-        "$.predictions[2]: expected number, got boolean",
-        "$.count: expected integer, got number",
-    ]
-    assert validate({"predictions": [0.1], "model": "b"}, schema) == [
-        "$.predictions: 1 items, expected at least 2",
-        "$.model: 'b' is not one of ['a', None]",
-    ]
-    assert validate([1], schema) == ["$: expected object, got array"]
-
-
-def test_p95_is_nearest_rank() -> None:
-    assert p95([5.0]) == 5.0
-    assert p95([float(n) for n in range(1, 21)]) == 19.0
-    assert p95([float(n) for n in range(100, 0, -1)]) == 95.0
+# ------------------------------------------------------------------------------------------------ runs
 
 
 def test_seed_cases_pass_against_a_well_behaved_model() -> None:
@@ -255,86 +66,6 @@ def test_seed_cases_fail_on_out_of_range_and_erroring_models() -> None:
         "ModelError (model answered 500): Received server error (500) from primary"
     ] * 2
     assert [r.requests for r in report.results] == [0, 0]
-
-
-@pytest.mark.parametrize(
-    ("answer", "expect", "reason"),
-    [
-        (("text/csv", b"0.1\n0.2\n"), {"rows": 3}, "expected 3 predictions, got 2"),
-        (("text/csv", b"0.1\nNaN?\n"), {}, "answer line 2 holds a non-numeric value 'NaN?'"),
-        (("text/csv", b"0.1\nnan\n"), {}, "1 of 2 predictions outside [None, None], e.g. nan"),
-        (("text/csv", b"0.1\nNaN?\n"), {"rows": 3}, "answer line 2 holds a non-numeric value 'NaN?'"),
-        (("application/json", b"<html>"), {}, "answer is not JSON"),
-        (("application/json", b'{"scores": [1]}'), {"rows": 1}, "answer has no list of predictions"),
-        (("application/json", b'{"predictions": []}'), {"values": {"min": 0}}, "answer holds no numeric"),
-        (("text/csv", b"0.1\n"), {"schema": {"type": "object"}}, "a schema is expected but the answer"),
-        (("text/csv", b"x\n"), {"schema": {"type": "object"}}, "a schema is expected but the answer"),
-        (("application/json", b"[0.2, 0.3]"), {"rows": 2, "values": {"max": 0.25}}, "1 of 2 predictions outside"),
-        (("application/json", b"[0.2, 0.3]"), {"rows": 3, "values": {"max": 0.25}}, "expected 3 predictions, got 2"),
-    ],
-)
-def test_answer_checks(tmp_path: Path, answer: tuple[str, bytes], expect: dict[str, Any], reason: str) -> None:
-    """The first failing check, in registry order, is the reason."""
-    payload = tmp_path / "p"
-    payload.write_text("1,2\n")
-    case = SmokeCase("c", payload, "text/csv", answer[0], parse_expectations(expect))
-    result = run_case(FakeRuntime(lambda _: answer), "churn-dev", case)
-    assert not result.passed
-    assert result.reason.startswith(reason)
-
-
-# Per registered check kind: its `expect.<key>` config, then an answer (content type, body) or latency samples
-# in milliseconds that pass, and some that fail with the given reason.
-Sample = tuple[str, bytes] | list[float]
-CHECK_TABLE: list[tuple[str, Any, Sample, Sample, str]] = [
-    (
-        "schema",
-        {"type": "object", "required": ["predictions"]},
-        ("application/json", b'{"predictions": [0.5]}'),
-        ("application/json", b'{"scores": [0.5]}'),
-        "answer does not match the schema: $: missing required property 'predictions'",
-    ),
-    ("rows", 2, ("text/csv", b"0.1\n0.2\n"), ("text/csv", b"0.1\n"), "expected 2 predictions, got 1"),
-    ("rows", 1, ("application/json", b"[[1, 2]]"), ("application/json", b"[]"), "expected 1 predictions, got 0"),
-    (
-        "values",
-        {"min": 0, "max": 1, "path": "scores"},
-        ("application/json", b'{"scores": [0.0, 1.0]}'),
-        ("application/json", b'{"scores": [0.5, 1.5]}'),
-        "1 of 2 predictions outside [0.0, 1.0], e.g. 1.5",
-    ),
-    ("values", {"min": 0}, ("text/csv", b"0,3\n"), ("text/csv", b"1\n-1\n"), "1 of 2 predictions outside [0.0, None]"),
-    (
-        "latency",
-        {"p95_ms": 50, "requests": 3},
-        [10.0, 50.0, 20.0],
-        [10.0, 51.0, 20.0],
-        "p95 latency 51.0 ms over 3 requests exceeds the budget of 50 ms",
-    ),
-]
-
-
-def judge(check: Any, sample: Sample) -> None:
-    if isinstance(sample, list):
-        check.check_latencies(sample)
-    else:
-        check.check_answer(Answer.parse(sample[1], sample[0], check.predictions_path or "predictions"))
-
-
-def test_the_table_covers_every_registered_check_kind() -> None:
-    assert {row[0] for row in CHECK_TABLE} == set(CHECK_KINDS)
-
-
-@pytest.mark.parametrize(("key", "spec", "good", "bad", "reason"), CHECK_TABLE)
-def test_each_check_kind_parses_and_judges(key: str, spec: Any, good: Sample, bad: Sample, reason: str) -> None:
-    kind = CHECK_KINDS[key]
-    check = kind.parse(spec)
-    assert isinstance(check, kind)
-    assert parse_expectations({key: spec}).find(kind) == check
-    judge(check, good)
-    with pytest.raises(CaseFailure) as failure:
-        judge(check, bad)
-    assert str(failure.value).startswith(reason)
 
 
 def test_json_predictions_at_a_custom_path(tmp_path: Path) -> None:
