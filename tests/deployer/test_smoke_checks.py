@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from deployer import smoke
 from deployer.smoke import (
     CHECK_KINDS,
     CaseFailure,
@@ -129,3 +131,17 @@ def test_each_check_kind_parses_and_judges(key: str, spec: Any, good: Sample, ba
     with pytest.raises(CaseFailure) as failure:
         judge(check, bad)
     assert str(failure.value).startswith(reason)
+
+
+def test_the_smoke_package_uses_no_other_deployer_module_but_aws_errors() -> None:
+    package = Path(smoke.__file__).parent
+    imported: set[str] = set()
+    for source in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] if node.module != "deployer" else [f"deployer.{a.name}" for a in node.names]
+                imported.update(names)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    outside = {name for name in imported if name.split(".")[0] == "deployer" and not name.startswith("deployer.smoke")}
+    assert outside == {"deployer.aws_errors"}
