@@ -5,18 +5,23 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from deployer.config import StageConfig
+from collections.abc import Mapping
+from typing import Any
 
 MAX_NAME = 63
 _OURS = re.compile(r"^(?P<prefix>[a-zA-Z0-9-]+)-v(?P<version>\d+)-(?P<digest>[0-9a-f]{8})$")
 
 
-def digest(payload: dict[str, Any]) -> str:
+def digest(payload: Mapping[str, Any]) -> str:
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def hashed_name(endpoint: str, version: int, request: Mapping[str, Any]) -> tuple[str, str]:
+    """(name, hash8) for a resource created by `request`, the exact Create* request without its name
+    (and tags, which carry the hash): any field added to the request changes the name."""
+    hash8 = digest(request)[:8]
+    return resource_name(endpoint, version, hash8), hash8
 
 
 def resource_name(endpoint: str, version: int, hash8: str) -> str:
@@ -42,22 +47,6 @@ def parse_name(name: str) -> tuple[str, int, str] | None:
 def is_ours(name: str, endpoint: str) -> bool:
     parsed = parse_name(name)
     return parsed is not None and parsed[0] == name_prefix(endpoint, parsed[1])
-
-
-def model_payload(config: StageConfig, package_arn: str) -> dict[str, Any]:
-    return {"package": package_arn, "execution_role": config.endpoint.execution_role_arn}
-
-
-def endpoint_config_payload(config: StageConfig, model_name: str) -> dict[str, Any]:
-    ep, dc = config.endpoint, config.data_capture
-    return {
-        "model": model_name,
-        "variant": ep.variant_name,
-        "instance_type": ep.instance_type,
-        "instance_count": ep.instance_count,
-        "kms": ep.kms_key_arn,
-        "capture": [dc.enabled, dc.sampling_percentage, dc.destination_s3_uri, dc.kms_key_arn] if dc.enabled else None,
-    }
 
 
 def partition_of(region: str) -> str:

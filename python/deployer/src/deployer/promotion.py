@@ -58,7 +58,7 @@ from deployer.registry import (
     VerifiedUpstream,
 )
 from deployer.registry_marks import RegistryMarks
-from deployer.rollout import CREATE, NOOP, REFUSE, ROLLBACK, WAIT, Plan, Result, StageDeployer, stage_status
+from deployer.rollout import Action, Plan, RolloutResult, StageDeployer, stage_status
 from deployer.sessions import AccountSessions, role_label
 from deployer.smoke import (
     CaseResult,
@@ -351,7 +351,7 @@ class StageRun:
 
     # -- deploy -------------------------------------------------------------------------------------------------------
 
-    def deploy(self, *, pinned: int | None = None, force: bool = False) -> Result:
+    def deploy(self, *, pinned: int | None = None, force: bool = False) -> RolloutResult:
         """Lock the endpoint, plan, roll out, record the outcome; a no-op repairs missing records."""
         with self.guard(), self._locked() as keeper:
             deployer = self.deployer(policy=self.policy(), keepalive=keeper)
@@ -374,10 +374,10 @@ class StageRun:
             f"{self.endpoint} keeps serving it (approve a version, or delete the endpoint)"
         )
 
-    def _carry_out(self, deployer: StageDeployer, plan: Plan, *, rollback_reason: str | None) -> Result:
-        if plan.action in (WAIT, REFUSE):
+    def _carry_out(self, deployer: StageDeployer, plan: Plan, *, rollback_reason: str | None) -> RolloutResult:
+        if plan.action in (Action.WAIT, Action.REFUSE):
             return deployer.execute(plan)  # raises: nothing was attempted, so nothing is recorded
-        if plan.action == NOOP:
+        if plan.action == Action.NOOP:
             result = deployer.execute(plan)
             self._reconcile_records(plan, result)
             return result
@@ -388,7 +388,7 @@ class StageRun:
             model_package_arn=plan.candidate_arn,
             endpoint=self.endpoint,
             endpoint_config=plan.config_name,
-            strategy="create" if plan.action == CREATE else self.config.deployment.strategy,
+            strategy="create" if plan.action == Action.CREATE else self.config.deployment.strategy,
         )
         ledger.record_deployment(deployment, Outcome.STARTED, reason=f"{plan.action}: {plan.reason}")
         try:
@@ -419,9 +419,11 @@ class StageRun:
         except DeployerError as record_exc:  # never hide the rollout's own error behind the ledger's
             log.error("the failure could not be recorded in the ledger: %s", record_exc)
 
-    def _record_success(self, plan: Plan, deployment: Deployment, result: Result, rollback_reason: str | None) -> None:
+    def _record_success(
+        self, plan: Plan, deployment: Deployment, result: RolloutResult, rollback_reason: str | None
+    ) -> None:
         ledger, marks = self.ledger(), self.marks()
-        if plan.action == ROLLBACK and plan.live_version is not None:
+        if plan.action == Action.ROLLBACK and plan.live_version is not None:
             reason = rollback_reason or plan.reason
             entry = ledger.record_rollback(
                 self.stage,
@@ -450,7 +452,7 @@ class StageRun:
             )
         marks.move_live(self.stage, plan.candidate_arn, plan.live_package_arn or None)
 
-    def _reconcile_records(self, plan: Plan, result: Result) -> None:
+    def _reconcile_records(self, plan: Plan, result: RolloutResult) -> None:
         """A no-op run makes sure the ledger and the registry say what the endpoint does (repairs a run that
         changed the endpoint but failed to record it). Nothing is written when they already agree."""
         ledger = self.ledger()
@@ -477,7 +479,7 @@ class StageRun:
 
     # -- rollback -----------------------------------------------------------------------------------------------------
 
-    def rollback(self, *, to_version: int | None = None, force: bool = False, reason: str = "") -> Result:
+    def rollback(self, *, to_version: int | None = None, force: bool = False, reason: str = "") -> RolloutResult:
         """Explicit rollback to `to_version`, or to the newest good version older than the live one."""
         reason = reason.strip()
         if force and not reason:
@@ -496,7 +498,7 @@ class StageRun:
                 chosen, why = self._check_target(registry.find(to_version), to_version, live.version, policy, force)
             if chosen is None:
                 plan = deployer.plan(pinned=live.version, force=True)
-                return Result(plan, "no-op", f"v{live.version} is already live on {self.endpoint}")
+                return RolloutResult(plan, "no-op", f"v{live.version} is already live on {self.endpoint}")
             plan = deployer.plan(pinned=chosen.version, force=True)
             for line in plan.lines():
                 log.info(line)

@@ -1,0 +1,77 @@
+"""Changing the target: models, endpoint configs, the endpoint itself, and tags.
+
+Requests arrive built (see `deployer.rollout.resources`); these functions add only the name and tags, so
+what is created is exactly what was hashed into the name.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from deployer.endpoint.state import describe_endpoint, describe_endpoint_config, describe_model
+from deployer.endpoint.target import Target
+from deployer.errors import RolloutTimeoutError
+
+log = logging.getLogger(__name__)
+
+Tags = list[dict[str, str]]
+
+
+def ensure_model(target: Target, name: str, request: Mapping[str, Any], tags: Tags) -> bool:
+    """CreateModel with `request` unless the model exists; return True when created."""
+    if describe_model(target, name) is not None:
+        log.info("model %s exists; reusing it", name)
+        return False
+    with target.call("sagemaker:CreateModel"):
+        target.sagemaker.create_model(ModelName=name, Tags=tags, **request)
+    log.info("created model %s", name)
+    return True
+
+
+def ensure_endpoint_config(target: Target, name: str, request: Mapping[str, Any], tags: Tags) -> bool:
+    """CreateEndpointConfig with `request` unless the config exists; return True when created."""
+    if describe_endpoint_config(target, name) is not None:
+        log.info("endpoint config %s exists; reusing it", name)
+        return False
+    with target.call("sagemaker:CreateEndpointConfig"):
+        target.sagemaker.create_endpoint_config(EndpointConfigName=name, Tags=tags, **request)
+    log.info("created endpoint config %s", name)
+    return True
+
+
+def create_endpoint(target: Target, name: str, config_name: str, tags: Tags) -> None:
+    with target.call("sagemaker:CreateEndpoint"):
+        target.sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=config_name, Tags=tags)
+    log.info("creating endpoint %s with %s", name, config_name)
+
+
+def update_endpoint(target: Target, name: str, config_name: str, deployment_config: dict[str, Any]) -> None:
+    with target.call("sagemaker:UpdateEndpoint"):
+        target.sagemaker.update_endpoint(
+            EndpointName=name, EndpointConfigName=config_name, DeploymentConfig=deployment_config
+        )
+    log.info("updating endpoint %s to %s", name, config_name)
+
+
+def delete_failed_endpoint(
+    target: Target, name: str, timeout: float, poll: float, on_poll: Callable[[], None] | None = None
+) -> None:
+    """Delete an endpoint that ended Failed (it serves nothing) so that it can be created again."""
+    with target.call("sagemaker:DeleteEndpoint"):
+        target.sagemaker.delete_endpoint(EndpointName=name)
+    log.info("deleted failed endpoint %s; creating it again", name)
+    deadline = time.monotonic() + timeout
+    while describe_endpoint(target, name) is not None:
+        if time.monotonic() > deadline:
+            raise RolloutTimeoutError(f"endpoint {name} still exists {timeout:.0f}s after DeleteEndpoint")
+        if on_poll is not None:
+            on_poll()
+        time.sleep(poll)
+
+
+def tag_resource(target: Target, arn: str, tags: Tags) -> None:
+    with target.call("sagemaker:AddTags"):
+        target.sagemaker.add_tags(ResourceArn=arn, Tags=tags)
