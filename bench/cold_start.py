@@ -18,7 +18,7 @@ from deployer.sessions import AccountSessions
 # (label in the report, pstats function name, path fragment of its file)
 PROFILE_BUCKETS = [
     ("deployer.cli.main (everything after imports)", "main", "deployer/cli.py"),
-    ("load_stage_config", "load_stage_config", "deployer/config.py"),
+    ("load_stage_config", "load_stage_config", "deployer/config/validate.py"),
     ("boto3/botocore client creation", "create_client", "botocore/session.py"),
     ("AWS API calls (incl. AssumeRole, HTTP to sandbox)", "_make_api_call", "botocore/client.py"),
 ]

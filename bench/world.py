@@ -76,7 +76,8 @@ def stage_config_doc(
             "region": REGION,
             "role_arn": f"arn:aws:iam::{TOOLING}:role/churn-deployer-{stage}",
         },
-        "ledger": {"table_name": ledger_table, "next_stage_event_bus_arn": ""},
+        "ledger": {"table_name": ledger_table},
+        "promotion": {"next_stage_event_bus_arn": ""},
         "target": {"account_id": account, "region": REGION, "role_arn": f"arn:aws:iam::{account}:role/churn-deploy"},
         "endpoint": {
             "name": endpoint,

@@ -17,7 +17,9 @@ locals {
       role_arn            = local.registry_role_arn
     }
     ledger = {
-      table_name               = local.ledger_table_name
+      table_name = local.ledger_table_name
+    }
+    promotion = {
       next_stage_event_bus_arn = var.next_stage_event_bus_arn
     }
     target = {

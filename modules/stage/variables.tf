@@ -340,19 +340,29 @@ variable "deployment" {
   })
   default = {}
 
+  # The strategy names and step limits are the deployer's (strategy_limits.tf, generated from its registry).
   validation {
-    condition     = contains(["all_at_once", "canary", "linear", "rolling"], var.deployment.strategy)
-    error_message = "deployment.strategy must be one of: all_at_once, canary, linear, rolling."
+    condition     = contains(local.deployment_strategies, var.deployment.strategy)
+    error_message = "deployment.strategy must be one of: ${join(", ", local.deployment_strategies)}."
   }
 
   validation {
-    condition     = contains(["INSTANCE_COUNT", "CAPACITY_PERCENT"], var.deployment.step_type)
-    error_message = "deployment.step_type must be one of: INSTANCE_COUNT, CAPACITY_PERCENT."
+    condition     = contains(local.deployment_step_types, var.deployment.step_type)
+    error_message = "deployment.step_type must be one of: ${join(", ", local.deployment_step_types)}."
   }
 
   validation {
-    condition     = var.deployment.step_value >= 1 && (var.deployment.step_type != "CAPACITY_PERCENT" || var.deployment.step_value <= 100)
-    error_message = "deployment.step_value must be at least 1, and at most 100 for CAPACITY_PERCENT."
+    condition     = var.deployment.step_value >= 1
+    error_message = "deployment.step_value must be at least 1."
+  }
+
+  validation {
+    condition = !contains(keys(local.deployment_step_limits), var.deployment.strategy) ? true : (
+      var.deployment.step_type == "CAPACITY_PERCENT"
+      ? var.deployment.step_value >= local.deployment_step_limits[var.deployment.strategy].percent[0] && var.deployment.step_value <= local.deployment_step_limits[var.deployment.strategy].percent[1]
+      : var.deployment.step_value >= max(1, ceil(var.endpoint.instance_count * local.deployment_step_limits[var.deployment.strategy].fleet_share[0] / 100)) && var.deployment.step_value <= floor(var.endpoint.instance_count * local.deployment_step_limits[var.deployment.strategy].fleet_share[1] / 100)
+    )
+    error_message = "deployment.step_value ${var.deployment.step_value} is out of range for a ${var.deployment.strategy} step of type ${var.deployment.step_type} (allowed: CAPACITY_PERCENT ${join("-", try(local.deployment_step_limits[var.deployment.strategy].percent, []))}, INSTANCE_COUNT ${join("-", try(local.deployment_step_limits[var.deployment.strategy].fleet_share, []))}% of endpoint.instance_count ${var.endpoint.instance_count})."
   }
 
   validation {

@@ -204,10 +204,8 @@ class Slot:
                 "region": REGION,
                 "role_arn": f"arn:aws:iam::{TOOLING}:role/churn-deployer-{self.stage}",
             },
-            "ledger": {
-                "table_name": world.ledger_table,
-                "next_stage_event_bus_arn": next_slot.bus_arn if next_slot else "",
-            },
+            "ledger": {"table_name": world.ledger_table},
+            "promotion": {"next_stage_event_bus_arn": next_slot.bus_arn if next_slot else ""},
             "target": {"account_id": self.account, "region": REGION, "role_arn": deploy_role(self.stage)},
             "endpoint": {
                 "name": self.endpoint,

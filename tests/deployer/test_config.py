@@ -63,7 +63,7 @@ FIELD_CASES = [
     (("registry", "region"), "mars", "registry.region", "AWS region"),
     (("registry", "role_arn"), "arn:aws:iam::222222222222:role/x", "registry.role_arn", "a role in 111111111111"),
     (("ledger", "table_name"), "x", "ledger.table_name", "3-255"),
-    (("ledger", "next_stage_event_bus_arn"), "bus", "ledger.next_stage_event_bus_arn", "event bus ARN"),
+    (("promotion", "next_stage_event_bus_arn"), "bus", "promotion.next_stage_event_bus_arn", "event bus ARN"),
     (("target", "account_id"), 222222222222, "target.account_id", "12 digits"),
     (("target", "role_arn"), "role/deployer", "target.role_arn", "arn:aws:iam::<account_id>:role/<name>"),
     (("endpoint", "name"), "-bad-", "endpoint.name", "1-63"),
@@ -141,64 +141,6 @@ def test_several_problems_reported_at_once(tmp_path: Path) -> None:
     assert str(exc.value).count("(allowed: ") == 4
 
 
-@pytest.mark.parametrize(
-    ("strategy", "step", "count", "ok"),
-    [
-        ("canary", {"type": "INSTANCE_COUNT", "value": 1}, 2, True),
-        ("canary", {"type": "INSTANCE_COUNT", "value": 2}, 3, False),  # more than half
-        ("canary", {"type": "INSTANCE_COUNT", "value": 1}, 1, False),  # a one-instance fleet has no canary
-        ("canary", {"type": "CAPACITY_PERCENT", "value": 51}, 4, False),
-        ("linear", {"type": "CAPACITY_PERCENT", "value": 10}, 4, True),
-        ("linear", {"type": "CAPACITY_PERCENT", "value": 9}, 4, False),
-        ("linear", {"type": "CAPACITY_PERCENT", "value": 55}, 4, False),
-        ("linear", {"type": "INSTANCE_COUNT", "value": 2}, 4, True),
-        ("linear", {"type": "INSTANCE_COUNT", "value": 3}, 4, False),
-        ("rolling", {"type": "INSTANCE_COUNT", "value": 1}, 2, True),
-        ("rolling", {"type": "INSTANCE_COUNT", "value": 1}, 30, False),  # under 5% of the fleet
-        ("rolling", {"type": "CAPACITY_PERCENT", "value": 4}, 10, False),
-        ("rolling", {"type": "CAPACITY_PERCENT", "value": 50}, 10, True),
-    ],
-)
-def test_strategy_sizes_mirror_sagemaker(
-    tmp_path: Path, strategy: str, step: dict[str, Any], count: int, ok: bool
-) -> None:
-    doc = base_doc()
-    doc["endpoint"]["instance_count"] = count
-    doc["deployment"].update(strategy=strategy, step=step, wait_seconds=60, max_execution_timeout_seconds=3600)
-    if ok:
-        config = load_stage_config(write(tmp_path, doc), "dev")
-        assert config.deployment.strategy == strategy
-    else:
-        found = problems(tmp_path, doc)
-        assert len(found) == 1 and ": deployment.step.value: " in found[0] and "(allowed: " in found[0], found
-
-
-def test_step_is_required_for_canary_and_ignored_for_all_at_once(tmp_path: Path) -> None:
-    doc = base_doc()
-    del doc["deployment"]["step"]
-    assert any(": deployment.step: missing" in p for p in problems(tmp_path, doc))
-    doc["deployment"]["strategy"] = "all_at_once"
-    config = load_stage_config(write(tmp_path, doc), "dev")
-    assert config.deployment.step is None
-
-
-def test_timeout_must_exceed_the_total_waiting(tmp_path: Path) -> None:
-    doc = base_doc()
-    doc["deployment"].update(
-        strategy="linear",
-        step={"type": "CAPACITY_PERCENT", "value": 10},
-        wait_seconds=300,
-        termination_wait_seconds=600,
-    )
-    doc["deployment"]["max_execution_timeout_seconds"] = 3600  # 10 steps x 300 + 600 = 3600: not larger
-    found = problems(tmp_path, doc)
-    assert len(found) == 1
-    assert (
-        ": deployment.max_execution_timeout_seconds: 3600 is not larger than the total waiting time 3600s" in found[0]
-    )
-    assert "(allowed: 3601-28800)" in found[0]
-
-
 def test_unreadable_files_are_named(tmp_path: Path) -> None:
     found = problems(tmp_path, "{not json")
     assert len(found) == 1 and "dev.json: (file): invalid JSON" in found[0]
@@ -269,3 +211,42 @@ def test_defaults_merge_deeply(tmp_path: Path) -> None:
     assert config.endpoint.name == "churn-dev"
     assert config.deployment.strategy == "all_at_once"
     assert copy.deepcopy(defaults) == json.loads((config_dir / "defaults.json").read_text())
+
+
+def test_next_stage_bus_is_read_from_promotion() -> None:
+    config = load_stage_config(SEED_DEV.parent, "dev")
+    bus = "arn:aws:events:us-east-1:333333333333:event-bus/churn-staging"
+    assert config.promotion.next_stage_event_bus_arn == bus
+    assert config.ledger.next_stage_event_bus_arn == bus  # the deprecated copy
+
+
+def test_old_ledger_bus_key_still_works_and_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    doc = base_doc()
+    bus = doc.pop("promotion")["next_stage_event_bus_arn"]
+    doc["ledger"]["next_stage_event_bus_arn"] = bus
+    config = load_stage_config(write(tmp_path, doc), "dev")
+    assert config.promotion.next_stage_event_bus_arn == bus
+    (warning,) = [r.getMessage() for r in caplog.records if "deprecated" in r.getMessage()]
+    assert str(tmp_path / "config" / "dev.json") in warning and "promotion.next_stage_event_bus_arn" in warning
+    doc["ledger"]["next_stage_event_bus_arn"] = "bus"
+    (found,) = problems(tmp_path, doc)
+    assert ": ledger.next_stage_event_bus_arn: 'bus' is invalid (allowed: an event bus ARN" in found
+
+
+def test_old_and_new_bus_keys_must_agree(tmp_path: Path) -> None:
+    doc = base_doc()
+    doc["ledger"]["next_stage_event_bus_arn"] = "arn:aws:events:us-east-1:333333333333:event-bus/other"
+    (found,) = problems(tmp_path, doc)
+    assert ": ledger.next_stage_event_bus_arn: differs from promotion.next_stage_event_bus_arn" in found
+    doc["ledger"]["next_stage_event_bus_arn"] = doc["promotion"]["next_stage_event_bus_arn"]
+    seed = load_stage_config(SEED_DEV.parent, "dev")
+    assert load_stage_config(write(tmp_path, doc), "dev").promotion == seed.promotion
+
+
+def test_an_empty_section_reports_its_missing_fields(tmp_path: Path) -> None:
+    doc = base_doc()
+    doc["endpoint"] = {}
+    doc["ledger"] = {}
+    found = problems(tmp_path, doc)
+    assert any(": ledger.table_name: missing" in p for p in found)
+    assert any(": endpoint.instance_type: missing" in p for p in found)

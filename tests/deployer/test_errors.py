@@ -102,7 +102,7 @@ def test_chain_order_follows_previous_stage(tmp_path: Path) -> None:
         doc.update(stage=stage, previous_stage=previous, next_stage=following)
         doc["endpoint"]["name"] = f"churn-{stage}"
         if not following:
-            doc["ledger"]["next_stage_event_bus_arn"] = ""
+            doc["promotion"]["next_stage_event_bus_arn"] = ""
         config_dir = write(tmp_path, doc, f"{stage}.json")
     dev, staging, prod = (load_stage_config(config_dir, stage) for stage in chain)
     assert [c.stage for c in chain_order([prod, dev, staging])] == ["dev", "staging", "prod"]

@@ -601,7 +601,7 @@ run "rendered_config_shape" {
     error_message = "The registry group ARN."
   }
   assert {
-    condition     = output.stage_config.ledger.next_stage_event_bus_arn == "arn:aws:events:us-east-1:333333333333:event-bus/churn-staging" && output.stage_config.ledger.table_name == "churn-ledger"
+    condition     = output.stage_config.promotion.next_stage_event_bus_arn == "arn:aws:events:us-east-1:333333333333:event-bus/churn-staging" && output.stage_config.ledger.table_name == "churn-ledger"
     error_message = "Ledger table and next bus."
   }
   assert {
@@ -1044,6 +1044,49 @@ run "invalid_step_value" {
     deployment = { step_type = "CAPACITY_PERCENT", step_value = 150 }
   }
   expect_failures = [var.deployment]
+}
+
+# Step limits come from the deployer's strategy registry (strategy_limits.tf): a canary is at most 50 %.
+run "invalid_canary_60_percent" {
+  command = plan
+  variables {
+    deployment = { strategy = "canary", step_type = "CAPACITY_PERCENT", step_value = 60 }
+  }
+  expect_failures = [var.deployment]
+}
+
+run "invalid_linear_step_below_10_percent" {
+  command = plan
+  variables {
+    deployment = { strategy = "linear", step_type = "CAPACITY_PERCENT", step_value = 5 }
+  }
+  expect_failures = [var.deployment]
+}
+
+run "invalid_canary_of_the_whole_fleet" {
+  command = plan
+  variables {
+    deployment = { strategy = "canary", step_type = "INSTANCE_COUNT", step_value = 2 }
+  }
+  expect_failures = [var.deployment]
+}
+
+run "step_limits_accept_the_deployer_ranges" {
+  command = plan
+  variables {
+    deployment = { strategy = "rolling", step_type = "INSTANCE_COUNT", step_value = 1, max_execution_timeout_seconds = 3600 }
+  }
+  assert {
+    condition     = output.stage_config.deployment.step == { type = "INSTANCE_COUNT", value = 1 }
+    error_message = "A rolling batch of 1 of 2 instances is within the limits."
+  }
+}
+
+run "step_is_not_limited_for_all_at_once" {
+  command = plan
+  variables {
+    deployment = { strategy = "all_at_once", step_type = "CAPACITY_PERCENT", step_value = 100 }
+  }
 }
 
 run "invalid_wait_seconds" {

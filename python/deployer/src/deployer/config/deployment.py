@@ -1,0 +1,96 @@
+"""Validator of the `deployment` section; the strategies' limits come from the registry in deployer.strategies."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from deployer.config.checker import Checker
+from deployer.config.patterns import ALARM
+from deployer.config.settings import DeploymentSettings, StepSettings
+from deployer.strategies import get_strategy, strategy_names
+
+log = logging.getLogger(__name__)
+
+KEYS = (
+    "strategy",
+    "step",
+    "wait_seconds",
+    "termination_wait_seconds",
+    "max_execution_timeout_seconds",
+    "rollback_alarms",
+)
+MAX_ALARMS = 10
+MAX_TIMEOUT = 28800
+
+
+def shift_steps(strategy: str, step: StepSettings | None, count: int) -> int:
+    """Number of traffic shifts (blue/green) or batches (rolling) SageMaker performs; each one bakes wait_seconds."""
+    if step is None:
+        return 1
+    return get_strategy(strategy).shifts(step, count)
+
+
+def deployment_settings(data: dict[str, Any], c: Checker, count: int | None) -> DeploymentSettings:
+    """The deployment section; `count` is endpoint.instance_count, None when invalid (step sizes are then unchecked)."""
+    dep = c.section(data, "deployment", KEYS)
+    if dep is None:
+        return DeploymentSettings("", None, 0, 0, 600, ())
+    strategy = c.choice(dep, "deployment.strategy", strategy_names())
+    step = _step(dep, c, strategy, count)
+    wait = c.integer(dep, "deployment.wait_seconds", 0, 3600)
+    termination = c.integer(dep, "deployment.termination_wait_seconds", 0, 3600)
+    max_timeout = c.integer(dep, "deployment.max_execution_timeout_seconds", 600, MAX_TIMEOUT)
+    settings = DeploymentSettings(strategy, step, wait, termination, max_timeout, _alarms(dep, c))
+    if strategy and not c.has_problems("deployment."):
+        # With any problem in the section the total would be computed from placeholders.
+        waiting = get_strategy(strategy).waiting_seconds(settings, count or 1)
+        if max_timeout <= waiting:
+            c.add(
+                "deployment.max_execution_timeout_seconds",
+                f"{max_timeout} is not larger than the total waiting time {waiting}s of the {strategy} strategy",
+                f"{waiting + 1}-{MAX_TIMEOUT}",
+            )
+    return settings
+
+
+def _step(dep: dict[str, Any], c: Checker, strategy: str, count: int | None) -> StepSettings | None:
+    limits = get_strategy(strategy).limits if strategy else None
+    raw = dep.get("step")
+    if limits is None:
+        if strategy and raw not in (None, {}):
+            log.debug("%s: deployment.step is ignored for %s", c.where, strategy)
+        return None
+    if not isinstance(raw, dict):
+        found = "missing" if raw is None else "not an object"
+        c.add("deployment.step", found, f'{{"type": {"|".join(limits.types)}, "value": n}}')
+        return None
+    for extra in sorted(set(raw) - {"type", "value"}):
+        c.add(f"deployment.step.{extra}", "unknown key", "type, value")
+    kind = c.choice(raw, "deployment.step.type", limits.types)
+    value = c.integer(raw, "deployment.step.value", 1, None)
+    if not kind or value != raw.get("value"):
+        return None
+    step = StepSettings(kind, value)
+    problem = limits.problem(kind, value, count) if count is not None else None
+    if problem:
+        c.add("deployment.step.value", *problem)
+    return step
+
+
+def _alarms(dep: dict[str, Any], c: Checker) -> tuple[str, ...]:
+    raw = dep.get("rollback_alarms", [])
+    if not isinstance(raw, list):
+        c.add("deployment.rollback_alarms", "not a list", f"a list of 0-{MAX_ALARMS} CloudWatch alarm names")
+        return ()
+    if len(raw) > MAX_ALARMS:
+        c.add("deployment.rollback_alarms", f"{len(raw)} alarms", f"0-{MAX_ALARMS} CloudWatch alarm names")
+    alarms: list[str] = []
+    for index, alarm in enumerate(raw):
+        if isinstance(alarm, str) and ALARM.match(alarm):
+            alarms.append(alarm)
+        else:
+            c.add(f"deployment.rollback_alarms[{index}]", f"{alarm!r} is invalid", "an alarm name of 1-255 characters")
+    if len(set(alarms)) != len(alarms):
+        c.add("deployment.rollback_alarms", "duplicate alarm names", "distinct alarm names")
+    return tuple(alarms)

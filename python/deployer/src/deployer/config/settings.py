@@ -1,0 +1,123 @@
+"""The validated stage config: one frozen dataclass per section."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from deployer.config.patterns import GROUP_ARN
+from deployer.naming import partition_of
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class RegistrySettings:
+    model_package_group: str
+    account_id: str
+    region: str
+    role_arn: str
+
+    @property
+    def group_name(self) -> str:
+        match = GROUP_ARN.match(self.model_package_group)
+        return match.group(3) if match else self.model_package_group
+
+    @property
+    def group_arn(self) -> str:
+        if self.model_package_group.startswith("arn:"):
+            return self.model_package_group
+        arn_prefix = f"arn:{partition_of(self.region)}:sagemaker:{self.region}:{self.account_id}"
+        return f"{arn_prefix}:model-package-group/{self.group_name}"
+
+
+@dataclass(frozen=True)
+class LedgerSettings:
+    table_name: str
+    # Deprecated copy of promotion.next_stage_event_bus_arn, for readers not yet moved to config.promotion.
+    next_stage_event_bus_arn: str = ""
+
+
+@dataclass(frozen=True)
+class PromotionSettings:
+    next_stage_event_bus_arn: str
+
+
+@dataclass(frozen=True)
+class TargetSettings:
+    account_id: str
+    region: str
+    role_arn: str
+
+
+@dataclass(frozen=True)
+class EndpointSettings:
+    name: str
+    variant_name: str
+    instance_type: str
+    instance_count: int
+    kms_key_arn: str
+    execution_role_arn: str
+
+
+@dataclass(frozen=True)
+class DataCaptureSettings:
+    enabled: bool
+    sampling_percentage: int
+    destination_s3_uri: str
+    kms_key_arn: str
+
+
+@dataclass(frozen=True)
+class StepSettings:
+    type: str
+    value: int
+
+
+@dataclass(frozen=True)
+class DeploymentSettings:
+    strategy: str
+    step: StepSettings | None
+    wait_seconds: int
+    termination_wait_seconds: int
+    max_execution_timeout_seconds: int
+    rollback_alarms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AutoscalingSettings:
+    enabled: bool
+    min_capacity: int
+    max_capacity: int
+    target_invocations_per_instance: float
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    """The top-level keys: who this stage is and where it sits in the chain."""
+
+    project: str
+    stage: str
+    previous_stage: str
+    next_stage: str
+    requires_approval: bool
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    source: str
+    schema_version: int
+    project: str
+    stage: str
+    previous_stage: str
+    next_stage: str
+    requires_approval: bool
+    registry: RegistrySettings
+    ledger: LedgerSettings
+    promotion: PromotionSettings
+    target: TargetSettings
+    endpoint: EndpointSettings
+    data_capture: DataCaptureSettings
+    deployment: DeploymentSettings
+    autoscaling: AutoscalingSettings
+    smoke_tests_dir: str
+    tags: dict[str, str] = field(default_factory=dict)

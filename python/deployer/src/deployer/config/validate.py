@@ -1,0 +1,92 @@
+"""Validate a stage's merged config document in full, one section validator after another.
+
+Validation collects every problem as `<file>: <field>: <message> (allowed: ...)` and raises them together,
+before any AWS call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from deployer.config.checker import Checker
+from deployer.config.deployment import deployment_settings
+from deployer.config.fleet import autoscaling_settings, data_capture_settings, endpoint_settings, smoke_tests_dir, tags
+from deployer.config.patterns import STAGE
+from deployer.config.sections import (
+    ledger_settings,
+    promotion_settings,
+    registry_settings,
+    stage_settings,
+    target_settings,
+)
+from deployer.config.settings import SCHEMA_VERSION, StageConfig
+from deployer.config.sources import load_raw
+from deployer.errors import ConfigError
+
+TOP_LEVEL_KEYS = (
+    "schema_version",
+    "project",
+    "stage",
+    "previous_stage",
+    "next_stage",
+    "requires_approval",
+    "registry",
+    "ledger",
+    "promotion",
+    "target",
+    "endpoint",
+    "data_capture",
+    "deployment",
+    "autoscaling",
+    "smoke_tests",
+    "tags",
+)
+
+
+def validate(data: dict[str, Any], where: str, stage: str, problems: list[str]) -> StageConfig:
+    """Validate the merged document; append problems; return the config (meaningful only without problems)."""
+    c = Checker(where, problems)
+    for extra in sorted(set(data) - set(TOP_LEVEL_KEYS)):
+        c.add(extra, "unknown key", ", ".join(TOP_LEVEL_KEYS))
+    ident = stage_settings(data, c, stage)
+    registry = registry_settings(data, c)
+    ledger = ledger_settings(data, c)
+    promotion = promotion_settings(data, c)
+    target = target_settings(data, c)
+    endpoint, count_ok = endpoint_settings(data, c, target.account_id)
+    data_capture = data_capture_settings(data, c)
+    deployment = deployment_settings(data, c, endpoint.instance_count if count_ok else None)
+    return StageConfig(
+        source=where,
+        schema_version=SCHEMA_VERSION,
+        project=ident.project,
+        stage=ident.stage,
+        previous_stage=ident.previous_stage,
+        next_stage=ident.next_stage,
+        requires_approval=ident.requires_approval,
+        registry=registry,
+        ledger=dataclasses.replace(ledger, next_stage_event_bus_arn=promotion.next_stage_event_bus_arn),
+        promotion=promotion,
+        target=target,
+        endpoint=endpoint,
+        data_capture=data_capture,
+        deployment=deployment,
+        autoscaling=autoscaling_settings(data, c),
+        smoke_tests_dir=smoke_tests_dir(data, c),
+        tags=tags(data, c),
+    )
+
+
+def load_stage_config(config_dir: str | Path, stage: str) -> StageConfig:
+    """Load and validate the config of `stage`; raise ConfigError listing every problem."""
+    if not STAGE.match(stage):
+        raise ConfigError([f"--stage: {stage!r} is not a stage name (allowed: {STAGE.pattern})"])
+    data, where, problems = load_raw(Path(config_dir), stage)
+    if problems and not data:
+        raise ConfigError(problems)
+    config = validate(data, where, stage, problems)
+    if problems:
+        raise ConfigError(problems)
+    return config
