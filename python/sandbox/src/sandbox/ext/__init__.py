@@ -2,7 +2,8 @@
 
 A submodule defines `apply() -> None`, called once before the server app is built, and may
 define `wrap(app) -> app`, a WSGI middleware. Extension state lives on moto's backend
-objects (for example `backend.sandbox_deployments`), so moto's own reset wipes it.
+objects (for example `backend.sandbox_deployments`), so moto's own reset wipes it. Every patch goes through
+`sandbox.ext._patch`, which refuses a target the installed moto lacks (or, for additions, already has).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from moto.codecommit.models import CodeCommit, CodeCommitBackend, codecommit_bac
 from moto.codecommit.responses import CodeCommitResponse
 from moto.core.exceptions import JsonRESTError
 
-from sandbox.ext import _bus, _policy
+from sandbox.ext import _bus, _patch, _policy
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,8 @@ def _repo(backend: CodeCommitBackend, name: str | None) -> CodeCommit:
 def _store(repo: CodeCommit) -> Store:
     if not hasattr(repo, "sandbox_git"):
         repo.sandbox_git = Store()
-    return repo.sandbox_git  # type: ignore[no-any-return]
+    store: Store = repo.sandbox_git
+    return store
 
 
 def _path(value: str | None, what: str = "file") -> str:
@@ -263,15 +264,15 @@ def _entry(path: str, blob: str, mode: str) -> dict[str, str]:
 
 def put_file(self: CodeCommitResponse) -> str:
     backend = self.codecommit_backend
-    repo = _repo(backend, self._get_param("repositoryName"))
+    repo = _repo(backend, _patch.param(self, "repositoryName"))
     store = _store(repo)
-    branch = self._get_param("branchName")
-    parent = _parent(store, branch, self._get_param("parentCommitId"))
-    path = _path(self._get_param("filePath"))
-    content = _content(self._get_param("fileContent"))
+    branch = _patch.param(self, "branchName")
+    parent = _parent(store, branch, _patch.param(self, "parentCommitId"))
+    path = _path(_patch.param(self, "filePath"))
+    content = _content(_patch.param(self, "fileContent"))
     if not content:
         raise CodeCommitError("FileContentRequiredException", "The file cannot be added because it is empty.")
-    mode = _mode(self._get_param("fileMode"))
+    mode = _mode(_patch.param(self, "fileMode"))
     files = dict(parent.files) if parent else {}
     blob = _git_hash("blob", content)
     if files.get(path) == (blob, mode):
@@ -282,8 +283,8 @@ def put_file(self: CodeCommitResponse) -> str:
     _check_conflicts(files, path)
     store.blobs[blob] = content
     files[path] = (blob, mode)
-    name, email = _author(self, self._get_param("name"), self._get_param("email"))
-    message = self._get_param("commitMessage") or f"Added {path}"
+    name, email = _author(self, _patch.param(self, "name"), _patch.param(self, "email"))
+    message = _patch.param(self, "commitMessage") or f"Added {path}"
     commit = _make_commit(store, files, [parent.commit_id] if parent else [], message, name, email)
     _move_branch(
         backend,
@@ -297,15 +298,15 @@ def put_file(self: CodeCommitResponse) -> str:
 
 def create_commit(self: CodeCommitResponse) -> str:
     backend = self.codecommit_backend
-    repo = _repo(backend, self._get_param("repositoryName"))
+    repo = _repo(backend, _patch.param(self, "repositoryName"))
     store = _store(repo)
-    branch = self._get_param("branchName")
-    parent = _parent(store, branch, self._get_param("parentCommitId"))
+    branch = _patch.param(self, "branchName")
+    parent = _parent(store, branch, _patch.param(self, "parentCommitId"))
     before = dict(parent.files) if parent else {}
     files = dict(before)
-    puts = self._get_param("putFiles") or []
-    deletes = self._get_param("deleteFiles") or []
-    modes = self._get_param("setFileModes") or []
+    puts = _patch.param(self, "putFiles") or []
+    deletes = _patch.param(self, "deleteFiles") or []
+    modes = _patch.param(self, "setFileModes") or []
     if not (puts or deletes or modes):
         raise CodeCommitError(
             "FileEntryRequiredException", "The commit cannot be created because no files were specified."
@@ -365,8 +366,8 @@ def create_commit(self: CodeCommitResponse) -> str:
             "NoChangeException", "The commit cannot be created because no changes will be made to the repository."
         )
     store.blobs.update(new_blobs)
-    name, email = _author(self, self._get_param("authorName"), self._get_param("email"))
-    message = self._get_param("commitMessage") or ""
+    name, email = _author(self, _patch.param(self, "authorName"), _patch.param(self, "email"))
+    message = _patch.param(self, "commitMessage") or ""
     commit = _make_commit(store, files, [parent.commit_id] if parent else [], message, name, email)
     caller = _policy.caller_for(self.current_account, self.get_access_key(), self.region).arn
     _move_branch(backend, repo, branch, commit.commit_id, caller)
@@ -385,10 +386,10 @@ def create_commit(self: CodeCommitResponse) -> str:
 
 
 def get_file(self: CodeCommitResponse) -> str:
-    repo = _repo(self.codecommit_backend, self._get_param("repositoryName"))
+    repo = _repo(self.codecommit_backend, _patch.param(self, "repositoryName"))
     store = _store(repo)
-    path = _path(self._get_param("filePath"))
-    commit = _resolve(store, repo, self._get_param("commitSpecifier"))
+    path = _path(_patch.param(self, "filePath"))
+    commit = _resolve(store, repo, _patch.param(self, "commitSpecifier"))
     if path not in commit.files:
         raise CodeCommitError(
             "FileDoesNotExistException", f"The file {path} does not exist in commit {commit.commit_id}."
@@ -408,11 +409,11 @@ def get_file(self: CodeCommitResponse) -> str:
 
 
 def get_folder(self: CodeCommitResponse) -> str:
-    repo = _repo(self.codecommit_backend, self._get_param("repositoryName"))
+    repo = _repo(self.codecommit_backend, _patch.param(self, "repositoryName"))
     store = _store(repo)
-    raw = self._get_param("folderPath")
+    raw = _patch.param(self, "folderPath")
     folder = _folder(raw)
-    commit = _resolve(store, repo, self._get_param("commitSpecifier"))
+    commit = _resolve(store, repo, _patch.param(self, "commitSpecifier"))
     if folder not in commit.trees:
         raise CodeCommitError(
             "FolderDoesNotExistException", f"The folder {raw} does not exist in commit {commit.commit_id}."
@@ -443,8 +444,8 @@ def get_folder(self: CodeCommitResponse) -> str:
 
 
 def get_branch(self: CodeCommitResponse) -> str:
-    repo = _repo(self.codecommit_backend, self._get_param("repositoryName"))
-    branch = self._get_param("branchName")
+    repo = _repo(self.codecommit_backend, _patch.param(self, "repositoryName"))
+    branch = _patch.param(self, "branchName")
     if not branch:
         raise CodeCommitError("BranchNameRequiredException", "A branch name is required but was not specified.")
     commit_id = _store(repo).branches.get(branch)
@@ -454,16 +455,16 @@ def get_branch(self: CodeCommitResponse) -> str:
 
 
 def list_branches(self: CodeCommitResponse) -> str:
-    repo = _repo(self.codecommit_backend, self._get_param("repositoryName"))
+    repo = _repo(self.codecommit_backend, _patch.param(self, "repositoryName"))
     return json.dumps({"branches": sorted(_store(repo).branches)})
 
 
 def create_branch(self: CodeCommitResponse) -> str:
     backend = self.codecommit_backend
-    repo = _repo(backend, self._get_param("repositoryName"))
+    repo = _repo(backend, _patch.param(self, "repositoryName"))
     store = _store(repo)
-    branch = self._get_param("branchName")
-    commit_id = self._get_param("commitId")
+    branch = _patch.param(self, "branchName")
+    commit_id = _patch.param(self, "commitId")
     if not branch:
         raise CodeCommitError("BranchNameRequiredException", "A branch name is required but was not specified.")
     if not commit_id:
@@ -478,8 +479,8 @@ def create_branch(self: CodeCommitResponse) -> str:
 
 
 def update_default_branch(self: CodeCommitResponse) -> str:
-    repo = _repo(self.codecommit_backend, self._get_param("repositoryName"))
-    branch = self._get_param("defaultBranchName")
+    repo = _repo(self.codecommit_backend, _patch.param(self, "repositoryName"))
+    branch = _patch.param(self, "defaultBranchName")
     if not branch:
         raise CodeCommitError("BranchNameRequiredException", "A branch name is required but was not specified.")
     if branch not in _store(repo).branches:
@@ -489,8 +490,8 @@ def update_default_branch(self: CodeCommitResponse) -> str:
 
 
 def get_commit(self: CodeCommitResponse) -> str:
-    repo = _repo(self.codecommit_backend, self._get_param("repositoryName"))
-    commit_id = self._get_param("commitId")
+    repo = _repo(self.codecommit_backend, _patch.param(self, "repositoryName"))
+    commit_id = _patch.param(self, "commitId")
     if not commit_id:
         raise CodeCommitError("CommitIdRequiredException", "A commit ID is required but was not specified.")
     if not _COMMIT_ID.match(commit_id):
@@ -514,8 +515,8 @@ def get_commit(self: CodeCommitResponse) -> str:
 
 
 def get_blob(self: CodeCommitResponse) -> str:
-    repo = _repo(self.codecommit_backend, self._get_param("repositoryName"))
-    blob_id = self._get_param("blobId")
+    repo = _repo(self.codecommit_backend, _patch.param(self, "repositoryName"))
+    blob_id = _patch.param(self, "blobId")
     if not blob_id:
         raise CodeCommitError("BlobIdRequiredException", "A blob ID is required but was not specified.")
     content = _store(repo).blobs.get(blob_id)
@@ -525,13 +526,13 @@ def get_blob(self: CodeCommitResponse) -> str:
 
 
 def get_differences(self: CodeCommitResponse) -> str:
-    repo = _repo(self.codecommit_backend, self._get_param("repositoryName"))
+    repo = _repo(self.codecommit_backend, _patch.param(self, "repositoryName"))
     store = _store(repo)
-    after_spec = self._get_param("afterCommitSpecifier")
+    after_spec = _patch.param(self, "afterCommitSpecifier")
     if not after_spec:
         raise CodeCommitError("CommitRequiredException", "A commit specifier is required but was not specified.")
     after = _resolve(store, repo, after_spec).files
-    before_spec = self._get_param("beforeCommitSpecifier")
+    before_spec = _patch.param(self, "beforeCommitSpecifier")
     before = _resolve(store, repo, before_spec).files if before_spec else {}
     differences = []
     for path in sorted(set(before) | set(after)):
@@ -562,4 +563,4 @@ def apply() -> None:
         get_blob,
         get_differences,
     ):
-        setattr(response, handler.__name__, handler)
+        _patch.add(response, handler.__name__, handler)

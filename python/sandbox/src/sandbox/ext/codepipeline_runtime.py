@@ -26,7 +26,7 @@ from moto.codepipeline.models import CodePipeline, CodePipelineBackend, codepipe
 from moto.codepipeline.responses import CodePipelineResponse
 from moto.core.exceptions import JsonRESTError
 
-from sandbox.ext import _pipeline_access, _policy
+from sandbox.ext import _patch, _pipeline_access, _policy
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +172,8 @@ def _locks(pipeline: CodePipeline) -> dict[str, str]:
     if not hasattr(pipeline, "sandbox_stage_locks"):
         pipeline.sandbox_stage_locks = {}
         pipeline.sandbox_stage_latest = {}
-    return pipeline.sandbox_stage_locks  # type: ignore[no-any-return]
+    locks: dict[str, str] = pipeline.sandbox_stage_locks
+    return locks
 
 
 def _executions(pipeline: CodePipeline) -> list[Execution]:
@@ -355,8 +356,8 @@ def _caller(response: CodePipelineResponse) -> str:
 def start_pipeline_execution(self: CodePipelineResponse) -> str:
     execution_id = start(
         self.codepipeline_backend,
-        self._get_param("name"),
-        self._get_param("variables"),
+        _patch.param(self, "name"),
+        _patch.param(self, "variables"),
         {"triggerType": "StartPipelineExecution", "triggerDetail": _caller(self)},
     )
     return json.dumps({"pipelineExecutionId": execution_id})
@@ -368,28 +369,28 @@ def _serialized_execution(execution: Any) -> Any:
 
 def get_pipeline_execution(self: CodePipelineResponse) -> str:
     execution = self.codepipeline_backend.get_pipeline_execution(
-        self._get_param("pipelineName"), self._get_param("pipelineExecutionId")
+        _patch.param(self, "pipelineName"), _patch.param(self, "pipelineExecutionId")
     )
     return json.dumps({"pipelineExecution": _serialized_execution(execution)})
 
 
 def list_pipeline_executions(self: CodePipelineResponse) -> str:
-    pipeline = _pipeline(self.codepipeline_backend, self._get_param("pipelineName"))
+    pipeline = _pipeline(self.codepipeline_backend, _patch.param(self, "pipelineName"))
     executions = list(reversed(list(pipeline.executions.values())))
-    wanted = (self._get_param("filter") or {}).get("succeededInStage", {}).get("stageName")
+    wanted = (_patch.param(self, "filter") or {}).get("succeededInStage", {}).get("stageName")
     if wanted:
         executions = [
             e
             for e in executions
             if isinstance(e, Execution) and getattr(e.stages.get(wanted), "status", "") == "Succeeded"
         ]
-    max_results = self._get_param("maxResults") or 100
+    max_results = _patch.param(self, "maxResults") or 100
     return json.dumps({"pipelineExecutionSummaries": [e.to_summary_dict() for e in executions[: int(max_results)]]})
 
 
 def get_pipeline_state(self: CodePipelineResponse) -> str:
     backend = self.codepipeline_backend
-    pipeline = _pipeline(backend, self._get_param("name"))
+    pipeline = _pipeline(backend, _patch.param(self, "name"))
     _locks(pipeline)
     executions = {e.execution_id: e for e in _executions(pipeline)}
     stage_states = []
@@ -436,11 +437,11 @@ def get_pipeline_state(self: CodePipelineResponse) -> str:
 
 def put_approval_result(self: CodePipelineResponse) -> str:
     backend = self.codepipeline_backend
-    pipeline_name = self._get_param("pipelineName")
-    stage_name = self._get_param("stageName")
-    action_name = self._get_param("actionName")
-    result = self._get_param("result") or {}
-    token = self._get_param("token")
+    pipeline_name = _patch.param(self, "pipelineName")
+    stage_name = _patch.param(self, "stageName")
+    action_name = _patch.param(self, "actionName")
+    result = _patch.param(self, "result") or {}
+    token = _patch.param(self, "token")
     status = result.get("status")
     if status not in ("Approved", "Rejected"):
         raise _Error(
@@ -483,8 +484,8 @@ def put_approval_result(self: CodePipelineResponse) -> str:
 
 def stop_pipeline_execution(self: CodePipelineResponse) -> str:
     backend = self.codepipeline_backend
-    pipeline_name = self._get_param("pipelineName")
-    execution_id = self._get_param("pipelineExecutionId")
+    pipeline_name = _patch.param(self, "pipelineName")
+    execution_id = _patch.param(self, "pipelineExecutionId")
     pipeline = _pipeline(backend, pipeline_name)
     execution = pipeline.executions.get(execution_id)
     if not isinstance(execution, Execution):
@@ -507,7 +508,7 @@ def stop_pipeline_execution(self: CodePipelineResponse) -> str:
             run.status = "Stopped"
     execution.status = "Stopped"
     execution.waiting_for = None
-    reason = self._get_param("reason")
+    reason = _patch.param(self, "reason")
     if reason:
         execution.status_summary = reason
     execution.touch()
@@ -521,11 +522,8 @@ def _start_backend(self: CodePipelineBackend, name: str, variables: list[dict[st
 
 
 def apply() -> None:
-    CodePipelineBackend.start_pipeline_execution = _start_backend  # type: ignore[method-assign]
-    response = CodePipelineResponse
-    response.start_pipeline_execution = start_pipeline_execution  # type: ignore[method-assign]
-    response.get_pipeline_execution = get_pipeline_execution  # type: ignore[method-assign]
-    response.list_pipeline_executions = list_pipeline_executions  # type: ignore[method-assign]
-    response.get_pipeline_state = get_pipeline_state  # type: ignore[attr-defined]
-    response.put_approval_result = put_approval_result  # type: ignore[attr-defined]
-    response.stop_pipeline_execution = stop_pipeline_execution  # type: ignore[attr-defined]
+    _patch.replace(CodePipelineBackend, "start_pipeline_execution", _start_backend)
+    for handler in (start_pipeline_execution, get_pipeline_execution, list_pipeline_executions):
+        _patch.replace(CodePipelineResponse, handler.__name__, handler)
+    for handler in (get_pipeline_state, put_approval_result, stop_pipeline_execution):
+        _patch.add(CodePipelineResponse, handler.__name__, handler)

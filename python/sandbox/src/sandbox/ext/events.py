@@ -18,13 +18,13 @@ from moto.events.models import EventsBackend, Rule
 from moto.events.utils import EventTemplateParser
 from moto.utilities.arns import parse_arn
 
-from sandbox.ext import _bus, _policy
+from sandbox.ext import _bus, _patch, _policy
 
 log = logging.getLogger(__name__)
 
 EVENTS = "events.amazonaws.com"
 
-_original_send_to_targets = Rule.send_to_targets
+_original_send_to_targets = _patch.current(Rule, "send_to_targets")
 
 
 def _target_payload(target: dict[str, Any], event: dict[str, Any]) -> Any:
@@ -36,7 +36,7 @@ def _target_payload(target: dict[str, Any], event: dict[str, Any]) -> Any:
         return EventTemplateParser.parse(
             input_template=transformer.get("InputTemplate"),
             input_paths_map=transformer.get("InputPathsMap", {}),
-            event=event,  # type: ignore[arg-type]
+            event=event,
         )
     return _bus.rendered(event)
 
@@ -102,7 +102,7 @@ def _send_one(rule: Rule, target: dict[str, Any], event: dict[str, Any], transfo
         # moto handles these; hand it a copy of the rule holding just this target.
         single = copy.copy(rule)
         single.targets = [target]
-        _original_send_to_targets(single, event, transform_input)  # type: ignore[arg-type]
+        _original_send_to_targets(single, event, transform_input)
     else:
         log.info(
             "rule %s: target %s (%s) is not simulated by the sandbox; skipped", rule.arn, target.get("Id"), arn.service
@@ -176,5 +176,5 @@ def put_events(self: EventsBackend, events: list[dict[str, Any]]) -> list[dict[s
 
 
 def apply() -> None:
-    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
-    EventsBackend.put_events = put_events  # type: ignore[method-assign]
+    _patch.replace(Rule, "send_to_targets", send_to_targets)
+    _patch.replace(EventsBackend, "put_events", put_events)

@@ -16,6 +16,8 @@ from moto.core.exceptions import JsonRESTError
 from moto.kms.exceptions import NotFoundException
 from moto.kms.responses import KmsResponse
 
+from sandbox.ext import _patch
+
 log = logging.getLogger(__name__)
 
 _original_describe_key = KmsResponse.describe_key
@@ -39,7 +41,7 @@ def _key_arn_parts(key_id: str) -> tuple[str, str, str] | None:
 
 
 def describe_key(self: Any) -> str:
-    key_id = str(self._get_param("KeyId") or "")
+    key_id = str(_patch.param(self, "KeyId") or "")
     parts = _key_arn_parts(key_id)
     if parts is None or parts[1] == self.current_account:
         return str(_original_describe_key(self))
@@ -55,6 +57,5 @@ def describe_key(self: Any) -> str:
 
 
 def apply() -> None:
-    responses: Any = KmsResponse
-    responses.describe_key = describe_key
+    _patch.replace(KmsResponse, "describe_key", describe_key)
     log.debug("kms: DescribeKey across accounts by key policy")

@@ -10,6 +10,7 @@ approval status changes.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -22,7 +23,7 @@ from moto.sagemaker.models import ModelPackage, ModelPackageGroup, SageMakerMode
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import validate_model_approval_status
 
-from sandbox.ext import _bus
+from sandbox.ext import _bus, _patch
 
 log = logging.getLogger(__name__)
 
@@ -274,34 +275,34 @@ def _get_resource_from_arn(self: SageMakerModelBackend, arn: str) -> Any:
 
 def _put_policy_response(self: SageMakerResponse) -> ActionResult:
     arn = put_model_package_group_policy(
-        self.sagemaker_backend, self._get_param("ModelPackageGroupName"), self._get_param("ResourcePolicy")
+        self.sagemaker_backend, _patch.param(self, "ModelPackageGroupName"), _patch.param(self, "ResourcePolicy")
     )
     return ActionResult({"ModelPackageGroupArn": arn})
 
 
 def _get_policy_response(self: SageMakerResponse) -> ActionResult:
-    policy = get_model_package_group_policy(self.sagemaker_backend, self._get_param("ModelPackageGroupName"))
+    policy = get_model_package_group_policy(self.sagemaker_backend, _patch.param(self, "ModelPackageGroupName"))
     return ActionResult({"ResourcePolicy": policy})
 
 
 def _delete_policy_response(self: SageMakerResponse) -> ActionResult:
-    delete_model_package_group_policy(self.sagemaker_backend, self._get_param("ModelPackageGroupName"))
+    delete_model_package_group_policy(self.sagemaker_backend, _patch.param(self, "ModelPackageGroupName"))
     return EmptyResult()
 
 
 def _delete_group_response(self: SageMakerResponse) -> ActionResult:
-    delete_model_package_group(self.sagemaker_backend, self._get_param("ModelPackageGroupName"))
+    delete_model_package_group(self.sagemaker_backend, _patch.param(self, "ModelPackageGroupName"))
     return EmptyResult()
 
 
 def _delete_package_response(self: SageMakerResponse) -> ActionResult:
-    delete_model_package(self.sagemaker_backend, self._get_param("ModelPackageName"))
+    delete_model_package(self.sagemaker_backend, _patch.param(self, "ModelPackageName"))
     return EmptyResult()
 
 
 def _owner_check(self: SageMakerResponse, param: str, action: str, kind: str) -> None:
     """Route a request naming another account's ARN to that account (moto looks in the caller's)."""
-    value = self._get_param(param)
+    value = _patch.param(self, param)
     match = _SAGEMAKER_ARN.match(value or "")
     if not match or match.group(2) == self.current_account:
         return
@@ -335,17 +336,15 @@ def _cross_account(
 
 def apply() -> None:
     backend = SageMakerModelBackend
-    backend.create_model_package_group = create_model_package_group  # type: ignore[method-assign]
-    backend.create_model_package = create_model_package  # type: ignore[method-assign]
-    backend.update_model_package = update_model_package  # type: ignore[method-assign]
-    backend._get_resource_from_arn = _get_resource_from_arn  # type: ignore[method-assign]
+    for replacement in (create_model_package_group, create_model_package, update_model_package, _get_resource_from_arn):
+        _patch.replace(backend, replacement.__name__, replacement)
 
     response = SageMakerResponse
-    response.put_model_package_group_policy = _put_policy_response  # type: ignore[attr-defined]
-    response.get_model_package_group_policy = _get_policy_response  # type: ignore[attr-defined]
-    response.delete_model_package_group_policy = _delete_policy_response  # type: ignore[attr-defined]
-    response.delete_model_package_group = _delete_group_response  # type: ignore[attr-defined]
-    response.delete_model_package = _delete_package_response  # type: ignore[attr-defined]
+    _patch.add(response, "put_model_package_group_policy", _put_policy_response)
+    _patch.add(response, "get_model_package_group_policy", _get_policy_response)
+    _patch.add(response, "delete_model_package_group_policy", _delete_policy_response)
+    _patch.add(response, "delete_model_package_group", _delete_group_response)
+    _patch.add(response, "delete_model_package", _delete_package_response)
     for method, param, action, kind in (
         ("describe_model_package", "ModelPackageName", "sagemaker:DescribeModelPackage", "model-package"),
         ("update_model_package", "ModelPackageArn", "sagemaker:UpdateModelPackage", "model-package"),
@@ -357,4 +356,4 @@ def apply() -> None:
             "model-package-group",
         ),
     ):
-        setattr(response, method, _cross_account(getattr(response, method), param, action, kind))
+        _patch.wrap(response, method, functools.partial(_cross_account, param=param, action=action, kind=kind))

@@ -19,6 +19,7 @@ from urllib.parse import unquote
 from moto.sagemaker.models import sagemaker_backends
 from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 
+from sandbox.ext import _patch
 from sandbox.ext._hosting_backend import refresh
 from sandbox.ext._hosting_model import FAULT_MODEL_ERROR, LOCK, Variant, predict, route
 
@@ -124,7 +125,6 @@ def invoke_endpoint(self: Any) -> Response:
 
 
 def apply() -> None:
-    response_cls: Any = SageMakerRuntimeResponse
-    response_cls.invoke_endpoint = invoke_endpoint
+    _patch.replace(SageMakerRuntimeResponse, "invoke_endpoint", invoke_endpoint)
     # Payloads may be binary (images, protobuf); moto would otherwise decode every body as UTF-8 and fail.
-    response_cls.use_raw_body = True
+    _patch.replace(SageMakerRuntimeResponse, "use_raw_body", True)

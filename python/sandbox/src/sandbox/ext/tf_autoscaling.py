@@ -17,6 +17,8 @@ from moto.applicationautoscaling.models import ApplicationAutoscalingBackend, Fa
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.core.exceptions import JsonRESTError
 
+from sandbox.ext import _patch
+
 log = logging.getLogger(__name__)
 
 # The service-linked role AWS creates per namespace (only those this project scales are listed).
@@ -53,8 +55,8 @@ def _register(original: Callable[..., Any]) -> Callable[..., Any]:
     def register_scalable_target(self: ApplicationAutoScalingResponse) -> Any:
         body = original(self)
         backend = self.applicationautoscaling_backend
-        target = backend.targets[self._get_param("ScalableDimension")][self._get_param("ResourceId")]
-        _tags(target).update(self._get_param("Tags") or {})
+        target = backend.targets[_patch.param(self, "ScalableDimension")][_patch.param(self, "ResourceId")]
+        _tags(target).update(_patch.param(self, "Tags") or {})
         if not target.role_arn:
             slr = _SERVICE_LINKED_ROLES.get(target.service_namespace)
             if slr:
@@ -72,28 +74,25 @@ def _register(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def list_tags_for_resource(self: ApplicationAutoScalingResponse) -> str:
-    target = _target_by_arn(self.applicationautoscaling_backend, self._get_param("ResourceARN"))
+    target = _target_by_arn(self.applicationautoscaling_backend, _patch.param(self, "ResourceARN"))
     return json.dumps({"Tags": dict(_tags(target))})
 
 
 def tag_resource(self: ApplicationAutoScalingResponse) -> str:
-    target = _target_by_arn(self.applicationautoscaling_backend, self._get_param("ResourceARN"))
-    _tags(target).update(self._get_param("Tags") or {})
+    target = _target_by_arn(self.applicationautoscaling_backend, _patch.param(self, "ResourceARN"))
+    _tags(target).update(_patch.param(self, "Tags") or {})
     return "{}"
 
 
 def untag_resource(self: ApplicationAutoScalingResponse) -> str:
-    target = _target_by_arn(self.applicationautoscaling_backend, self._get_param("ResourceARN"))
-    for key in self._get_param("TagKeys") or []:
+    target = _target_by_arn(self.applicationautoscaling_backend, _patch.param(self, "ResourceARN"))
+    for key in _patch.param(self, "TagKeys") or []:
         _tags(target).pop(key, None)
     return "{}"
 
 
 def apply() -> None:
-    ApplicationAutoScalingResponse.register_scalable_target = _register(
-        ApplicationAutoScalingResponse.register_scalable_target
-    )
-    ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
-    ApplicationAutoScalingResponse.tag_resource = tag_resource
-    ApplicationAutoScalingResponse.untag_resource = untag_resource
+    _patch.wrap(ApplicationAutoScalingResponse, "register_scalable_target", _register)
+    for handler in (list_tags_for_resource, tag_resource, untag_resource):
+        _patch.add(ApplicationAutoScalingResponse, handler.__name__, handler)
     log.debug("autoscaling: scalable target tags, service-linked role")

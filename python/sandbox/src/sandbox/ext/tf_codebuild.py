@@ -21,6 +21,8 @@ from moto.core.responses import ActionResult
 from moto.core.utils import unix_time
 from moto.utilities.utils import get_partition
 
+from sandbox.ext import _patch
+
 log = logging.getLogger(__name__)
 
 SOURCE_TYPES = ("BITBUCKET", "CODECOMMIT", "CODEPIPELINE", "GITHUB", "GITHUB_ENTERPRISE", "GITLAB",
@@ -102,10 +104,10 @@ class _Fields:
     def __init__(self, response: CodeBuildResponse) -> None:
         self.values: dict[str, Any] = {}
         for key in _STORED_FIELDS:
-            value = response._get_param(key)
+            value = _patch.param(response, key)
             if value is not None:
                 self.values[key] = copy.deepcopy(value)
-        self.badge_enabled = response._get_param("badgeEnabled")
+        self.badge_enabled = _patch.param(response, "badgeEnabled")
 
 
 def _store(project: CodeBuild, fields: _Fields, region: str) -> None:
@@ -132,17 +134,17 @@ def _find(backend: CodeBuildBackend, name_or_arn: str) -> CodeBuild | None:
 
 
 def create_project(self: CodeBuildResponse) -> ActionResult:
-    name = self._get_param("name") or ""
+    name = _patch.param(self, "name") or ""
     if not _NAME.match(name):
         raise InvalidInputException("Only alphanumeric characters, dash, and underscore are supported")
-    source, artifacts = self._get_param("source"), self._get_param("artifacts")
+    source, artifacts = _patch.param(self, "source"), _patch.param(self, "artifacts")
     _validate_source(source)
-    for extra in self._get_param("secondarySources") or []:
+    for extra in _patch.param(self, "secondarySources") or []:
         _validate_source(extra, "secondary source")
     _validate_artifacts(artifacts)
     _validate_pairing(source, artifacts)
-    _validate_environment(self._get_param("environment"))
-    _validate_role(self.current_account, self.region, self._get_param("serviceRole"))
+    _validate_environment(_patch.param(self, "environment"))
+    _validate_role(self.current_account, self.region, _patch.param(self, "serviceRole"))
     backend = self.codebuild_backend
     if name in backend.codebuild_projects:
         raise ResourceAlreadyExistsException(
@@ -182,7 +184,7 @@ def create_project(self: CodeBuildResponse) -> ActionResult:
 
 
 def update_project(self: CodeBuildResponse) -> ActionResult:
-    name = self._get_param("name") or ""
+    name = _patch.param(self, "name") or ""
     project = _find(self.codebuild_backend, name)
     if project is None:
         raise ResourceNotFoundException(f"Project cannot be found: {name}")
@@ -204,6 +206,6 @@ def update_project(self: CodeBuildResponse) -> ActionResult:
 
 
 def apply() -> None:
-    CodeBuildResponse.create_project = create_project
-    CodeBuildResponse.update_project = update_project
+    _patch.replace(CodeBuildResponse, "create_project", create_project)
+    _patch.add(CodeBuildResponse, "update_project", update_project)
     log.debug("codebuild: CreateProject validation as AWS, UpdateProject, stored fields")

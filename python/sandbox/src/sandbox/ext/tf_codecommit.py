@@ -17,6 +17,7 @@ from moto.codecommit.models import CodeCommit, CodeCommitBackend
 from moto.codecommit.responses import CodeCommitResponse
 from moto.core.exceptions import JsonRESTError
 
+from sandbox.ext import _patch
 from sandbox.ext.tf_util import rewrite_json_body
 
 log = logging.getLogger(__name__)
@@ -67,10 +68,10 @@ def _epoch_dates(method: Callable[[CodeCommitResponse], Any]) -> Callable[[CodeC
 def _create_repository(original: Callable[[CodeCommitResponse], Any]) -> Callable[[CodeCommitResponse], Any]:
     def create_repository(self: CodeCommitResponse) -> Any:
         body = original(self)
-        repo = self.codecommit_backend.repositories[self._get_param("repositoryName")]
-        tags = self._get_param("tags") or {}
+        repo = self.codecommit_backend.repositories[_patch.param(self, "repositoryName")]
+        tags = _patch.param(self, "tags") or {}
         _repo_tags(repo).update(tags)
-        kms_key_id = self._get_param("kmsKeyId")
+        kms_key_id = _patch.param(self, "kmsKeyId")
         if kms_key_id:
             repo.repository_metadata["kmsKeyId"] = kms_key_id
         # The original body was built before kmsKeyId was set.
@@ -80,38 +81,36 @@ def _create_repository(original: Callable[[CodeCommitResponse], Any]) -> Callabl
 
 
 def tag_resource(self: CodeCommitResponse) -> str:
-    repo = _repo_by_arn(self.codecommit_backend, self._get_param("resourceArn"))
-    _repo_tags(repo).update(self._get_param("tags") or {})
+    repo = _repo_by_arn(self.codecommit_backend, _patch.param(self, "resourceArn"))
+    _repo_tags(repo).update(_patch.param(self, "tags") or {})
     return "{}"
 
 
 def untag_resource(self: CodeCommitResponse) -> str:
-    repo = _repo_by_arn(self.codecommit_backend, self._get_param("resourceArn"))
+    repo = _repo_by_arn(self.codecommit_backend, _patch.param(self, "resourceArn"))
     tags = _repo_tags(repo)
-    for key in self._get_param("tagKeys") or []:
+    for key in _patch.param(self, "tagKeys") or []:
         tags.pop(key, None)
     return "{}"
 
 
 def list_tags_for_resource(self: CodeCommitResponse) -> str:
-    repo = _repo_by_arn(self.codecommit_backend, self._get_param("resourceArn"))
+    repo = _repo_by_arn(self.codecommit_backend, _patch.param(self, "resourceArn"))
     return json.dumps({"tags": dict(_repo_tags(repo))})
 
 
 def update_repository_description(self: CodeCommitResponse) -> str:
-    name = self._get_param("repositoryName")
+    name = _patch.param(self, "repositoryName")
     repo = self.codecommit_backend.repositories.get(name)
     if repo is None:
         raise RepositoryDoesNotExistException(name)
-    repo.repository_metadata["repositoryDescription"] = self._get_param("repositoryDescription") or ""
+    repo.repository_metadata["repositoryDescription"] = _patch.param(self, "repositoryDescription") or ""
     return "{}"
 
 
 def apply() -> None:
-    CodeCommitResponse.create_repository = _epoch_dates(_create_repository(CodeCommitResponse.create_repository))
-    CodeCommitResponse.get_repository = _epoch_dates(CodeCommitResponse.get_repository)
-    CodeCommitResponse.tag_resource = tag_resource
-    CodeCommitResponse.untag_resource = untag_resource
-    CodeCommitResponse.list_tags_for_resource = list_tags_for_resource
-    CodeCommitResponse.update_repository_description = update_repository_description
+    _patch.wrap(CodeCommitResponse, "create_repository", lambda original: _epoch_dates(_create_repository(original)))
+    _patch.wrap(CodeCommitResponse, "get_repository", _epoch_dates)
+    for handler in (tag_resource, untag_resource, list_tags_for_resource, update_repository_description):
+        _patch.add(CodeCommitResponse, handler.__name__, handler)
     log.debug("codecommit: epoch dates, tags, UpdateRepositoryDescription")

@@ -12,6 +12,8 @@ import logging
 from moto.codepipeline.models import CodePipeline
 from moto.core.utils import unix_time
 
+from sandbox.ext import _patch
+
 log = logging.getLogger(__name__)
 
 
@@ -25,5 +27,5 @@ def _metadata(self: CodePipeline) -> dict[str, object]:
 
 def apply() -> None:
     # ListPipelines reads the same property, so both operations send numbers.
-    CodePipeline.metadata = property(_metadata)
+    _patch.replace(CodePipeline, "metadata", property(_metadata))
     log.debug("codepipeline: epoch timestamps in GetPipeline/ListPipelines")

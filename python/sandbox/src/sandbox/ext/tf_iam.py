@@ -19,6 +19,7 @@ from typing import Any
 from moto.codepipeline.models import CodePipelineBackend
 from moto.iam.models import IAMBackend, Role, iam_backends
 
+from sandbox.ext import _patch
 from sandbox.iam.evaluate import evaluate
 from sandbox.iam.model import Authorization, NamedPolicy, Principal
 
@@ -94,7 +95,7 @@ def _remember_pipeline(create: Callable[..., Any]) -> Callable[..., Any]:
 
 def apply() -> None:
     # moto reads the role through this property only in create_pipeline's trust check.
-    CodePipelineBackend.iam_backend = property(_codepipeline_iam_backend)
+    _patch.replace(CodePipelineBackend, "iam_backend", property(_codepipeline_iam_backend))
     # Wrapped, not replaced, so other extensions' wrappers of create_pipeline keep working.
-    CodePipelineBackend.create_pipeline = _remember_pipeline(CodePipelineBackend.create_pipeline)
+    _patch.wrap(CodePipelineBackend, "create_pipeline", _remember_pipeline)
     log.debug("iam: CodePipeline trust check evaluates the trust policy")

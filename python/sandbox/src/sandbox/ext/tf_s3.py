@@ -20,6 +20,8 @@ from typing import Any
 from moto.iam.access_control import PermissionResult
 from moto.s3.models import FakeBucket
 
+from sandbox.ext import _patch
+
 log = logging.getLogger(__name__)
 
 _CREDENTIAL = re.compile(r"Credential=[A-Za-z0-9]+/[^/]+/[^/]+/s3/aws4_request")
@@ -57,5 +59,5 @@ def wrap(app: WSGIApp) -> WSGIApp:
 
 
 def apply() -> None:
-    FakeBucket.get_permission = get_permission
+    _patch.replace(FakeBucket, "get_permission", get_permission)
     log.debug("s3: bucket policies are left to the IAM evaluator")

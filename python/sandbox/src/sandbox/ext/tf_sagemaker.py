@@ -15,6 +15,8 @@ from typing import Any
 from moto.core.responses import ActionResult
 from moto.sagemaker.responses import SageMakerResponse
 
+from sandbox.ext import _patch
+
 log = logging.getLogger(__name__)
 
 
@@ -56,17 +58,16 @@ def _endpoint_config_shape(response: dict[str, Any]) -> dict[str, Any]:
 # Only the wire answer changes: moto's own backend code (CreateEndpoint reads the config's
 # DataCaptureConfig key) keeps seeing the full stored shape.
 def _describe_model(self: Any) -> ActionResult:
-    model = self.sagemaker_backend.describe_model(self._get_param("ModelName"))
+    model = self.sagemaker_backend.describe_model(_patch.param(self, "ModelName"))
     return ActionResult(_model_shape(model.response_object))
 
 
 def _describe_endpoint_config(self: Any) -> ActionResult:
-    config = self.sagemaker_backend.describe_endpoint_config(self._get_param("EndpointConfigName"))
+    config = self.sagemaker_backend.describe_endpoint_config(_patch.param(self, "EndpointConfigName"))
     return ActionResult(_endpoint_config_shape(config))
 
 
 def apply() -> None:
-    responses: Any = SageMakerResponse
-    responses.describe_model = _describe_model
-    responses.describe_endpoint_config = _describe_endpoint_config
+    _patch.replace(SageMakerResponse, "describe_model", _describe_model)
+    _patch.replace(SageMakerResponse, "describe_endpoint_config", _describe_endpoint_config)
     log.debug("sagemaker: DescribeModel/DescribeEndpointConfig omit unset blocks")
