@@ -24,7 +24,7 @@ import pytest
 from deployer.cli import main
 from deployer.config import StageConfig, load_stage_config
 from deployer.ledger import Ledger, dynamodb_ledger
-from deployer.promotion import StageRun
+from deployer.promotion import StageRun, open_stage_run
 from deployer.rollout import StageDeployer
 from deployer.sessions import AccountSessions, shared_loader
 from sandbox.testing import create_execution_role, let_eventbridge_send, share_bucket_reads
@@ -257,7 +257,7 @@ class Slot:
         return StageDeployer(config or self.config(), self.sessions(), keep=keep)
 
     def run(self, sessions: AccountSessions | None = None, **kwargs: Any) -> StageRun:
-        return StageRun(self.config(), sessions or self.sessions(), **kwargs)
+        return open_stage_run(self.config(), sessions or self.sessions(), **kwargs)
 
     def ours(self) -> dict[str, list[str]]:
         """Models, endpoint configs and endpoints of this slot."""

@@ -217,7 +217,6 @@ def test_next_stage_bus_is_read_from_promotion() -> None:
     config = load_stage_config(SEED_DEV.parent, "dev")
     bus = "arn:aws:events:us-east-1:333333333333:event-bus/churn-staging"
     assert config.promotion.next_stage_event_bus_arn == bus
-    assert config.ledger.next_stage_event_bus_arn == bus  # the deprecated copy
 
 
 def test_old_ledger_bus_key_still_works_and_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

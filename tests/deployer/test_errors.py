@@ -26,9 +26,10 @@ from deployer.ledger import (
     LockHeld,
     LockLost,
 )
-from deployer.promotion import LockKeeper, chain_order
+from deployer.promotion import LockKeeper
 from deployer.registry_marks import RegistryAccessDenied, RegistryMarksError, RegistryMarksInputError
 from deployer.smoke import SmokeConfigError
+from deployer.status import chain_order
 from tests.deployer.test_config import base_doc, write
 
 LEASE = Lease("churn-dev", "churn-dev:b-7#1a2b", "churn-dev:b-7", "arn:aws:sts::1:assumed-role/x/y", "t", 1, "tok")

@@ -20,7 +20,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from deployer.cli import main
 from deployer.errors import LockHeldError, RolloutError
-from deployer.promotion import StageRun
+from deployer.promotion import open_stage_run
 from deployer.sessions import AccountSessions
 from tests.conftest import REGION
 from tests.deployer.conftest import DEV, TOOLING, Body, Slot, World, admin_client, cli, deploy_role, history, marks
@@ -274,7 +274,7 @@ def test_6_throttling_and_5xx_on_describe_are_retried(world: World) -> None:
         "before-send.dynamodb.TransactWriteItems", throttled_ledger
     )
 
-    result = StageRun(world.dev.config(), sessions).deploy()
+    result = open_stage_run(world.dev.config(), sessions).deploy()
 
     assert result.outcome == "deployed" and world.describe()["EndpointStatus"] == "InService"
     assert len(seen) > 5 and len(ledger_calls) >= 3

@@ -33,8 +33,6 @@ class RegistrySettings:
 @dataclass(frozen=True)
 class LedgerSettings:
     table_name: str
-    # Deprecated copy of promotion.next_stage_event_bus_arn, for readers not yet moved to config.promotion.
-    next_stage_event_bus_arn: str = ""
 
 
 @dataclass(frozen=True)

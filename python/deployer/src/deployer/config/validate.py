@@ -6,7 +6,6 @@ before any AWS call.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +66,7 @@ def validate(data: dict[str, Any], where: str, stage: str, problems: list[str]) 
         next_stage=ident.next_stage,
         requires_approval=ident.requires_approval,
         registry=registry,
-        ledger=dataclasses.replace(ledger, next_stage_event_bus_arn=promotion.next_stage_event_bus_arn),
+        ledger=ledger,
         promotion=promotion,
         target=target,
         endpoint=endpoint,

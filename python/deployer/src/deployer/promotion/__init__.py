@@ -1,0 +1,45 @@
+"""Promotion across stages: the ledger-backed deploy, smoke tests with proof of the served version, promote,
+and explicit rollback.
+
+`StageRun` wraps one stage's `StageDeployer` with what makes "prod = exactly what staging verified" a
+guarantee. It is a facade over one unit per concern:
+
+- `context`: config, sessions and the injected ledger, registry marks and deployer (`wiring` builds them);
+- `lock`: the endpoint's lease lock in the ledger around every change, renewed while waiting (`LockKeeper`);
+- `planning`: the candidate policy: newest Approved (first stage) or newest Approved and verified by the
+  previous stage, never a version this stage was rolled back from;
+- `recorded`, `rollback`: the rollout with a history entry for every attempt and its outcome, and the
+  operator's rollback with its choice of target;
+- `serving`, `testrun`: proof that the endpoint serves the version the ledger says was deployed, then the
+  smoke tests, recorded in the ledger;
+- `promote`, `events`: only a live, Approved, deployed-by-us, tested (and, later stages, upstream-verified)
+  version is recorded as verified, mirrored into the registry metadata, and announced on the next stage's bus.
+
+Every ledger/registry-marks/smoke exception is translated into the deployer hierarchy (`errors.translated`).
+The versions x stages status matrix is in `deployer.status`.
+"""
+
+from deployer.promotion.context import StageContext
+from deployer.promotion.events import EVENT_DETAIL_TYPE, EVENT_SOURCE, EventPublisher
+from deployer.promotion.lock import EndpointLock, LockKeeper, lock_owner
+from deployer.promotion.promote import PromoteResult
+from deployer.promotion.serving import ServingProof
+from deployer.promotion.stage_run import StageRun
+from deployer.promotion.testrun import TestRun
+from deployer.promotion.wiring import open_stage_run, stage_context
+
+__all__ = [
+    "EVENT_DETAIL_TYPE",
+    "EVENT_SOURCE",
+    "EndpointLock",
+    "EventPublisher",
+    "LockKeeper",
+    "PromoteResult",
+    "ServingProof",
+    "StageContext",
+    "StageRun",
+    "TestRun",
+    "lock_owner",
+    "open_stage_run",
+    "stage_context",
+]

@@ -1,0 +1,75 @@
+"""One stage's config and sessions, and the ledger, registry marks and StageDeployer that a run works through.
+
+The three are injected as factories (see `wiring`) and made on first use, so a run that never needs the
+ledger (`test --no-ledger`, whose role cannot reach the registry account) never builds one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from deployer.config import StageConfig
+from deployer.errors import translated
+from deployer.ledger import Ledger
+from deployer.registry import CandidatePolicy
+from deployer.registry_marks import RegistryMarks
+from deployer.rollout import StageDeployer
+from deployer.sessions import AccountSessions, role_label
+
+
+class StageContext:
+    """What every unit of a stage run shares."""
+
+    def __init__(
+        self,
+        config: StageConfig,
+        sessions: AccountSessions,
+        *,
+        open_ledger: Callable[[], Ledger],
+        open_marks: Callable[[], RegistryMarks],
+        open_deployer: Callable[[], StageDeployer],
+    ) -> None:
+        self.config = config
+        self.sessions = sessions
+        self._open_ledger = open_ledger
+        self._open_marks = open_marks
+        self._open_deployer = open_deployer
+        self._ledger: Ledger | None = None
+        self._marks: RegistryMarks | None = None
+        self._deployer: StageDeployer | None = None
+
+    @property
+    def stage(self) -> str:
+        return self.config.stage
+
+    @property
+    def endpoint(self) -> str:
+        return self.config.endpoint.name
+
+    def guard(self) -> Any:
+        """Translate ledger and registry-marks errors, naming the registry account and role."""
+        r = self.config.registry
+        return translated(r.account_id, role_label(r.role_arn))
+
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            self._ledger = self._open_ledger()
+        return self._ledger
+
+    def marks(self) -> RegistryMarks:
+        if self._marks is None:
+            self._marks = self._open_marks()
+        return self._marks
+
+    def deployer(
+        self, *, policy: CandidatePolicy | None = None, keepalive: Callable[[], None] | None = None
+    ) -> StageDeployer:
+        """The StageDeployer of this run (made once); the policy is set when given, the keepalive on every call
+        (a caller outside the lock gets none)."""
+        if self._deployer is None:
+            self._deployer = self._open_deployer()
+        if policy is not None:
+            self._deployer.policy = policy
+        self._deployer.keepalive = keepalive
+        return self._deployer

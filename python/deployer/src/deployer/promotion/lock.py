@@ -1,0 +1,87 @@
+"""The endpoint's lease lock in the ledger, taken around every change and renewed while a rollout waits."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from deployer import env
+from deployer.ledger import Ledger
+from deployer.promotion.context import StageContext
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LOCK_POLL_SECONDS = 10.0
+
+
+def lock_owner(build_id: str) -> str:
+    """Unique per run: the build id (or `local`) plus a random tail, so two runs never share a lease."""
+    return f"{build_id or 'local'}#{uuid.uuid4().hex[:8]}"
+
+
+class LockKeeper:
+    """Called on every poll while a rollout waits: renews the lease once a third of its TTL has passed."""
+
+    def __init__(
+        self, ledger: Ledger, endpoint: str, owner: str, ttl: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ledger = ledger
+        self.endpoint = endpoint
+        self.owner = owner
+        self.ttl = ttl
+        self._clock = clock
+        self._renewed = clock()
+        self.renewals = 0
+
+    def __call__(self) -> None:
+        if self._clock() - self._renewed < self.ttl / 3:
+            return
+        lease = self.ledger.renew_lock(self.endpoint, self.owner, self.ttl)
+        self._renewed = self._clock()
+        self.renewals += 1
+        log.debug("renewed the lock on %s until %s", self.endpoint, lease.expires_at_iso)
+
+
+class EndpointLock:
+    """The lease on one stage's endpoint: `ttl` seconds long, waited for up to `wait` seconds, asked about
+    every `poll` seconds (default: about as often as a rollout polls the endpoint, at most every 10 s).
+
+    Callers hold the context's guard around it, so ledger errors arrive translated."""
+
+    def __init__(self, context: StageContext, *, ttl: int, wait: float = 0.0, poll: float | None = None) -> None:
+        self.context = context
+        self.ttl = ttl
+        self.wait = wait
+        self.poll = poll
+
+    @contextmanager
+    def held(self) -> Iterator[LockKeeper]:
+        ledger = self.context.ledger()
+        endpoint = self.context.endpoint
+        owner = lock_owner(ledger.build_id)
+        poll = self.poll
+        if poll is None:
+            poll = min(DEFAULT_LOCK_POLL_SECONDS, 2 * env.poll_seconds(), self.ttl / 3)
+        ledger.acquire_lock(
+            endpoint, owner, self.ttl, stage=self.context.stage, wait_seconds=self.wait, poll_seconds=poll
+        )
+        try:
+            yield LockKeeper(ledger, endpoint, owner, self.ttl)
+        finally:
+            try:
+                ledger.release_lock(endpoint, owner)
+            except Exception as exc:  # never hide the verb's own outcome; the lease expires by itself
+                log.error("could not release the lock on %s (it expires in at most %ds): %s", endpoint, self.ttl, exc)
+
+    def describe(self) -> str:
+        """The plan's line about the lock: free, or who holds it until when."""
+        holder = self.context.ledger().lock_holder(self.context.endpoint)
+        if holder is None:
+            return "lock: free"
+        return (
+            f"lock: held by {holder.owner} (build {holder.build_id or '-'}) until {holder.expires_at_iso}; "
+            "a deploy now would fail with exit code 6"
+        )

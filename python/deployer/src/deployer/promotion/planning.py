@@ -1,0 +1,35 @@
+"""The promotion contract as a candidate policy, read from the ledger, and the plan that `plan` shows."""
+
+from __future__ import annotations
+
+from deployer.ledger import MarkKind
+from deployer.promotion.context import StageContext
+from deployer.promotion.lock import EndpointLock
+from deployer.registry import CandidatePolicy, NewestApproved, NotRolledBack, VerifiedUpstream
+from deployer.rollout import Plan
+
+
+def stage_policy(context: StageContext) -> CandidatePolicy:
+    """Newest Approved (first stage) or newest Approved and verified by the previous stage, never a version
+    this stage was rolled back from."""
+    ledger = context.ledger()
+    base: CandidatePolicy = NewestApproved()
+    previous = context.config.previous_stage
+    if previous:
+        marks = ledger.marks(previous, MarkKind.VERIFIED)
+        verified = {m.version: m.at for m in marks}
+        base = VerifiedUpstream(previous, verified, {m.version: m.model_package_arn for m in marks})
+    rolled_back = {
+        m.version: f"at {m.at}" + (f" ({m.reason})" if m.reason else "")
+        for m in ledger.marks(context.stage, MarkKind.ROLLED_BACK)
+    }
+    return NotRolledBack(base, context.stage, rolled_back) if rolled_back else base
+
+
+def plan_with_lock(
+    context: StageContext, lock: EndpointLock, *, pinned: int | None = None, force: bool = False
+) -> tuple[Plan, str]:
+    """The plan (with why the candidate was chosen) and a line about the endpoint's lock; changes nothing."""
+    with context.guard():
+        plan = context.deployer(policy=stage_policy(context)).plan(pinned=pinned, force=force)
+        return plan, lock.describe()

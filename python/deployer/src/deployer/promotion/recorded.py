@@ -1,0 +1,155 @@
+"""The recorded rollout: every attempt to change the endpoint gets a `started` entry and its outcome in the
+ledger, and the registry's marks follow what is live. A no-op repairs records that an earlier run missed."""
+
+from __future__ import annotations
+
+import logging
+
+from deployer import endpoint as ep
+from deployer.errors import DeployerError, NothingToDeployError, RecordError, RolledBackError
+from deployer.ledger import Deployment, MarkKind, Outcome
+from deployer.promotion.context import StageContext
+from deployer.promotion.history import is_success, latest_outcome
+from deployer.promotion.lock import LockKeeper
+from deployer.promotion.planning import stage_policy
+from deployer.registry import REJECTED
+from deployer.rollout import Action, Plan, RolloutResult, StageDeployer
+
+log = logging.getLogger(__name__)
+
+
+class RecordedRollout:
+    """Carries out plans through the context's StageDeployer and records each attempt. Callers hold the
+    context's guard and the endpoint lock."""
+
+    def __init__(self, context: StageContext) -> None:
+        self.context = context
+
+    def deploy(self, keeper: LockKeeper, *, pinned: int | None = None, force: bool = False) -> RolloutResult:
+        """Plan under the promotion contract, roll out, record the outcome."""
+        deployer = self.context.deployer(policy=stage_policy(self.context), keepalive=keeper)
+        try:
+            plan = deployer.plan(pinned=pinned, force=force)
+        except NothingToDeployError as exc:
+            raise NothingToDeployError(f"{exc}{self._rejected_live_note(deployer)}") from exc
+        for line in plan.lines():
+            log.info(line)
+        return self.carry_out(deployer, plan, rollback_reason=None)
+
+    def _rejected_live_note(self, deployer: StageDeployer) -> str:
+        endpoint = self.context.endpoint
+        live = ep.live_state(deployer.target(), endpoint)
+        if live is None or not live.package_arn:
+            return ""
+        if deployer.registry().status_of(live.package_arn) != REJECTED:
+            return ""
+        return (
+            f"; live v{live.version} is Rejected but there is no good version to roll back to, so "
+            f"{endpoint} keeps serving it (approve a version, or delete the endpoint)"
+        )
+
+    def carry_out(self, deployer: StageDeployer, plan: Plan, *, rollback_reason: str | None) -> RolloutResult:
+        if plan.action in (Action.WAIT, Action.REFUSE):
+            return deployer.execute(plan)  # raises: nothing was attempted, so nothing is recorded
+        if plan.action == Action.NOOP:
+            result = deployer.execute(plan)
+            self._reconcile_records(plan, result)
+            return result
+        context = self.context
+        deployment = Deployment(
+            stage=context.stage,
+            version=plan.candidate_version,
+            model_package_arn=plan.candidate_arn,
+            endpoint=context.endpoint,
+            endpoint_config=plan.config_name,
+            strategy="create" if plan.action == Action.CREATE else context.config.deployment.strategy,
+        )
+        context.ledger().record_deployment(deployment, Outcome.STARTED, reason=f"{plan.action}: {plan.reason}")
+        try:
+            with context.guard():  # a lost lease (LockLost) stops the wait: it is recorded like any failure
+                result = deployer.execute(plan)
+        except DeployerError as exc:
+            self._record_failure(deployment, exc)
+            raise
+        except KeyboardInterrupt:
+            self._record_failure(deployment, DeployerError("interrupted while the rollout ran"))
+            raise
+        try:
+            with context.guard():
+                self._record_success(plan, deployment, result, rollback_reason)
+        except DeployerError as exc:
+            raise RecordError(
+                f"{result.message}, but recording it failed: {exc}. Re-run `deployer deploy --stage {context.stage}`: "
+                f"it finds v{plan.candidate_version} live, changes nothing and repairs the record",
+                exc.exit_code,
+            ) from exc
+        return result
+
+    def _record_failure(self, deployment: Deployment, exc: DeployerError) -> None:
+        outcome = Outcome.ROLLED_BACK if isinstance(exc, RolledBackError) else Outcome.FAILED
+        try:
+            with self.context.guard():
+                self.context.ledger().record_deployment(deployment, outcome, reason=str(exc) or type(exc).__name__)
+        except DeployerError as record_exc:  # never hide the rollout's own error behind the ledger's
+            log.error("the failure could not be recorded in the ledger: %s", record_exc)
+
+    def _record_success(
+        self, plan: Plan, deployment: Deployment, result: RolloutResult, rollback_reason: str | None
+    ) -> None:
+        context = self.context
+        ledger, marks = context.ledger(), context.marks()
+        if plan.action == Action.ROLLBACK and plan.live_version is not None:
+            reason = rollback_reason or plan.reason
+            entry = ledger.record_rollback(
+                context.stage,
+                from_version=plan.live_version,
+                to_version=plan.candidate_version,
+                endpoint=context.endpoint,
+                reason=reason,
+                model_package_arn=plan.candidate_arn,
+                endpoint_config=plan.config_name,
+                deployment_id=deployment.deployment_id,
+            )
+            result.outcome = "rolled-back"
+            result.message = (
+                f"rolled {context.stage} back from v{plan.live_version} to v{plan.candidate_version}: "
+                f"{reason}; {result.message}"
+            )
+            if plan.live_package_arn:
+                marks.mark_rolled_back(plan.live_package_arn, context.stage, entry.at)
+        else:
+            ledger.record_deployment(deployment, Outcome.SUCCEEDED, reason=f"{plan.action}: {plan.reason}")
+        if ledger.get_mark(context.stage, plan.candidate_version, MarkKind.ROLLED_BACK) is not None:
+            ledger.clear_mark(
+                context.stage,
+                plan.candidate_version,
+                MarkKind.ROLLED_BACK,
+                f"v{plan.candidate_version} deployed again ({plan.candidate_reason or plan.reason})",
+            )
+        marks.move_live(context.stage, plan.candidate_arn, plan.live_package_arn or None)
+
+    def _reconcile_records(self, plan: Plan, result: RolloutResult) -> None:
+        """Make the ledger and the registry say what the endpoint does (repairs a run that changed the
+        endpoint but failed to record it). Nothing is written when they already agree."""
+        context = self.context
+        ledger = context.ledger()
+        last = latest_outcome(ledger.history(context.stage))
+        agrees = (
+            last is not None
+            and is_success(last)
+            and last.endpoint_config == plan.config_name
+            and last.version == plan.candidate_version
+        )
+        if not agrees:
+            if last is None:
+                why = "the ledger had no deployment of this stage"
+            else:
+                why = f"the ledger's last outcome was v{last.version} {last.result} on {last.endpoint_config or '-'}"
+            deployment = Deployment(
+                context.stage, plan.candidate_version, plan.candidate_arn, context.endpoint, plan.config_name
+            )
+            ledger.record_deployment(
+                deployment, Outcome.NO_OP, reason=f"endpoint already serves this config; recorded now because {why}"
+            )
+            result.warnings.append(f"repaired the ledger: {why}")
+        context.marks().set_live(plan.candidate_arn, context.stage)

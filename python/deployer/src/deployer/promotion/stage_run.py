@@ -1,0 +1,116 @@
+"""`StageRun`: one stage's ledger-backed verbs, a thin facade over the units of this package. Each verb that
+changes something runs under the context's guard (errors translated) and the endpoint lock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from deployer.config import StageConfig
+from deployer.ledger import Ledger
+from deployer.promotion.context import StageContext
+from deployer.promotion.events import EventPublisher
+from deployer.promotion.lock import EndpointLock
+from deployer.promotion.planning import plan_with_lock, stage_policy
+from deployer.promotion.promote import PromoteResult, promote
+from deployer.promotion.recorded import RecordedRollout
+from deployer.promotion.rollback import roll_back, rollback_reason
+from deployer.promotion.serving import ServingProof, prove_serving
+from deployer.promotion.testrun import TestRun, run_tests, smoke_dir
+from deployer.registry import CandidatePolicy
+from deployer.registry_marks import RegistryMarks
+from deployer.rollout import Plan, RolloutResult, StageDeployer
+from deployer.sessions import AccountSessions
+
+
+class StageRun:
+    """One stage: its context (config, sessions, ledger, marks, deployer), its endpoint lock, and the verbs."""
+
+    def __init__(self, context: StageContext, lock: EndpointLock) -> None:
+        self.context = context
+        self.lock = lock
+        self.rollout = RecordedRollout(context)
+        self.publisher = EventPublisher(context)
+
+    # -- what the context holds ----------------------------------------------------------------------------------------
+
+    @property
+    def config(self) -> StageConfig:
+        return self.context.config
+
+    @property
+    def sessions(self) -> AccountSessions:
+        return self.context.sessions
+
+    @property
+    def stage(self) -> str:
+        return self.context.stage
+
+    @property
+    def endpoint(self) -> str:
+        return self.context.endpoint
+
+    def guard(self) -> Any:
+        return self.context.guard()
+
+    def ledger(self) -> Ledger:
+        return self.context.ledger()
+
+    def marks(self) -> RegistryMarks:
+        return self.context.marks()
+
+    def deployer(
+        self, *, policy: CandidatePolicy | None = None, keepalive: Callable[[], None] | None = None
+    ) -> StageDeployer:
+        return self.context.deployer(policy=policy, keepalive=keepalive)
+
+    def policy(self) -> CandidatePolicy:
+        return stage_policy(self.context)
+
+    def smoke_dir(self, config_dir: Path) -> Path:
+        return smoke_dir(self.context, config_dir)
+
+    # -- verbs ---------------------------------------------------------------------------------------------------------
+
+    def plan(self, *, pinned: int | None = None, force: bool = False) -> tuple[Plan, str]:
+        """The plan (with why the candidate was chosen) and a line about the endpoint's lock; changes nothing."""
+        return plan_with_lock(self.context, self.lock, pinned=pinned, force=force)
+
+    def deploy(self, *, pinned: int | None = None, force: bool = False) -> RolloutResult:
+        """Lock the endpoint, plan, roll out, record the outcome; a no-op repairs missing records."""
+        with self.context.guard(), self.lock.held() as keeper:
+            return self.rollout.deploy(keeper, pinned=pinned, force=force)
+
+    def rollback(self, *, to_version: int | None = None, force: bool = False, reason: str = "") -> RolloutResult:
+        """Explicit rollback to `to_version`, or to the newest good version older than the live one."""
+        reason = rollback_reason(reason, force=force)
+        with self.context.guard(), self.lock.held() as keeper:
+            return roll_back(self.context, self.rollout, keeper, to_version=to_version, force=force, reason=reason)
+
+    def prove_serving(self, *, ledger: bool = True) -> ServingProof:
+        return prove_serving(self.context, ledger=ledger)
+
+    def test(
+        self,
+        config_dir: Path,
+        *,
+        junit_xml: Path | None = None,
+        export_dir: Path | None = None,
+        export_required: bool = False,
+        record: bool = True,
+    ) -> TestRun:
+        """Prove what is served, run the smoke tests, write the reports, record the outcome in the ledger."""
+        return run_tests(
+            self.context,
+            config_dir,
+            junit_xml=junit_xml,
+            export_dir=export_dir,
+            export_required=export_required,
+            record=record,
+        )
+
+    def promote(self) -> PromoteResult:
+        """Record "verified" for the live version, mirror the marks, and start the next stage."""
+        with self.context.guard(), self.lock.held():
+            return promote(self.context, self.publisher)
