@@ -48,12 +48,20 @@ def create_endpoint(target: Target, name: str, config_name: str, tags: Tags) -> 
     log.info("creating endpoint %s with %s", name, config_name)
 
 
-def update_endpoint(target: Target, name: str, config_name: str, deployment_config: dict[str, Any]) -> None:
+def update_endpoint(
+    target: Target, name: str, config_name: str, deployment_config: dict[str, Any], *, keep_instance_count: bool
+) -> None:
+    """UpdateEndpoint; with `keep_instance_count` the new fleet starts at each live variant's desired count
+    (RetainAllVariantProperties, minus weights and data capture, which come from the new config)."""
+    retain: dict[str, Any] = {}
+    if keep_instance_count:
+        excluded = [{"VariantPropertyType": "DesiredWeight"}, {"VariantPropertyType": "DataCaptureConfig"}]
+        retain = {"RetainAllVariantProperties": True, "ExcludeRetainedVariantProperties": excluded}
     with target.call("sagemaker:UpdateEndpoint"):
         target.sagemaker.update_endpoint(
-            EndpointName=name, EndpointConfigName=config_name, DeploymentConfig=deployment_config
+            EndpointName=name, EndpointConfigName=config_name, DeploymentConfig=deployment_config, **retain
         )
-    log.info("updating endpoint %s to %s", name, config_name)
+    log.info("updating endpoint %s to %s%s", name, config_name, " (keeping the live instance count)" if retain else "")
 
 
 def delete_failed_endpoint(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -31,6 +31,7 @@ class LiveState:
     pending_config: str
     description: dict[str, Any]
     instance_type: str = ""
+    instance_counts: dict[str, int] = field(default_factory=dict)  # variant -> desired (autoscaled) count
 
 
 def _describe(target: Target, action: str, call: Callable[..., Any], **name: str) -> dict[str, Any] | None:
@@ -109,4 +110,15 @@ def live_state(target: Target, endpoint_name: str) -> LiveState | None:
         pending_config=str(pending.get("EndpointConfigName", "") or ""),
         description=desc,
         instance_type=instance_type,
+        instance_counts=_instance_counts(desc),
     )
+
+
+def _instance_counts(desc: dict[str, Any]) -> dict[str, int]:
+    """Each live variant's desired instance count (what autoscaling set), else its current count."""
+    counts: dict[str, int] = {}
+    for variant in desc.get("ProductionVariants") or []:
+        count = variant.get("DesiredInstanceCount", variant.get("CurrentInstanceCount"))
+        if variant.get("VariantName") and isinstance(count, int):
+            counts[str(variant["VariantName"])] = count
+    return counts

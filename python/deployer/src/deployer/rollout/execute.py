@@ -105,7 +105,7 @@ class Runner:
             deployment.pop("AutoRollbackConfiguration", None)
         name, variant = self.config.endpoint.name, self.config.endpoint.variant_name
         suspend_autoscaling(self.target, name, variant)
-        ep.update_endpoint(self.target, name, plan.config_name, deployment)
+        ep.update_endpoint(self.target, name, plan.config_name, deployment, keep_instance_count=plan.keeps_live_count)
 
     def _wait_and_verify(self, plan: Plan, *, creating: bool) -> dict[str, Any]:
         timeout = self._timeout(creating=creating)

@@ -36,6 +36,10 @@ class Plan:
     live_package_arn: str = ""
     live_approval: str = ""
     pending_config: str = ""
+    # The new fleet's size: the configured count, or the live variant's larger (autoscaled) count, kept on
+    # UpdateEndpoint so that a release never lowers capacity.
+    fleet_size: int = 0
+    keeps_live_count: bool = False
     # The exact requests the names were hashed from (without name and tags); not part of the plan's output.
     model_request: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     config_request: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -66,6 +70,11 @@ class Plan:
         lines += [
             f"live: {live} {self.live_config}".rstrip(),
             f"endpoint config: {self.config_name}",
+            *(
+                [f"fleet: keeps the live {self.fleet_size} instances (autoscaled above the configured count)"]
+                if self.keeps_live_count
+                else []
+            ),
             f"action: {self.action} ({self.reason})",
         ]
         return lines
@@ -89,6 +98,7 @@ def make_plan(
     config_name, config_hash = hashed_name(config.endpoint.name, candidate.version, config_req)
     live = ep.live_state(target, config.endpoint.name)
     live_approval = _live_approval(registry, candidate, live)
+    fleet_size, keeps_live_count = _fleet_size(config, live)
     action, reason = decide(_situation(candidate, config_name, live, live_approval, pinned=pinned is not None))
     return Plan(
         stage=config.stage,
@@ -108,9 +118,24 @@ def make_plan(
         live_package_arn=live.package_arn if live else "",
         live_approval=live_approval,
         pending_config=live.pending_config if live else "",
+        fleet_size=fleet_size,
+        keeps_live_count=keeps_live_count,
         model_request=model_req,
         config_request=config_req,
     )
+
+
+def _fleet_size(config: StageConfig, live: ep.LiveState | None) -> tuple[int, bool]:
+    """(instances the new fleet starts with, whether that is the live count rather than the configured one).
+
+    Autoscaling may have grown the live variant past `instance_count`: the update keeps that count, and
+    autoscaling, registered again once the endpoint is InService, holds it within min..max from there.
+    """
+    configured = config.endpoint.instance_count
+    live_count = live.instance_counts.get(config.endpoint.variant_name) if live else None
+    if not config.autoscaling.enabled or live_count is None or live_count <= configured:
+        return configured, False
+    return live_count, True
 
 
 def _live_approval(registry: RegistryReader, candidate: ModelVersion, live: ep.LiveState | None) -> str:
