@@ -7,7 +7,7 @@ ledger (`test --no-ledger`, whose role cannot reach the registry account) never 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from deployer.config import StageConfig
 from deployer.errors import translated
@@ -16,6 +16,14 @@ from deployer.registry import CandidatePolicy
 from deployer.registry_marks import RegistryMarks
 from deployer.rollout import StageDeployer
 from deployer.sessions import AccountSessions, role_label
+
+
+class LockKeeping(Protocol):
+    """What a rollout needs from the held endpoint lock (see `deployer.promotion.lock.LockKeeper`)."""
+
+    def __call__(self) -> None: ...  # on every poll while waiting
+
+    def fence(self, action: str) -> None: ...  # before every mutating call
 
 
 class StageContext:
@@ -62,14 +70,13 @@ class StageContext:
             self._marks = self._open_marks()
         return self._marks
 
-    def deployer(
-        self, *, policy: CandidatePolicy | None = None, keepalive: Callable[[], None] | None = None
-    ) -> StageDeployer:
-        """The StageDeployer of this run (made once); the policy is set when given, the keepalive on every call
-        (a caller outside the lock gets none)."""
+    def deployer(self, *, policy: CandidatePolicy | None = None, keeper: LockKeeping | None = None) -> StageDeployer:
+        """The StageDeployer of this run (made once); the policy is set when given, the lock keeper's keepalive
+        and fence on every call (a caller outside the lock gets neither)."""
         if self._deployer is None:
             self._deployer = self._open_deployer()
         if policy is not None:
             self._deployer.policy = policy
-        self._deployer.keepalive = keepalive
+        self._deployer.keepalive = keeper
+        self._deployer.fence = keeper.fence if keeper is not None else None
         return self._deployer

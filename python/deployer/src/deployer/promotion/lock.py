@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from deployer import env
-from deployer.ledger import Ledger
+from deployer.errors import LockHeldError
+from deployer.ledger import Ledger, LockLost
 from deployer.promotion.context import StageContext
 
 log = logging.getLogger(__name__)
@@ -22,8 +23,16 @@ def lock_owner(build_id: str) -> str:
     return f"{build_id or 'local'}#{uuid.uuid4().hex[:8]}"
 
 
+# A fence renewal that takes longer than this share of the lease leaves too little of it for the call after.
+FENCE_MARGIN = 0.5
+
+
 class LockKeeper:
-    """Called on every poll while a rollout waits: renews the lease once a third of its TTL has passed."""
+    """Called on every poll while a rollout waits: renews the lease once a third of its TTL has passed.
+
+    `fence` renews it right before every mutating call, conditional on still owning it: a run that stalled
+    past its lease while another took over stops there, having changed nothing more.
+    """
 
     def __init__(
         self, ledger: Ledger, endpoint: str, owner: str, ttl: int, clock: Callable[[], float] = time.monotonic
@@ -43,6 +52,21 @@ class LockKeeper:
         self._renewed = self._clock()
         self.renewals += 1
         log.debug("renewed the lock on %s until %s", self.endpoint, lease.expires_at_iso)
+
+    def fence(self, action: str) -> None:
+        started = self._clock()
+        try:
+            self.ledger.renew_lock(self.endpoint, self.owner, self.ttl)
+        except LockLost as exc:
+            raise LockHeldError(f"{exc}; stopped before {action}, so this run changed nothing after losing it") from exc
+        took = self._clock() - started
+        if took > self.ttl * FENCE_MARGIN:
+            raise LockHeldError(
+                f"renewing the lock on {self.endpoint} took {took:.0f}s of its {self.ttl}s lease: too little is left "
+                f"to {action} safely; stopped before it (re-run when the ledger answers promptly)"
+            )
+        self._renewed = self._clock()
+        self.renewals += 1
 
 
 class EndpointLock:

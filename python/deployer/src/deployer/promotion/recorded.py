@@ -27,7 +27,7 @@ class RecordedRollout:
 
     def deploy(self, keeper: LockKeeper, *, pinned: int | None = None, force: bool = False) -> RolloutResult:
         """Plan under the promotion contract, roll out, record the outcome."""
-        deployer = self.context.deployer(policy=stage_policy(self.context), keepalive=keeper)
+        deployer = self.context.deployer(policy=stage_policy(self.context), keeper=keeper)
         try:
             plan = deployer.plan(pinned=pinned, force=force)
         except NothingToDeployError as exc:

@@ -38,7 +38,7 @@ def roll_back(
     """Roll back to `to_version`, or to the newest good version older than the live one. Callers hold the
     context's guard and the endpoint lock."""
     policy = stage_policy(context)
-    deployer = context.deployer(policy=policy, keepalive=keeper)
+    deployer = context.deployer(policy=policy, keeper=keeper)
     live = ep.live_state(deployer.target(), context.endpoint)
     if live is None or live.version is None:
         raise InputError(f"endpoint {context.endpoint} has no live model version to roll back from")

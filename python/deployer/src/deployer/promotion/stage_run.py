@@ -3,7 +3,6 @@ changes something runs under the context's guard (errors translated) and the end
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,10 +59,8 @@ class StageRun:
     def marks(self) -> RegistryMarks:
         return self.context.marks()
 
-    def deployer(
-        self, *, policy: CandidatePolicy | None = None, keepalive: Callable[[], None] | None = None
-    ) -> StageDeployer:
-        return self.context.deployer(policy=policy, keepalive=keepalive)
+    def deployer(self, *, policy: CandidatePolicy | None = None) -> StageDeployer:
+        return self.context.deployer(policy=policy)
 
     def policy(self) -> CandidatePolicy:
         return stage_policy(self.context)

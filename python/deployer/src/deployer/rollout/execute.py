@@ -10,7 +10,7 @@ from typing import Any
 
 from deployer import endpoint as ep
 from deployer.config import StageConfig
-from deployer.errors import DeployerError
+from deployer.errors import DeployerError, RolloutError
 from deployer.rollout.autoscaling import reconcile_autoscaling, settle_autoscaling, suspend_autoscaling
 from deployer.rollout.decide import Action
 from deployer.rollout.plan import Plan
@@ -74,6 +74,7 @@ class Runner:
             result.created.append(plan.model_name)
         if ep.ensure_endpoint_config(self.target, plan.config_name, plan.config_request, tags):
             result.created.append(plan.config_name)
+        self._require_planned_state(plan)
         creating = plan.action == Action.CREATE
         if creating:
             self._create(plan, tags)
@@ -83,6 +84,17 @@ class Runner:
         desc = self._wait_and_verify(plan, creating=creating)
         self._finish(plan, desc, result, creating=creating)
         return result
+
+    def _require_planned_state(self, plan: Plan) -> None:
+        """Re-read the endpoint right before changing it: it must still be what the plan saw."""
+        desc = ep.describe_endpoint(self.target, plan.endpoint) or {}
+        now = (str(desc.get("EndpointStatus", "")), str(desc.get("EndpointConfigName", "")))
+        if now != (plan.live_status, plan.live_config):
+            raise RolloutError(
+                f"{plan.endpoint} changed since the plan: it was {plan.live_status or 'absent'} on "
+                f"{plan.live_config or '-'}, it is {now[0] or 'absent'} on {now[1] or '-'}; the endpoint was left "
+                "as it is (re-run to plan again)"
+            )
 
     def _tags(self, plan: Plan) -> list[dict[str, str]]:
         return resource_tags(self.config, plan.candidate_arn, plan.candidate_version, plan.config_hash)

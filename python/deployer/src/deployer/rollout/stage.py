@@ -30,7 +30,8 @@ class StageDeployer:
     """One stage's rollout: plan, preflight, change, wait, verify. Sessions and the candidate policy are passed
     in; the ledger, the lock and the registry marks are the caller's business (see `deployer.promotion`).
 
-    `keepalive` is called on every poll while waiting (the promotion layer renews the endpoint lease there);
+    `keepalive` is called on every poll while waiting (the promotion layer renews the endpoint lease there),
+    `fence` before every mutating call (it renews the lease too, and raises when it is lost);
     `timeout_seconds` overrides the wait limit derived from the strategy.
     """
 
@@ -43,6 +44,7 @@ class StageDeployer:
         poll_seconds: float | None = None,
         keep: int = 3,
         keepalive: Callable[[], None] | None = None,
+        fence: Callable[[str], None] | None = None,
         timeout_seconds: float | None = None,
     ) -> None:
         self.config = config
@@ -51,6 +53,7 @@ class StageDeployer:
         self.poll_seconds = poll_seconds if poll_seconds is not None else env.poll_seconds()
         self.keep = keep
         self.keepalive = keepalive
+        self.fence = fence
         self.timeout_seconds = timeout_seconds
         self._target: ep.Target | None = None
         self._registry: RegistryReader | None = None
@@ -70,6 +73,7 @@ class StageDeployer:
                 return self.sessions.client(service, t.role_arn, t.region)
 
             self._target = ep.Target(client, t.account_id, t.role_arn)
+        self._target.fence = self.fence
         return self._target
 
     def registry(self) -> RegistryReader:
