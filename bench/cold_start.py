@@ -10,10 +10,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench.common import BIN, PYTHON, BenchError, SandboxServer, median, rounded, run_timed
+from bench.common import BIN, PYTHON, BenchError, median, rounded, run_timed
 from bench.world import World
 from deployer.rollout import StageDeployer
 from deployer.sessions import AccountSessions
+from sandbox.harness import Sandbox
 
 # (label in the report, pstats function name, path fragment of its file)
 PROFILE_BUCKETS = [
@@ -72,7 +73,7 @@ def _import_table(stderr: str, limit: int = 8) -> tuple[list[dict[str, Any]], fl
     return [{"package": name, "self_seconds": rounded(us / 1e6)} for name, us in rows], rounded(total_us / 1e6)
 
 
-def run(box: SandboxServer, work: Path, repeats: int) -> dict[str, Any]:
+def run(box: Sandbox, work: Path, repeats: int) -> dict[str, Any]:
     world = World(box, work / "cold-start-config", prefix="cold")
     world.add_version()
     config = world.write_config()

@@ -13,15 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from bench import local_run
-from bench.common import TIME_SCALE, BenchError, SandboxServer, median, rounded
+from bench.common import BenchError, bench_sandbox, median, rounded
 from bench.counting import CallLog, CountingSessions, classify
 from bench.world import World
 from deployer.rollout import StageDeployer
+from sandbox.harness import Sandbox
 
 MODES = ("enforce", "off")
 
 
-def _rollout(box: SandboxServer, work: Path, index: int) -> tuple[float, float]:
+def _rollout(box: Sandbox, work: Path, index: int) -> tuple[float, float]:
     world = World(box, work / f"iam-{index}", prefix="iam")
     world.add_version()
     config = world.write_config({"strategy": "canary"})
@@ -38,7 +39,7 @@ def _rollout(box: SandboxServer, work: Path, index: int) -> tuple[float, float]:
 def rollout_cost(work: Path, repeats: int) -> dict[str, Any]:
     measured: dict[str, dict[str, float]] = {}
     for mode in MODES:
-        box = SandboxServer(work, time_scale=TIME_SCALE, iam_mode=mode)
+        box = bench_sandbox(work, iam_mode=mode)
         box.start()
         try:
             with box.environment():

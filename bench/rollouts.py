@@ -18,19 +18,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import (
-    AWS_POLL_SECONDS,
-    NAIVE_POLL_SECONDS,
-    BenchError,
-    SandboxServer,
-    median,
-    rounded,
-)
+from bench.common import AWS_POLL_SECONDS, NAIVE_POLL_SECONDS, BenchError, median, rounded
 from bench.counting import CallLog, CountingSessions, RolloutCalls, classify
 from bench.world import World
 from deployer import cli
 from deployer.config import load_stage_config
 from deployer.rollout import StageDeployer
+from sandbox.harness import Sandbox
 
 # name -> (deployment section overrides, expected plan action, AWS seconds SageMaker takes by the sandbox's plan)
 # P = 100 s provisioning, W = 60 s bake, 2 instances, steps of 50 %.
@@ -53,7 +47,7 @@ def _deployment(overrides: dict[str, Any]) -> dict[str, Any]:
 
 
 def deploy_counted(
-    box: SandboxServer, world: World, overrides: dict[str, Any], expect: str
+    box: Sandbox, world: World, overrides: dict[str, Any], expect: str
 ) -> tuple[RolloutCalls, float, int]:
     """One counted `deploy()`; return its calls, wall seconds and the number of clients it created."""
     config = world.write_config(_deployment(overrides))
@@ -67,7 +61,7 @@ def deploy_counted(
     return classify(log), wall, sessions.clients_created
 
 
-def plan_counted(box: SandboxServer, world: World) -> tuple[RolloutCalls, float, int]:
+def plan_counted(box: Sandbox, world: World) -> tuple[RolloutCalls, float, int]:
     """One counted `plan()` of a live, up-to-date endpoint (a no-op)."""
     config = load_stage_config(world.config_dir, world.stage)
     log = CallLog()
@@ -80,7 +74,7 @@ def plan_counted(box: SandboxServer, world: World) -> tuple[RolloutCalls, float,
     return classify(log), wall, sessions.clients_created
 
 
-def cli_counted(box: SandboxServer, world: World, verb: list[str]) -> tuple[RolloutCalls, float, int, dict[str, Any]]:
+def cli_counted(box: Sandbox, world: World, verb: list[str]) -> tuple[RolloutCalls, float, int, dict[str, Any]]:
     """A `deployer` verb as CodeBuild runs it (for deploy: lease lock and ledger records around the rollout),
     in-process through the CLI's `sessions_factory` hook so that its calls can be counted. Returns the calls,
     wall seconds, clients created and the verb's JSON answer."""
@@ -113,7 +107,7 @@ CLI_PLAN = "`deployer plan` (no-op)"
 PLAN = "plan (no-op, StageDeployer)"
 
 
-def rollout_calls(box: SandboxServer, work: Path, repeats: int) -> dict[str, Any]:
+def rollout_calls(box: Sandbox, work: Path, repeats: int) -> dict[str, Any]:
     cli_rows = [CLI_DEPLOY, CLI_PLAN] if _cli_has_sessions_factory() else []
     names = [*SCENARIOS, PLAN, *cli_rows]
     per: dict[str, list[tuple[RolloutCalls, float, int]]] = {name: [] for name in names}
@@ -166,7 +160,7 @@ def rollout_calls(box: SandboxServer, work: Path, repeats: int) -> dict[str, Any
     }
 
 
-def client_costs(box: SandboxServer, repeats: int) -> dict[str, Any]:
+def client_costs(box: Sandbox, repeats: int) -> dict[str, Any]:
     """What reusing sessions and clients saves: creating them versus one call on a reused client."""
     base = box.base_session()
     reused = base.client("sagemaker", endpoint_url=box.url)
@@ -192,7 +186,7 @@ def client_costs(box: SandboxServer, repeats: int) -> dict[str, Any]:
     }
 
 
-def polling_budget(box: SandboxServer, work: Path, repeats: int) -> dict[str, Any]:
+def polling_budget(box: Sandbox, work: Path, repeats: int) -> dict[str, Any]:
     """Describe calls while waiting through a 20-minute (AWS time) canary, per 15 AWS seconds."""
     poll_env = float(os.environ["DEPLOYER_POLL_SECONDS"])
     runs: list[RolloutCalls] = []

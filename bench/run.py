@@ -30,7 +30,8 @@ if str(REPO) not in sys.path:
 import boto3  # noqa: E402
 
 from bench import cold_start, iam_cost, local_run, report, rollouts, status_scale, terraform  # noqa: E402
-from bench.common import TIME_SCALE, BenchError, SandboxServer, load_average, write_json  # noqa: E402
+from bench.common import BenchError, bench_sandbox, load_average, write_json  # noqa: E402
+from sandbox.harness import TIME_SCALE  # noqa: E402
 
 FIGURES = ("cold_start", "rollout_calls", "polling_budget", "status_scale", "local_run", "iam_cost", "terraform")
 
@@ -99,7 +100,7 @@ def run(mode: Mode, only: set[str], work: Path) -> dict[str, Any]:
 
     sandbox_figures = [f for f in ("cold_start", "rollout_calls", "polling_budget", "status_scale") if f in only]
     if sandbox_figures:
-        box = SandboxServer(work, time_scale=TIME_SCALE)
+        box = bench_sandbox(work)
         box.start()
         saved = {key: os.environ.get(key) for key in box.env}
         os.environ.update(box.env)  # the deployer in this process, and the CLIs it runs, talk to this sandbox
@@ -139,7 +140,7 @@ def run(mode: Mode, only: set[str], work: Path) -> dict[str, Any]:
         demo = figures.get("local_run") if mode.demo else None
         _figure("iam_cost", figures, lambda: iam_cost.run(work, mode.iam_repeats, demo))
     if "terraform" in only:
-        box = SandboxServer(work, time_scale=TIME_SCALE)  # a fresh sandbox: Terraform's state only
+        box = bench_sandbox(work)  # a fresh sandbox: Terraform's state only
         box.start()
         try:
             _figure(

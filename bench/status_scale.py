@@ -20,14 +20,19 @@ from typing import Any
 
 import boto3
 
-from bench.common import ACCOUNTS, BIN, REGION, BenchError, SandboxServer, median, rounded, run_timed
-from bench.world import IMAGE, TOOLING, create_ledger_table, stage_config_doc, unique
+from bench.common import BIN, BenchError, median, rounded, run_timed
+from bench.world import DEPLOY_ROLE, deploy_role_arn, unique
 from deployer.config import StageConfig, load_stage_config
 from deployer.rollout import stage_status
 from deployer.sessions import AccountSessions
+from sandbox.harness import ACCOUNTS, REGION, Sandbox
 from sandbox.testing import create_execution_role
+from tests.support.registry import create_ledger_table, group_arn, register_version, share_group
+from tests.support.stage_config import StagePlan
+from tests.support.target import ensure_deployer_roles
 
 STAGES = ("dev", "staging", "prod")
+POLL_SIMULATED_SECONDS = 20  # a poll per 20 s of the sandbox clock (AWS's own waiter polls every 30 s)
 
 
 def _hash8(*parts: str) -> str:
@@ -37,14 +42,14 @@ def _hash8(*parts: str) -> str:
 class Fleet:
     """`per_account` live endpoints in each of dev, staging and prod, and one stage config per endpoint."""
 
-    def __init__(self, box: SandboxServer, config_dir: Path, per_account: int) -> None:
+    def __init__(self, box: Sandbox, config_dir: Path, per_account: int) -> None:
         self.box = box
         self.name = unique("fleet")
         self.per_account = per_account
         self.config_dir = config_dir
         self.config_dir.mkdir(parents=True, exist_ok=True)
         self.group = f"{self.name}-models"
-        self.group_arn = f"arn:aws:sagemaker:{REGION}:{TOOLING}:model-package-group/{self.group}"
+        self.group_arn = group_arn(self.group)
         self.expected: dict[str, int] = {}  # stage config name -> live version
         self.packages: dict[int, str] = {}
 
@@ -72,33 +77,12 @@ class Fleet:
     def _registry(self) -> None:
         sm: Any = self.box.client("sagemaker")
         sm.create_model_package_group(ModelPackageGroupName=self.group)
-        readers = [f"arn:aws:iam::{ACCOUNTS[s]}:root" for s in STAGES]
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "StagesRead",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": readers},
-                    "Action": ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
-                    "Resource": [self.group_arn, f"arn:aws:sagemaker:{REGION}:{TOOLING}:model-package/{self.group}/*"],
-                }
-            ],
-        }
-        sm.put_model_package_group_policy(ModelPackageGroupName=self.group, ResourcePolicy=json.dumps(policy))
-        create_ledger_table(self.box, f"{self.name}-ledger")
+        reads = ("sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages")
+        share_group(sm, self.group, [ACCOUNTS[s] for s in STAGES], reads)
+        create_ledger_table(self.box.client("dynamodb"), f"{self.name}-ledger")
         for _ in range(2):
-            arn = sm.create_model_package(
-                ModelPackageGroupName=self.group,
-                InferenceSpecification={
-                    "Containers": [{"Image": IMAGE, "ModelDataUrl": "s3://fleet-artifacts/model.tar.gz"}],
-                    "SupportedContentTypes": ["text/csv"],
-                    "SupportedResponseMIMETypes": ["text/csv"],
-                },
-                ModelApprovalStatus="Approved",
-            )["ModelPackageArn"]
-            version = int(sm.describe_model_package(ModelPackageName=arn)["ModelPackageVersion"])
-            self.packages[version] = str(arn)
+            version, arn = register_version(sm, self.group, "s3://fleet-artifacts/model.tar.gz")
+            self.packages[version] = arn
 
     def _endpoint_job(self, sm: Any, stage: str, index: int, role_arn: str) -> Callable[[], None]:
         config_name = f"{stage}-{index:03d}"
@@ -106,18 +90,19 @@ class Fleet:
         version = sorted(self.packages)[index % len(self.packages)]
         package = self.packages[version]
         self.expected[config_name] = version
-        doc = stage_config_doc(
+        plan = StagePlan(
+            project="churn",
             stage=config_name,
             account=ACCOUNTS[stage],
             group_arn=self.group_arn,
             ledger_table=f"{self.name}-ledger",
             endpoint=endpoint,
             execution_role_arn=role_arn,
-            alarms=[],
+            deploy_role_arn=deploy_role_arn(ACCOUNTS[stage]),
             capture_uri=f"s3://{self.name}-capture/{config_name}",
         )
-        (self.config_dir / f"{config_name}.json").write_text(json.dumps(doc, indent=2))
-        self.box.ensure_deployer_roles(ACCOUNTS[stage], config_name)
+        (self.config_dir / f"{config_name}.json").write_text(json.dumps(plan.doc(), indent=2))
+        ensure_deployer_roles(self.box, config_name, ACCOUNTS[stage], DEPLOY_ROLE)
 
         def job() -> None:
             model_hash = _hash8(package, role_arn)
@@ -164,7 +149,7 @@ class Fleet:
                     break
                 if time.monotonic() > deadline:
                     raise BenchError(f"{stage}: only {len(names)} of {self.per_account} endpoints InService")
-                time.sleep(0.2)
+                time.sleep(POLL_SIMULATED_SECONDS * self.box.time_scale)
 
     def configs(self) -> list[StageConfig]:
         return [load_stage_config(self.config_dir, name) for name in sorted(self.expected)]
@@ -181,28 +166,26 @@ class Fleet:
             raise BenchError(f"status reported {len(wrong)} wrong endpoint(s): {'; '.join(wrong[:5])}")
 
 
-def _sessions(box: SandboxServer) -> dict[str, AccountSessions]:
+def _sessions(box: Sandbox) -> dict[str, AccountSessions]:
     """One AccountSessions per account, reused for all of that account's endpoints."""
     return {account: AccountSessions(f"status-{account}", box.base_session()) for account in ACCOUNTS.values()}
 
 
-def status_no_reuse(box: SandboxServer, configs: list[StageConfig]) -> tuple[float, list[dict[str, Any]]]:
+def status_no_reuse(box: Sandbox, configs: list[StageConfig]) -> tuple[float, list[dict[str, Any]]]:
     """The baseline for session reuse: a new AccountSessions (new base session, new role sessions) per endpoint."""
     start = time.perf_counter()
     entries = [stage_status(c, AccountSessions(c.stage, boto3.Session(region_name=REGION))) for c in configs]
     return time.perf_counter() - start, entries
 
 
-def status_sequential(box: SandboxServer, configs: list[StageConfig]) -> tuple[float, list[dict[str, Any]]]:
+def status_sequential(box: Sandbox, configs: list[StageConfig]) -> tuple[float, list[dict[str, Any]]]:
     start = time.perf_counter()
     sessions = _sessions(box)
     entries = [stage_status(c, sessions[c.target.account_id]) for c in configs]
     return time.perf_counter() - start, entries
 
 
-def status_concurrent(
-    box: SandboxServer, configs: list[StageConfig], workers: int
-) -> tuple[float, list[dict[str, Any]]]:
+def status_concurrent(box: Sandbox, configs: list[StageConfig], workers: int) -> tuple[float, list[dict[str, Any]]]:
     """Warm each account's sessions with its first endpoint (one thread per account: a boto3 Session is not
     thread-safe while it creates clients), then fan the rest out over a pool that shares the clients."""
     start = time.perf_counter()
@@ -218,7 +201,7 @@ def status_concurrent(
 
 
 def run(
-    box: SandboxServer, work: Path, *, per_account: int, repeats: int, cli_repeats: int, workers: list[int]
+    box: Sandbox, work: Path, *, per_account: int, repeats: int, cli_repeats: int, workers: list[int]
 ) -> dict[str, Any]:
     fleet = Fleet(box, work / "fleet-config", per_account)
     setup_seconds = fleet.build()

@@ -14,7 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench.common import PYTHON, REPO, SandboxServer, median, rounded, run_timed
+from bench.common import PYTHON, REPO, median, rounded, run_timed
+from sandbox.harness import Sandbox
 
 ENVS = ("tooling", "dev", "staging", "prod")
 _IGNORE = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", "__pycache__")
@@ -30,7 +31,7 @@ def private_root(work: Path) -> Path:
     return root
 
 
-def terraform_env(box: SandboxServer) -> dict[str, str]:
+def terraform_env(box: Sandbox) -> dict[str, str]:
     env = {
         **os.environ,
         **box.env,
@@ -51,9 +52,7 @@ def terraform_env(box: SandboxServer) -> dict[str, str]:
     return env
 
 
-def run(
-    box: SandboxServer, work: Path, *, envs: tuple[str, ...], repeats: int, split_refresh: bool = True
-) -> dict[str, Any]:
+def run(box: Sandbox, work: Path, *, envs: tuple[str, ...], repeats: int, split_refresh: bool = True) -> dict[str, Any]:
     if shutil.which("terraform") is None:
         return {"status": "not available: terraform is not on PATH"}
     root = private_root(work)

@@ -20,6 +20,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from deployer.cli import main
 from deployer.errors import LockHeldError, RolloutError
+from deployer.ledger import Ledger
 from deployer.promotion import open_stage_run
 from deployer.sessions import AccountSessions
 from tests.conftest import REGION
@@ -44,24 +45,40 @@ def registry_role(stage: str = "dev") -> str:
     return f"arn:aws:iam::{TOOLING}:role/churn-deployer-{stage}"
 
 
-def trip_when_baking(slot: Slot, alarm: str, timeout: float = 60.0) -> threading.Thread:
-    """Put `alarm` into ALARM as soon as the new fleet of an update is baking."""
+def trip_when_baking(slot: Slot, sessions: AccountSessions, alarm: str) -> threading.Event:
+    """Put `alarm` into ALARM as soon as the deployer sees the new fleet of an update baking (an event on the
+    deployer's own SageMaker client, no watcher polling on the side); the returned event is set then."""
+    tripped = threading.Event()
 
-    def watch() -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            pending = slot.describe().get("PendingDeploymentSummary") or {}
-            phases = [
-                s.get("Status") for v in pending.get("ProductionVariants", []) for s in v.get("VariantStatus", [])
-            ]
-            if "Baking" in phases:
-                slot.cw.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="5xx during the canary bake")
-                return
-            time.sleep(0.05)
+    def on_describe(parsed: dict[str, Any], **_: Any) -> None:
+        pending = parsed.get("PendingDeploymentSummary") or {}
+        phases = [s.get("Status") for v in pending.get("ProductionVariants", []) for s in v.get("VariantStatus", [])]
+        if "Baking" in phases and not tripped.is_set():
+            slot.cw.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="5xx during the canary bake")
+            tripped.set()
 
-    thread = threading.Thread(target=watch, daemon=True)
-    thread.start()
-    return thread
+    target_sm = sessions.client("sagemaker", deploy_role(slot.stage), REGION)
+    target_sm.meta.events.register("after-call.sagemaker.DescribeEndpoint", on_describe)
+    return tripped
+
+
+def outlives_first_lease(sessions: AccountSessions, ledger: Ledger, endpoint: str) -> threading.Event:
+    """Set once the run using `sessions` makes a ledger call after its first lease ran out while it still holds
+    the lock under a later expiry (so renewal kept it): observed on that run's own ledger client."""
+    first: list[int] = []
+    outlived = threading.Event()
+
+    def on_ledger_call(**_: Any) -> None:
+        lease = ledger.lock_holder(endpoint)
+        if lease is None:
+            return
+        first.append(lease.expires_at)
+        if time.time() > first[0] and lease.expires_at > first[0]:
+            outlived.set()
+
+    ledger_client = sessions.client("dynamodb", registry_role("dev"), REGION)
+    ledger_client.meta.events.register("after-call.dynamodb", on_ledger_call)
+    return outlived
 
 
 def ship(world: World, stage: str) -> None:
@@ -88,9 +105,10 @@ def test_1_alarm_during_canary_bake_fails_the_stage_and_nothing_is_promoted(
     world.add_version()
     capsys.readouterr()
 
-    watcher = trip_when_baking(world.dev, world.alarms[0])
-    assert cli(world, "deploy", "--stage", "dev") == 4
-    watcher.join()
+    sessions = world.dev.sessions()
+    tripped = trip_when_baking(world.dev, sessions, world.alarms[0])
+    assert run_main(world, sessions, "deploy", "--stage", "dev") == 4
+    assert tripped.is_set()
 
     err = capsys.readouterr().err
     assert "error: rolled back by SageMaker: " in err and world.alarms[0] in err
@@ -217,16 +235,14 @@ def test_4_two_deploys_at_once_the_second_fails_on_the_lock_or_waits(
     world.dev.run().deploy()
     world.write_config(deployment={"wait_seconds": 250})  # an update of about 5 s
     v2, _ = world.add_version()
-    first = world.dev.run(lock_ttl=3, build_id="churn-dev:build-A")
+    sessions = world.dev.sessions()
+    first = world.dev.run(sessions, lock_ttl=3, build_id="churn-dev:build-A")
+    ledger = world.ledger()
+    outlived = outlives_first_lease(sessions, ledger, world.endpoint)
     outcome: dict[str, Any] = {}
     thread = threading.Thread(target=lambda: outcome.setdefault("result", first.deploy()))
     thread.start()
-    ledger = world.ledger()
-    deadline = time.monotonic() + 30
-    while ledger.lock_holder(world.endpoint) is None:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    time.sleep(4)  # past the first 3 s lease: only renewal keeps it held
+    assert outlived.wait(timeout=30)  # past the first 3 s lease: only renewal keeps it held
 
     assert cli(world, "deploy", "--stage", "dev") == 6
     err = capsys.readouterr().err

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,12 +19,7 @@ from deployer.registry_marks import (
     validate_key,
     validate_value,
 )
-from tests.conftest import REPO, Sandbox
-
-REGISTRY_EXT = REPO / "python" / "sandbox" / "src" / "sandbox" / "ext" / "sagemaker_registry.py"
-needs_registry_ext = pytest.mark.skipif(
-    not Path(REGISTRY_EXT).exists(), reason="stock moto replaces CustomerMetadataProperties instead of merging"
-)
+from tests.conftest import Sandbox
 
 
 def test_keys_follow_the_service_model_constraints() -> None:
@@ -154,7 +148,7 @@ def packages(sandbox: Sandbox, unique: Callable[[str], str]) -> tuple[Any, list[
     return client, arns
 
 
-@needs_registry_ext
+# The sandbox's registry extension merges CustomerMetadataProperties (stock moto replaces them).
 def test_stage_marks_merge_in_the_sandbox_registry(packages: tuple[Any, list[str]]) -> None:
     client, (v1, v2) = packages
     marks = RegistryMarks(client)

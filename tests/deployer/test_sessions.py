@@ -22,7 +22,7 @@ def test_role_session_name_is_traceable_and_valid() -> None:
     assert all(c.isalnum() or c in "+=,.@-_" for c in role_session_name("dev", "p:a b/c$d"))
 
 
-def test_sessions_assume_once_per_account_with_refreshable_credentials(sandbox_env: Sandbox) -> None:
+def test_sessions_assume_once_per_account_with_refreshable_credentials(deployer_roles: Sandbox) -> None:
     base = boto3.Session(aws_access_key_id="sandbox", aws_secret_access_key="sandbox", region_name=REGION)
     sessions = AccountSessions("dev", base, build_id="churn-dev:build-42")
     role = f"arn:aws:iam::{DEV}:role/churn-dev-deploy"

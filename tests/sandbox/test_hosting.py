@@ -15,7 +15,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from sandbox.harness import TIME_SCALE
 from tests.conftest import ACCOUNTS, REGION, Sandbox
+from tests.support.target import put_alarm as put_sagemaker_alarm
 
 DEV = ACCOUNTS["dev"]
 # SageMaker hosting acts as the models' execution role, so it must exist and read the artifacts.
@@ -85,7 +87,7 @@ def wait_for(
             return described
         if time.monotonic() > deadline:
             raise AssertionError(f"endpoint {endpoint} never reached the state; last: {described}")
-        time.sleep(0.05)
+        time.sleep(5 * TIME_SCALE)  # a poll per 5 s of the sandbox clock
 
 
 def settled(described: dict[str, Any]) -> bool:
@@ -131,16 +133,7 @@ def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
 
 def put_alarm(sandbox: Sandbox, name: str) -> Any:
     cloudwatch = sandbox.client("cloudwatch", "dev")
-    cloudwatch.put_metric_alarm(  # type: ignore[attr-defined]
-        AlarmName=name,
-        Namespace="AWS/SageMaker",
-        MetricName="Invocation5XXErrors",
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=1.0,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-    )
+    put_sagemaker_alarm(cloudwatch, name)
     return cloudwatch
 
 

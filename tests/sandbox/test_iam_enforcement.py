@@ -13,8 +13,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from sandbox.harness import running
 from sandbox.testing import let_eventbridge_send, session_from, trust
-from tests.conftest import ACCOUNTS, REGION, Sandbox, start_sandbox, stop_sandbox
+from tests.conftest import ACCOUNTS, REGION, Sandbox
 from tests.sandbox.test_hosting import FAST, canary, make_config, settled, wait_for
 
 TOOLING, DEV, STAGING = ACCOUNTS["tooling"], ACCOUNTS["dev"], ACCOUNTS["staging"]
@@ -306,11 +307,8 @@ def test_update_rolls_back_when_the_execution_role_cannot_read_the_alarms(sandbo
 
 @pytest.fixture(scope="module")
 def unenforced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    proc, box = start_sandbox(Path(tmp_path_factory.mktemp("iam-off")), {"SANDBOX_IAM": "off"})
-    try:
+    with running(Path(tmp_path_factory.mktemp("iam-off")), iam_mode="off") as box:
         yield box
-    finally:
-        stop_sandbox(proc)
 
 
 def test_switch_off_lets_everything_through(unenforced: Sandbox, unique: Unique) -> None:

@@ -23,6 +23,7 @@ from tests.sandbox.test_hosting import (
     sm,
     wait_for,
 )
+from tests.support.target import put_alarm as put_sagemaker_alarm
 
 DEV = ACCOUNTS["dev"]
 # SageMaker hosting acts as the models' execution role, so it must exist and read the artifacts.
@@ -162,15 +163,13 @@ def test_after_alarm_rollback_the_old_version_serves(sandbox: Sandbox, unique: U
     endpoint = endpoint_for_version(sandbox, unique, v1)
     alarm = unique("alarm")
     cloudwatch = sandbox.client("cloudwatch", "dev")
-    cloudwatch.put_metric_alarm(  # type: ignore[attr-defined]
-        AlarmName=alarm,
-        Namespace="AWS/SageMaker",
-        MetricName="ModelLatency",
-        Statistic="Average",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=1000.0,
-        ComparisonOperator="GreaterThanThreshold",
+    put_sagemaker_alarm(
+        cloudwatch,
+        alarm,
+        metric="ModelLatency",
+        statistic="Average",
+        threshold=1000.0,
+        comparison="GreaterThanThreshold",
     )
     policy = canary({"Type": "CAPACITY_PERCENT", "Value": 50}, wait=3600)
     policy["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": alarm}]}

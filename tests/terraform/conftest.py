@@ -33,10 +33,11 @@ def terraform_env(data_dir: Path, extra: Mapping[str, str] | None = None) -> dic
 
 
 def require_terraform() -> None:
+    """Fail (never skip): under `make test` both exist, and a skip would hide a broken setup."""
     if shutil.which("terraform") is None:
-        pytest.skip("terraform is not on PATH")
+        pytest.fail("terraform is not on PATH")
     if not TERRAFORMRC.is_file():
-        pytest.skip(f"{TERRAFORMRC} missing: run `make setup`")
+        pytest.fail(f"{TERRAFORMRC} missing: run `make setup`")
 
 
 class TerraformError(AssertionError):

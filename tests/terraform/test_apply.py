@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, Sandbox, start_sandbox, stop_sandbox
+from sandbox.harness import Sandbox, running
+from tests.conftest import REPO
 from tests.terraform.conftest import PLUGIN_CACHE, TERRAFORMRC, require_terraform
 from tests.terraform.iam_probe import TOOLING, dev_registry_session, probe_test_role, refused
 
@@ -57,12 +58,12 @@ def _preconditions() -> None:
     require_terraform()
     missing = [str(p) for p in (SCRIPT, *(REPO / "envs" / e for e in ENVS)) if not p.exists()]
     if missing:
-        pytest.skip(f"not there yet: {', '.join(missing)}")
+        pytest.fail(f"missing: {', '.join(missing)}")
     seed = subprocess.run(
         [sys.executable, "-m", "deployer", "seed-repo", "--help"], capture_output=True, text=True, timeout=60
     )
     if seed.returncode != 0:
-        pytest.skip(f"`python -m deployer seed-repo` is not available: {seed.stderr.strip()[-300:]}")
+        pytest.fail(f"`python -m deployer seed-repo` is not available: {seed.stderr.strip()[-300:]}")
 
 
 class Envs:
@@ -105,11 +106,10 @@ def envs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Envs]:
     _preconditions()
     tmp = tmp_path_factory.mktemp("tf-apply")
     wheel = _deployer_wheel(tmp / "wheel")
-    proc, box = start_sandbox(tmp)
     try:
-        yield Envs(box, wheel, tmp)
+        with running(tmp) as box:
+            yield Envs(box, wheel, tmp)
     finally:
-        stop_sandbox(proc)
         shutil.rmtree(tmp / "wheel", ignore_errors=True)
 
 

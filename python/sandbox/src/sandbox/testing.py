@@ -6,8 +6,9 @@ and execution roles and bucket policies that let SageMaker hosting read model ar
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import boto3
@@ -39,10 +40,14 @@ def ensure_admin_role(iam: Any, name: str, trusted_account: str) -> None:
 
 
 def create_execution_role(
-    iam: Any, name: str, *, artifact_bucket: str, alarm_arns: Iterable[str], capture_bucket: str
+    iam: Any, name: str, *, artifact_bucket: str | Sequence[str], alarm_arns: Iterable[str], capture_bucket: str
 ) -> None:
-    """A SageMaker execution role that reads the artifacts and the rollback alarms and writes data capture."""
-    iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust({"Service": "sagemaker.amazonaws.com"}))
+    """A SageMaker execution role that reads the artifacts (of one bucket or several) and the rollback alarms and
+    writes data capture. An existing role keeps its trust and gets the policy again."""
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust({"Service": "sagemaker.amazonaws.com"}))
+    buckets = [artifact_bucket] if isinstance(artifact_bucket, str) else list(artifact_bucket)
+    artifacts = [f"arn:aws:s3:::{bucket}/*" for bucket in buckets]
     policy = {
         "Version": "2012-10-17",
         "Statement": [
@@ -50,7 +55,7 @@ def create_execution_role(
                 "Sid": "Artifacts",
                 "Effect": "Allow",
                 "Action": "s3:GetObject",
-                "Resource": f"arn:aws:s3:::{artifact_bucket}/*",
+                "Resource": artifacts[0] if isinstance(artifact_bucket, str) else artifacts,
             },
             {
                 "Sid": "Alarms",
