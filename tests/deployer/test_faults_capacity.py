@@ -46,7 +46,9 @@ def test_14_autoscaled_fleet_keeps_its_size_through_an_update_and_autoscaling_re
     assert variant["DesiredInstanceCount"] == 4 and variant["CurrentInstanceCount"] == 4
     assert seen, "the deployer never described the endpoint while it waited"
     assert min(serving_counts(d) for d in seen) >= 4, [serving_counts(d) for d in seen]
-    scalable = world.dev_aas.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    scalable = world.dev_aas.describe_scalable_targets(
+        ServiceNamespace="sagemaker", ResourceIds=[f"endpoint/{world.endpoint}/variant/AllTraffic"]
+    )["ScalableTargets"]
     assert [(t["MinCapacity"], t["MaxCapacity"]) for t in scalable] == [(2, 4)]
 
 
