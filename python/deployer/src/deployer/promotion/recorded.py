@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from deployer import endpoint as ep
-from deployer.errors import DeployerError, NothingToDeployError, RecordError, RolledBackError
+from deployer.errors import DeployerError, NothingToDeployError, RecordError, RolledBackError, RolloutError
 from deployer.ledger import Deployment, MarkKind, Outcome
 from deployer.promotion.context import StageContext
 from deployer.promotion.history import is_success, latest_outcome
@@ -74,6 +74,8 @@ class RecordedRollout:
         except KeyboardInterrupt:
             self._record_failure(deployment, DeployerError("interrupted while the rollout ran"))
             raise
+        if self._rejected_meanwhile(deployer, plan):
+            return self._undo_rejected(deployer, plan, deployment, rollback_reason)
         try:
             with context.guard():
                 self._record_success(plan, deployment, result, rollback_reason)
@@ -84,6 +86,31 @@ class RecordedRollout:
                 exc.exit_code,
             ) from exc
         return result
+
+    def _rejected_meanwhile(self, deployer: StageDeployer, plan: Plan) -> bool:
+        """Was the version just rolled out Rejected in the registry while its rollout ran (and baked)?"""
+        with self.context.guard():
+            return deployer.registry().status_of(plan.candidate_arn) == REJECTED
+
+    def _undo_rejected(
+        self, deployer: StageDeployer, plan: Plan, deployment: Deployment, rollback_reason: str | None
+    ) -> RolloutResult:
+        """The version went live but was Rejected meanwhile: never record it as a success; go back to the last
+        good version (as a rejection of a live version does), and fail the verb."""
+        reason = f"v{plan.candidate_version} was Rejected in the registry while its rollout ran"
+        self._record_failure(deployment, RolledBackError(reason))
+        if rollback_reason is not None:  # this was already a rollback: do not chase a second one
+            raise RolloutError(f"{reason}; it is live on {plan.endpoint}: deploy again to choose a version")
+        try:
+            back = deployer.plan()
+        except NothingToDeployError as exc:
+            raise RolloutError(f"{reason}, and there is nothing to go back to ({exc}); it keeps serving") from exc
+        if back.action != Action.ROLLBACK:
+            raise RolloutError(f"{reason}; the next plan is {back.action} ({back.reason}), not a rollback")
+        for line in back.lines():
+            log.info(line)
+        result = self.carry_out(deployer, back, rollback_reason=reason)
+        raise RolledBackError(f"{reason}; {result.message}")
 
     def _record_failure(self, deployment: Deployment, exc: DeployerError) -> None:
         outcome = Outcome.ROLLED_BACK if isinstance(exc, RolledBackError) else Outcome.FAILED
