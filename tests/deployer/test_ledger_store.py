@@ -85,6 +85,14 @@ class MemoryStore:
         self.append(entry)
         return True
 
+    def break_lease(self, held: Lease, entry: HistoryEntry) -> bool:
+        current = self.leases.get(held.endpoint)
+        if current is None or current.token != held.token:
+            return False
+        del self.leases[held.endpoint]
+        self.append(entry)
+        return True
+
     def renew_lease(self, endpoint: str, owner: str, expires_at: int) -> Lease | None:
         held = self.leases.get(endpoint)
         if held is None or held.owner != owner:

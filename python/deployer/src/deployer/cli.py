@@ -22,6 +22,7 @@ from deployer.promotion import StageRun, open_stage_run
 from deployer.seed_repo import collect_files, seed_repository
 from deployer.sessions import AccountSessions
 from deployer.status import matrix_lines, status_matrix, with_read_role
+from deployer.stops import Stopped, stops_as_interrupts
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,22 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_unlock(args: argparse.Namespace) -> int:
+    stage = _require_stage(args)
+    run = _run(args, stage)
+    held = run.unlock(reason=args.reason)
+    if held is None:
+        _emit(args, {"endpoint": run.endpoint, "unlocked": False}, [f"no lock on {run.endpoint}: nothing to break"])
+        return EXIT_OK
+    line = (
+        f"broke the lock on {run.endpoint} held by {held.owner} (build {held.build_id or '-'}, "
+        f"until {held.expires_at_iso}): {args.reason}"
+    )
+    data = {"endpoint": run.endpoint, "unlocked": True, "previous_owner": held.owner, "build_id": held.build_id}
+    _emit(args, data, [line])
+    return EXIT_OK
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     stage = _require_stage(args)
     run = _run(args, stage)
@@ -197,6 +214,7 @@ COMMANDS = {
     "test": cmd_test,
     "promote": cmd_promote,
     "rollback": cmd_rollback,
+    "unlock": cmd_unlock,
     "status": cmd_status,
     "seed-repo": cmd_seed_repo,
 }
@@ -214,12 +232,15 @@ def main(argv: Sequence[str] | None = None, *, sessions_factory: SessionsFactory
         return EXIT_INPUT
     _configure_logging(args.log_level)
     try:
-        return COMMANDS[args.verb](args)
+        with stops_as_interrupts():
+            return COMMANDS[args.verb](args)
     except DeployerError as exc:
         return _fail(args, str(exc), exc.exit_code, type(exc).__name__)
     except BotoCoreError as exc:
         log.debug("AWS client error", exc_info=True)
         return _fail(args, f"AWS client error: {exc}", EXIT_ERROR, type(exc).__name__)
+    except Stopped as exc:
+        return _fail(args, str(exc), exc.exit_code, "Stopped")
     except KeyboardInterrupt:
         return _fail(args, "interrupted", 130, "KeyboardInterrupt")
     except Exception as exc:  # the last line of defence: one line, a traceback only at DEBUG

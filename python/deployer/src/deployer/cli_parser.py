@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     _plan_and_deploy(verbs)
     _test_and_promote(verbs)
     _rollback(verbs)
+    _unlock(verbs)
     _status(verbs)
     _seed_repo(verbs)
     return parser
@@ -160,6 +161,12 @@ def _rollback(verbs: Verbs) -> None:
     )
     rollback.add_argument("--reason", default="", help="why (recorded in the ledger; required with --force)")
     _rollout_flags(rollback)
+
+
+def _unlock(verbs: Verbs) -> None:
+    unlock = _verb(verbs, "unlock", "break the stage endpoint's lease lock on purpose (a run died holding it)")
+    _stage_flag(unlock)
+    unlock.add_argument("--reason", required=True, help="why (recorded in the ledger's history with the holder)")
 
 
 def _status(verbs: Verbs) -> None:

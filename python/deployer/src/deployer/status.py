@@ -11,7 +11,7 @@ from typing import Any
 
 from deployer.config import StageConfig
 from deployer.errors import DeployerError, InputError
-from deployer.ledger import MarkKind
+from deployer.ledger import HistoryEntry, Ledger, MarkKind, Outcome
 from deployer.naming import partition_of
 from deployer.promotion.history import latest_outcome, latest_success
 from deployer.promotion.wiring import stage_context
@@ -56,6 +56,8 @@ def _stage_view(config: StageConfig, sessions: AccountSessions) -> dict[str, Any
         if view.get("live_source") != "endpoint" and success is not None:
             view["live_version"] = success.version
             view["live_source"] = "ledger"
+        with context.guard():
+            view.update(_lock_and_unfinished(ledger, config.endpoint.name, history))
     except DeployerError as exc:
         errors.append(f"ledger: {exc}")
     view["marks"] = {kind: {str(v): at for v, at in sorted(m.items(), reverse=True)} for kind, m in marks.items()}
@@ -63,6 +65,22 @@ def _stage_view(config: StageConfig, sessions: AccountSessions) -> dict[str, Any
     for error in errors:
         log.warning("%s: %s", config.stage, error)
     return view
+
+
+def _lock_and_unfinished(ledger: Ledger, endpoint: str, history: Sequence[HistoryEntry]) -> dict[str, Any]:
+    """The endpoint's lease, and every attempt that started but has no outcome (a run that died, or the one
+    holding the lock now)."""
+    lease = ledger.lock_holder(endpoint)
+    lock = None
+    if lease is not None:
+        lock = {"owner": lease.owner, "build_id": lease.build_id, "expires_at": lease.expires_at_iso}
+    ended = {e.deployment_id for e in history if e.result != Outcome.STARTED}
+    unfinished = [
+        {"version": e.version, "deployment_id": e.deployment_id, "at": e.at, "build_id": e.build_id}
+        for e in history
+        if e.result == Outcome.STARTED and e.deployment_id and e.deployment_id not in ended
+    ]
+    return {"lock": lock, "unfinished": unfinished}
 
 
 def _versions(config: StageConfig, sessions: AccountSessions, limit: int) -> list[ModelVersion]:
@@ -144,6 +162,20 @@ def status_matrix(
     return {"stages": views, "versions": rows}
 
 
+def _lock_lines(view: dict[str, Any]) -> list[str]:
+    stage, lock = view["stage"], view.get("lock")
+    if lock:
+        lines = [f"{stage}: lock: held by {lock['owner']} (build {lock['build_id'] or '-'}) until {lock['expires_at']}"]
+    else:
+        lines = [f"{stage}: lock: free"] if "lock" in view else []
+    for attempt in view.get("unfinished", []):
+        lines.append(
+            f"{stage}: unfinished: v{attempt['version']} started {attempt['at']} by build {attempt['build_id'] or '-'} "
+            f"and has no outcome ({'the lock holder may still be running it' if lock else 'the run stopped'})"
+        )
+    return lines
+
+
 def matrix_lines(matrix: dict[str, Any]) -> list[str]:
     """Per-stage endpoint lines, then a plain table: version, approval, one column per stage."""
     lines = []
@@ -160,6 +192,7 @@ def matrix_lines(matrix: dict[str, Any]) -> list[str]:
         if view.get("failure_reason"):
             line += f" reason={view['failure_reason']}"
         lines.append(line)
+        lines.extend(_lock_lines(view))
         lines.extend(f"{view['stage']}: unreadable: {error}" for error in view.get("errors", []))
     header = ["version", "approval", *stages]
     table = [header]

@@ -112,6 +112,16 @@ class DynamoDBStore:
         history = items.history_items(entry)
         return self.table.transact([{"Put": put}, *({"Put": {"Item": item}} for item in history)])
 
+    def break_lease(self, held: Lease, entry: HistoryEntry) -> bool:
+        delete = {
+            "Key": items.lease_key(held.endpoint),
+            "ConditionExpression": "#token = :token",
+            "ExpressionAttributeNames": {"#token": "token"},
+            "ExpressionAttributeValues": {":token": items.s(held.token)},
+        }
+        history = items.history_items(entry)
+        return self.table.transact([{"Delete": delete}, *({"Put": {"Item": item}} for item in history)])
+
     def renew_lease(self, endpoint: str, owner: str, expires_at: int) -> Lease | None:
         response = self.table.conditional(
             "UpdateItem",

@@ -89,6 +89,32 @@ class EndpointLeases:
         holder = f"{held.owner} (build {held.build_id or '-'})" if held else "nobody"
         raise LockLost(f"lost the lock on endpoint {endpoint}: it is now held by {holder}")
 
+    def break_lock(self, endpoint: str, *, stage: str, reason: str) -> Lease | None:
+        """An operator breaks the lease on purpose (a run that died and left it): the lease is deleted and the
+        history records who held it and why it was broken, in one atomic write. None when nothing held it."""
+        check_stage(stage)
+        if not reason.strip():
+            raise LedgerInputError("breaking a lock needs a reason (it is recorded in the history)")
+        held = self.store.get_lease(endpoint)
+        if held is None:
+            return None
+        entry = self.author.entry(
+            stage,
+            Event.LOCK_BROKEN,
+            Outcome.RECORDED,
+            endpoint=endpoint,
+            reason=reason.strip(),
+            details={
+                "previous_owner": held.owner,
+                "previous_build_id": held.build_id,
+                "previous_expires_at": held.expires_at_iso,
+            },
+        )
+        if not self.store.break_lease(held, entry):
+            raise LockLost(f"the lock on endpoint {endpoint} changed while it was being broken; look again")
+        log.warning("ledger: broke the lock on %s held by %s: %s", endpoint, held.owner, reason.strip())
+        return held
+
     def release_lock(self, endpoint: str, owner: str) -> bool:
         """Release our lease. False (with a warning) when it was not ours any more; never raises for that."""
         if not self.store.delete_lease(endpoint, owner):

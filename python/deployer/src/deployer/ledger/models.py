@@ -68,6 +68,7 @@ class Event(StrEnum):
     ROLLBACK = "rollback"
     MARK_CLEARED = "mark_cleared"
     LOCK_TAKEOVER = "lock_takeover"
+    LOCK_BROKEN = "lock_broken"  # an operator's `deployer unlock`, with the reason
     SMOKE_TEST = "smoke_test"
     PROMOTED = "promoted"
 

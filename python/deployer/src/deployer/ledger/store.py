@@ -56,6 +56,10 @@ class LedgerStore(Protocol):
     def take_over_lease(self, lease: Lease, stale: Lease, now: int, entry: HistoryEntry) -> bool:
         """Replace `stale` (same token, expired before `now`) by `lease`, with the entry; else False."""
 
+    def break_lease(self, held: Lease, entry: HistoryEntry) -> bool:
+        """Delete `held` (still the same lease: its token) and append `entry`, atomically."""
+        ...
+
     def renew_lease(self, endpoint: str, owner: str, expires_at: int) -> Lease | None:
         """Move the owner's lease to `expires_at`; None when the stored lease is not the owner's."""
 

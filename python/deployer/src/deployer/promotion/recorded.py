@@ -14,6 +14,7 @@ from deployer.promotion.lock import LockKeeper
 from deployer.promotion.planning import stage_policy
 from deployer.registry import REJECTED
 from deployer.rollout import Action, Plan, RolloutResult, StageDeployer
+from deployer.stops import interruption_reason
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,8 @@ class RecordedRollout:
         except DeployerError as exc:
             self._record_failure(deployment, exc)
             raise
-        except KeyboardInterrupt:
-            self._record_failure(deployment, DeployerError("interrupted while the rollout ran"))
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM from CodeBuild (deployer.stops)
+            self._record_failure(deployment, DeployerError(interruption_reason(exc)))
             raise
         if self._rejected_meanwhile(deployer, plan):
             return self._undo_rejected(deployer, plan, deployment, rollback_reason)

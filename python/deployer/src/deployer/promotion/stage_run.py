@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from deployer.config import StageConfig
-from deployer.ledger import Ledger
+from deployer.ledger import Lease, Ledger
 from deployer.promotion.context import StageContext
 from deployer.promotion.events import EventPublisher
 from deployer.promotion.lock import EndpointLock
@@ -84,6 +84,11 @@ class StageRun:
         reason = rollback_reason(reason, force=force)
         with self.context.guard(), self.lock.held() as keeper:
             return roll_back(self.context, self.rollout, keeper, to_version=to_version, force=force, reason=reason)
+
+    def unlock(self, *, reason: str) -> Lease | None:
+        """Break the endpoint's lease on purpose; the holder and `reason` go into the history. None when free."""
+        with self.context.guard():
+            return self.context.ledger().break_lock(self.context.endpoint, stage=self.context.stage, reason=reason)
 
     def prove_serving(self, *, ledger: bool = True) -> ServingProof:
         return prove_serving(self.context, ledger=ledger)

@@ -127,8 +127,10 @@ class Runner:
                 self.target, plan.endpoint, timeout=timeout, poll=self.poll_seconds, on_poll=self.keepalive
             )
             ep.verify(desc, plan.config_name)
-        except DeployerError:
-            settle_autoscaling(self.target, self.config, quiet=True)  # a rolled-back endpoint keeps its scaling
+        except (DeployerError, KeyboardInterrupt):
+            # A rolled-back endpoint keeps its scaling; after a stop, scaling comes back if the endpoint is
+            # InService already (otherwise the next run, resuming, puts it back).
+            settle_autoscaling(self.target, self.config, quiet=True)
             raise
         return desc
 
