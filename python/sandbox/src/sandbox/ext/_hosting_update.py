@@ -11,8 +11,11 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.utils import arn_formatter
 
 from sandbox.ext import _hosting_access
-from sandbox.ext._hosting_backend import refresh, snapshot_fleet
-from sandbox.ext._hosting_model import LOCK, DeploymentConfigError, Fleet, start_rollout, validate_deployment_config
+from sandbox.ext._hosting_backend import refresh
+from sandbox.ext._hosting_fleets import snapshot_fleet
+from sandbox.ext._hosting_model import LOCK, DeploymentConfigError, Fleet
+from sandbox.ext._hosting_plan import start_rollout
+from sandbox.ext._hosting_validate import validate_deployment_config
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,10 @@ from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 
 from sandbox.ext import _hosting_access, _patch
-from sandbox.ext._hosting_backend import STATE_ATTR, describe, find_model_package, refresh, snapshot_fleet
-from sandbox.ext._hosting_model import LOCK, EndpointState, start_rollout
+from sandbox.ext._hosting_backend import STATE_ATTR, describe, refresh
+from sandbox.ext._hosting_fleets import find_model_package, snapshot_fleet
+from sandbox.ext._hosting_model import LOCK, EndpointState
+from sandbox.ext._hosting_plan import start_rollout
 from sandbox.ext._hosting_update import BUSY, endpoint_arn, get_endpoint, update_endpoint, validate, wrap_update_weights
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,8 @@ from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 
 from sandbox.ext import _patch
 from sandbox.ext._hosting_backend import refresh
-from sandbox.ext._hosting_model import FAULT_MODEL_ERROR, LOCK, Variant, predict, route
+from sandbox.ext._hosting_model import FAULT_MODEL_ERROR, LOCK, Variant
+from sandbox.ext._hosting_progress import predict, route
 
 log = logging.getLogger(__name__)
 
