@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -42,6 +42,11 @@ class MemoryStore:
 
     def history(self, stage: str, limit: int | None) -> list[HistoryEntry]:
         return _newest(self.by_stage.get(stage, []), limit)
+
+    def history_pages(self, stage: str, page_size: int) -> Iterator[list[HistoryEntry]]:
+        entries = self.history(stage, None)
+        for start in range(0, len(entries), page_size):
+            yield entries[start : start + page_size]
 
     def version_history(self, version: int, limit: int | None) -> list[HistoryEntry]:
         return _newest(self.by_version.get(version, []), limit)

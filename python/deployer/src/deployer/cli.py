@@ -104,7 +104,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_deploy(args: argparse.Namespace) -> int:
     stage = _require_stage(args)
-    result = _run(args, stage).deploy(pinned=args.model_version, force=args.force)
+    result = _run(args, stage).deploy(pinned=args.model_version, force=args.force, config_dir=Path(args.config_dir))
     if result.outcome == "no-op":
         text = [f"already live: v{result.plan.candidate_version} on {result.plan.endpoint} ({result.plan.config_name})"]
     else:

@@ -6,7 +6,7 @@ TransactWriteItems, so a failure never leaves half a record behind. Every read i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from deployer.ledger import dynamodb_items as items
@@ -57,6 +57,10 @@ class DynamoDBStore:
     def history(self, stage: str, limit: int | None) -> list[HistoryEntry]:
         found = self.table.query(items.stage_pk(stage), items.HISTORY_PREFIX, limit)
         return [items.history_entry(item) for item in found]
+
+    def history_pages(self, stage: str, page_size: int) -> Iterator[list[HistoryEntry]]:
+        for page in self.table.query_pages(items.stage_pk(stage), items.HISTORY_PREFIX, page_size):
+            yield [items.history_entry(item) for item in page]
 
     def version_history(self, version: int, limit: int | None) -> list[HistoryEntry]:
         found = self.table.query(items.version_pk(version), items.HISTORY_PREFIX, limit)

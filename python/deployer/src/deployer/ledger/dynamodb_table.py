@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
@@ -94,6 +94,23 @@ class Table:
         response = self.call("GetItem", self.client.get_item, TableName=self.name, Key=key, ConsistentRead=True)
         item = response.get("Item")
         return items.plain(item) if item else None
+
+    def query_pages(self, pk: str, sk_prefix: str, page_size: int) -> Iterator[list[dict[str, Any]]]:
+        """Like `query`, one page at a time, so a reader that finds what it needs stops reading."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": items.s(pk), ":prefix": items.s(sk_prefix)},
+            "ScanIndexForward": False,
+            "ConsistentRead": True,
+            "Limit": page_size,
+        }
+        while True:
+            page = self.call("Query", self.client.query, **kwargs)
+            yield [items.plain(item) for item in page.get("Items", [])]
+            if not page.get("LastEvaluatedKey"):
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def query(self, pk: str, sk_prefix: str, limit: int | None) -> list[dict[str, Any]]:
         """Items of one partition whose sort key starts with the prefix, decoded, newest (highest) first."""

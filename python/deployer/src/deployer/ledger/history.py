@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,6 +122,13 @@ class HistoryRecords:
         """The stage's history, newest first."""
         check_stage(stage)
         return self.store.history(stage, limit)
+
+    def iter_history(self, stage: str, page_size: int = 50) -> Iterator[HistoryEntry]:
+        """The stage's whole history, newest first, read a page at a time: a reader looking for the newest
+        entry of some kind reads only as far back as that entry."""
+        check_stage(stage)
+        for page in self.store.history_pages(stage, page_size):
+            yield from page
 
     def version_history(self, version: int, limit: int | None = 50) -> list[HistoryEntry]:
         """One model version's history across every stage, newest first (rollbacks appear under both versions)."""

@@ -13,7 +13,7 @@ a `LedgerError` (or lets the backend's retryable error through, so the caller's 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
 from deployer.ledger.models import HistoryEntry, Lease, Mark, MarkKind
@@ -28,6 +28,10 @@ class LedgerStore(Protocol):
 
     def history(self, stage: str, limit: int | None) -> list[HistoryEntry]:
         """The stage's entries, newest first (at most `limit`)."""
+
+    def history_pages(self, stage: str, page_size: int) -> Iterator[list[HistoryEntry]]:
+        """The stage's entries, newest first, a page at a time (read lazily)."""
+        ...
 
     def version_history(self, version: int, limit: int | None) -> list[HistoryEntry]:
         """One version's entries across every stage, newest first (at most `limit`)."""

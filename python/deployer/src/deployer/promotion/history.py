@@ -1,8 +1,9 @@
-"""What a stage's ledger history says: its last outcome and its last success (history is newest first)."""
+"""What a stage's ledger history says: its last outcome and its last success (history is newest first; an
+iterator is read only as far as needed)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from deployer.ledger import HistoryEntry, Outcome
 
@@ -17,7 +18,7 @@ def is_success(entry: HistoryEntry) -> bool:
     return entry.event == "deployment" and entry.result in (Outcome.SUCCEEDED.value, Outcome.NO_OP.value)
 
 
-def latest_outcome(history: Sequence[HistoryEntry]) -> HistoryEntry | None:
+def latest_outcome(history: Iterable[HistoryEntry]) -> HistoryEntry | None:
     """The newest deployment or rollback entry that is not `started`."""
     for entry in history:
         if entry.event in OUTCOME_EVENTS and entry.result != Outcome.STARTED.value:
@@ -25,7 +26,7 @@ def latest_outcome(history: Sequence[HistoryEntry]) -> HistoryEntry | None:
     return None
 
 
-def latest_success(history: Sequence[HistoryEntry]) -> HistoryEntry | None:
+def latest_success(history: Iterable[HistoryEntry]) -> HistoryEntry | None:
     for entry in history:
         if entry.event in OUTCOME_EVENTS and is_success(entry):
             return entry

@@ -74,14 +74,13 @@ def _require_promotable(context: StageContext, serving: ServingProof) -> History
             f"not promoting: live v{serving.version} is {approval or 'unknown'} in the registry, not Approved"
         )
     ledger = context.ledger()
-    history = ledger.history(stage)
-    last = latest_outcome(history)
+    last = latest_outcome(ledger.iter_history(stage))
     if last is not None and not is_success(last):
         raise PromotionRefusedError(
             f"not promoting: the last deployment of {stage} (v{last.version}) ended {last.result} at "
             f"{last.at}: {last.reason}"
         )
-    smoke = next((e for e in history if e.event == "smoke_test"), None)
+    smoke = next((e for e in ledger.iter_history(stage) if e.event == "smoke_test"), None)
     if smoke is None or smoke.at < serving.deployed_at or smoke.endpoint_config != serving.config:
         raise PromotionRefusedError(
             f"not promoting: no smoke-test run of v{serving.version} on {serving.config} since it was "

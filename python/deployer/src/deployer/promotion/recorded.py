@@ -65,10 +65,11 @@ class RecordedRollout:
             endpoint_config=plan.config_name,
             strategy="create" if plan.action == Action.CREATE else context.config.deployment.strategy,
         )
+        checked = None if plan.action == Action.RESUME else deployer.preflight(plan)  # refused: nothing recorded
         context.ledger().record_deployment(deployment, Outcome.STARTED, reason=f"{plan.action}: {plan.reason}")
         try:
             with context.guard():  # a lost lease (LockLost) stops the wait: it is recorded like any failure
-                result = deployer.execute(plan)
+                result = deployer.execute(plan, checked)
         except DeployerError as exc:
             self._record_failure(deployment, exc)
             raise
@@ -161,7 +162,7 @@ class RecordedRollout:
         endpoint but failed to record it). Nothing is written when they already agree."""
         context = self.context
         ledger = context.ledger()
-        last = latest_outcome(ledger.history(context.stage))
+        last = latest_outcome(ledger.iter_history(context.stage))
         agrees = (
             last is not None
             and is_success(last)

@@ -50,7 +50,7 @@ def prove_serving(context: StageContext, *, ledger: bool = True) -> ServingProof
     if not ledger:
         return proof
     with context.guard():
-        last = latest_success(context.ledger().history(context.stage))
+        last = latest_success(context.ledger().iter_history(context.stage))
     if last is None:
         raise VerificationError(
             f"the ledger records no deployment of {context.stage}; run `deployer deploy --stage {context.stage}` "

@@ -16,7 +16,7 @@ from deployer.promotion.promote import PromoteResult, promote
 from deployer.promotion.recorded import RecordedRollout
 from deployer.promotion.rollback import roll_back, rollback_reason
 from deployer.promotion.serving import ServingProof, prove_serving
-from deployer.promotion.testrun import TestRun, run_tests, smoke_dir
+from deployer.promotion.testrun import TestRun, check_smoke_files, run_tests, smoke_dir
 from deployer.registry import CandidatePolicy
 from deployer.registry_marks import RegistryMarks
 from deployer.rollout import Plan, RolloutResult, StageDeployer
@@ -74,8 +74,14 @@ class StageRun:
         """The plan (with why the candidate was chosen) and a line about the endpoint's lock; changes nothing."""
         return plan_with_lock(self.context, self.lock, pinned=pinned, force=force)
 
-    def deploy(self, *, pinned: int | None = None, force: bool = False) -> RolloutResult:
-        """Lock the endpoint, plan, roll out, record the outcome; a no-op repairs missing records."""
+    def deploy(
+        self, *, pinned: int | None = None, force: bool = False, config_dir: Path | None = None
+    ) -> RolloutResult:
+        """Lock the endpoint, plan, roll out, record the outcome; a no-op repairs missing records. With the
+        stage's `config_dir`, its smoke cases are checked first (they run only after the switch)."""
+        if config_dir is not None:
+            with self.context.guard():
+                check_smoke_files(self.context, config_dir)
         with self.context.guard(), self.lock.held() as keeper:
             return self.rollout.deploy(keeper, pinned=pinned, force=force)
 

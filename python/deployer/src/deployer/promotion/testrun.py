@@ -62,6 +62,21 @@ def smoke_dir(context: StageContext, config_dir: Path) -> Path:
     return config_dir.resolve().parent / context.config.smoke_tests_dir
 
 
+def check_smoke_files(context: StageContext, config_dir: Path) -> int:
+    """Before a deploy changes anything: the stage's smoke cases parse and stay inside the repository (they run
+    only after the endpoint switched). Returns how many cases there are; 0 when the stage has none."""
+    if not context.config.smoke_tests_dir:
+        return 0
+    repo = config_dir.resolve().parent
+    directory = smoke_dir(context, config_dir).resolve()
+    if not directory.is_relative_to(repo):
+        raise InputError(
+            f"{context.config.source}: smoke_tests.dir: {context.config.smoke_tests_dir!r} leads to {directory}, "
+            f"outside the repository (allowed: a directory inside {repo})"
+        )
+    return len(load_cases(directory))
+
+
 def run_tests(
     context: StageContext,
     config_dir: Path,

@@ -37,6 +37,7 @@ def preflight(config: StageConfig, target: ep.Target, plan: Plan) -> Preflight:
     """Check every reference before the first change."""
     report = Preflight()
     package = _readable_package(target, plan)
+    _check_inference_spec(config, package, plan)
     keys: dict[str, str] = {}
     if config.endpoint.kms_key_arn:
         keys[config.endpoint.kms_key_arn] = f"{config.source}: endpoint.kms_key_arn"
@@ -69,6 +70,28 @@ def _readable_package(target: ep.Target, plan: Plan) -> dict[str, Any]:
                     f"{error_message(exc)} (does the model package group policy allow this account?)"
                 ) from exc
             raise
+
+
+def _check_inference_spec(config: StageConfig, package: dict[str, Any], plan: Plan) -> None:
+    """The version must be hostable: an InferenceSpecification whose containers each name an image, and,
+    when the package lists the real-time instance types it supports, the configured one among them."""
+    where = f"model package v{plan.candidate_version} ({plan.candidate_arn})"
+    spec = package.get("InferenceSpecification") or {}
+    containers = spec.get("Containers") or []
+    if not containers:
+        raise InputError(
+            f"{where} has no InferenceSpecification containers, so it cannot be hosted "
+            "(allowed: a version registered with InferenceSpecification.Containers)"
+        )
+    imageless = [str(i) for i, c in enumerate(containers) if not c.get("Image")]
+    if imageless:
+        raise InputError(f"{where}: InferenceSpecification.Containers[{', '.join(imageless)}] name no Image")
+    supported = spec.get("SupportedRealtimeInferenceInstanceTypes") or []
+    if supported and config.endpoint.instance_type not in supported:
+        raise InputError(
+            f"{config.source}: endpoint.instance_type: {config.endpoint.instance_type} is not supported by {where} "
+            f"(allowed: {', '.join(sorted(supported))})"
+        )
 
 
 def _check_role(config: StageConfig, target: ep.Target) -> None:

@@ -101,8 +101,9 @@ class StageDeployer:
             log.info(line)
         return self.execute(plan)
 
-    def execute(self, plan: Plan) -> RolloutResult:
-        """Carry out a plan: no-op, resume, or preflight then roll out. Raises for wait and refuse."""
+    def execute(self, plan: Plan, checked: Preflight | None = None) -> RolloutResult:
+        """Carry out a plan: no-op, resume, or preflight (unless `checked` already) then roll out. Raises for
+        wait and refuse."""
         if plan.action == Action.WAIT:
             raise EndpointBusyError(f"{plan.endpoint}: {plan.reason}; try again when it settles")
         if plan.action == Action.REFUSE:
@@ -112,4 +113,4 @@ class StageDeployer:
             return runner.no_op(plan)
         if plan.action == Action.RESUME:
             return runner.resume(plan)
-        return runner.roll_out(plan, self.preflight(plan))
+        return runner.roll_out(plan, checked or self.preflight(plan))
