@@ -6,18 +6,20 @@ from __future__ import annotations
 import xml.dom.minidom
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
-from deployer.smoke import CaseResult, SmokeReport, write_junit_xml
-from deployer.smoke.junit import xml_safe
+from botocore.exceptions import ClientError
+
+from deployer.smoke import CaseResult, SmokeReport, load_cases, run_smoke_tests, write_junit_xml
+from deployer.smoke.text import xml_safe
+from tests.deployer.smoke_doubles import SEED_SMOKE, FakeRuntime
 
 NASTY = "nul\x00 esc\x1b[31m vt\x0b ff\x0c lone\ud800 low\udfff nonchar\ufffe bell\x07"
 KEPT = "tab\t ümlaut € 😀 \ufffd"
 
 
 def test_forbidden_characters_become_visible_escapes() -> None:
-    assert xml_safe(NASTY) == (
-        "nul\\x00 esc\\x1b[31m vt\\x0b ff\\x0c lone\\ud800 low\\udfff nonchar\\ufffe bell\\x07"
-    )
+    assert xml_safe(NASTY) == ("nul\\x00 esc\\x1b[31m vt\\x0b ff\\x0c lone\\ud800 low\\udfff nonchar\\ufffe bell\\x07")
     assert xml_safe(KEPT) == KEPT
     assert xml_safe("line one\nline two\r\n") == "line one\nline two\r\n"
 
@@ -55,3 +57,14 @@ def test_a_report_full_of_control_characters_is_well_formed(tmp_path: Path) -> N
     assert f"variant=AllTraffic\\x01{KEPT}" in (system_out.text or "")
     assert f"custom_attributes=model_version=3;note={xml_safe(NASTY)}" in (system_out.text or "")
     assert ok.get("name") == "ok" and ok.find("failure") is None
+
+
+def test_a_model_error_is_reported_with_its_control_characters_escaped(tmp_path: Path) -> None:
+    def garbled(request: dict[str, Any]) -> tuple[str, bytes]:
+        raise ClientError({"Error": {"Code": "ModelError", "Message": NASTY}, "OriginalStatusCode": 500}, "Invoke")
+
+    report = run_smoke_tests(FakeRuntime(garbled), "churn-dev", load_cases(SEED_SMOKE))
+    # Escaped where it is made, so printing or logging the reason cannot fail to encode or drive a terminal.
+    assert report.results[0].reason == f"ModelError (model answered 500): {xml_safe(NASTY)}"
+    root = ET.parse(write_junit_xml(report, tmp_path / "smoke.xml")).getroot()
+    assert [f.get("message") for f in root.iter("failure")] == [report.results[0].reason] * 2

@@ -25,7 +25,8 @@ A bare list of cases is accepted too. Predictions of a JSON answer are `predicti
 object, or the answer itself when it is a list; of a CSV answer, every cell of every non-empty line.
 
 Modules: `cases` (loading), `checks` (one class per `expect` key, and their registry), `expectations` (judging
-an answer), `runner` (InvokeEndpoint), `junit` and `config_export` (outputs). This package imports nothing of
+an answer), `runner` (InvokeEndpoint), `junit` and `config_export` (outputs), `text` (a model's text made safe to print
+and to put in XML). This package imports nothing of
 the deployer but `deployer.aws_errors`.
 
 Exceptions, and the deployer exit code each should map to: `SmokeConfigError` 2 (names the file and field),
