@@ -56,6 +56,30 @@ def test_seed_cases_load() -> None:
             [{**BASE, "expect": {"schema": {"type": "object", "properties": {"p": {"maxLength": 3}}}}}],
             r"cases\[0\]\(c\)\.expect\.schema: \$\.properties\.p: unsupported keyword 'maxLength'",
         ),
+        (
+            [{**BASE, "expect": {"answers": {"predictions": [1], "tol": 1}}}],
+            r"cases\[0\]\(c\)\.expect\.answers\.tol: unknown key \(allowed: predictions, tolerance\)",
+        ),
+        (
+            [{**BASE, "expect": {"answers": {"tolerance": 1}}}],
+            r"cases\[0\]\(c\)\.expect\.answers: missing key predictions \(allowed: predictions, tolerance\)",
+        ),
+        (
+            [{**BASE, "expect": {"answers": [0.5, [1, float("nan")]]}}],
+            r"cases\[0\]\(c\)\.expect\.answers\[1\]: expected a string, a number, true, false, null, a list",
+        ),
+        (
+            [{**BASE, "expect": {"answers": {"predictions": []}}}],
+            r"cases\[0\]\(c\)\.expect\.answers\.predictions: expected at least one prediction",
+        ),
+        (
+            [{**BASE, "expect": {"answers": {"predictions": [1], "tolerance": {"abs": -1}}}}],
+            r"cases\[0\]\(c\)\.expect\.answers\.tolerance\.abs: expected a number >= 0",
+        ),
+        (
+            [{**BASE, "expect": {"answers": {"predictions": [1], "tolerance": {"absolute": 1}}}}],
+            r"cases\[0\]\(c\)\.expect\.answers\.tolerance: expected a number >= 0 \(absolute\), or an object",
+        ),
         ([BASE, BASE], r"cases\[1\]\.name: duplicate case name 'c'"),
     ],
 )

@@ -101,6 +101,23 @@ CHECK_TABLE: list[tuple[str, Any, Sample, Sample, str]] = [
     ),
     ("values", {"min": 0}, ("text/csv", b"0,3\n"), ("text/csv", b"1\n-1\n"), "1 of 2 predictions outside [0.0, None]"),
     (
+        "answers",
+        [0.25, 0.75],
+        ("text/csv", b"0.25\n0.75\n"),
+        ("text/csv", b"0.5\n0.5\n"),  # a model answering a constant
+        "2 of 2 answers differ from the expected ones (tolerance abs 0, rel 0), e.g. #1: got '0.5', expected 0.25",
+    ),
+    (
+        "answers",
+        {"predictions": [[1, "yes"], {"p": 0.5}, None], "tolerance": {"rel": 0.01}},
+        ("application/json", b'{"predictions": [[1.005, "yes"], {"p": 0.504}, null]}'),
+        ("application/json", b'{"predictions": [[1.005, "no"], {"p": 0.504}, null]}'),
+        "1 of 3 answers differ from the expected ones (tolerance abs 0, rel 0.01), e.g. #1: got [1.005, 'no']",
+    ),
+    ("answers", {"predictions": [2], "tolerance": 0.1}, ("text/csv", b"2.05\n"), ("text/csv", b"2.2\n"), "1 of 1"),
+    ("answers", 1, ("application/json", b"[1]"), ("application/json", b"[true]"), "1 of 1 answers differ"),
+    ("answers", "cat", ("application/json", b'["cat"]'), ("application/json", b'["cat", "dog"]'), "expected 1 answers"),
+    (
         "latency",
         {"p95_ms": 50, "requests": 3},
         [10.0, 50.0, 20.0],

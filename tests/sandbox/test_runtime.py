@@ -232,3 +232,12 @@ def test_latency_fault_delays_each_invocation(sandbox: Sandbox, unique: Unique) 
         timings[name] = time.monotonic() - started
     assert timings[slow] >= 0.4
     assert timings[fast] < 0.3
+
+
+def test_constant_prediction_marker_answers_one_number_for_every_row(sandbox: Sandbox, unique: Unique) -> None:
+    constant, _, _ = in_service_endpoint(sm(sandbox), unique, env={"SANDBOX_CONSTANT_PREDICTION": "0.25"})
+    rt = runtime(sandbox)
+    csv_answer = rt.invoke_endpoint(EndpointName=constant, ContentType="text/csv", Body=b"1,2\n3,4\n")
+    assert csv_answer["Body"].read().decode() == "0.25\n0.25\n"
+    json_answer = rt.invoke_endpoint(EndpointName=constant, ContentType="application/json", Body=b"[[1], [2]]")
+    assert json.loads(json_answer["Body"].read()) == {"predictions": [0.25, 0.25]}

@@ -14,6 +14,7 @@ File format: `<smoke_tests.dir>/cases.json` (the stage config's `smoke_tests.dir
                                                       # minimum/maximum/minItems/maxItems/enum
             "values": {"min": 0.0, "max": 1.0},       # over every predicted number
             "rows": 3,                                # CSV lines, or the JSON predictions' length
+            "answers": {"predictions": [0.12, 0.87, 0.5], "tolerance": 0.001},  # per line / list item
             "latency": {"p95_ms": 1000, "requests": 10}
           }
         }
@@ -24,7 +25,8 @@ A bare list of cases is accepted too. Predictions of a JSON answer are `predicti
 object, or the answer itself when it is a list; of a CSV answer, every cell of every non-empty line.
 
 Modules: `cases` (loading), `checks` (one class per `expect` key, and their registry), `expectations` (judging
-an answer), `runner` (InvokeEndpoint), `junit` and `config_export` (outputs). This package imports nothing of
+an answer), `runner` (InvokeEndpoint), `junit` and `config_export` (outputs), `text` (a model's text made safe to print
+and to put in XML). This package imports nothing of
 the deployer but `deployer.aws_errors`.
 
 Exceptions, and the deployer exit code each should map to: `SmokeConfigError` 2 (names the file and field),
@@ -34,7 +36,7 @@ Exceptions, and the deployer exit code each should map to: `SmokeConfigError` 2 
 from __future__ import annotations
 
 from deployer.smoke.cases import CASES_FILE, MAX_PAYLOAD_BYTES, SmokeCase, load_cases
-from deployer.smoke.checks import CHECK_KINDS, Check, LatencyCheck, RowsCheck, SchemaCheck, ValuesCheck
+from deployer.smoke.checks import CHECK_KINDS, AnswersCheck, Check, LatencyCheck, RowsCheck, SchemaCheck, ValuesCheck
 from deployer.smoke.checks.latency import MAX_REQUESTS, p95
 from deployer.smoke.config_export import write_config_export
 from deployer.smoke.errors import CaseFailure, CheckConfigError, SmokeAccessDenied, SmokeConfigError
@@ -49,6 +51,7 @@ __all__ = [
     "CHECK_KINDS",
     "MAX_PAYLOAD_BYTES",
     "MAX_REQUESTS",
+    "AnswersCheck",
     "CaseFailure",
     "CaseResult",
     "Check",

@@ -41,7 +41,8 @@ def parse_expectations(raw: Any) -> Expectations:
         try:
             check = kind.parse(raw[key]) if key in raw else kind.absent()
         except CheckConfigError as exc:
-            raise CheckConfigError(str(exc), ".".join(filter(None, ("expect", key, exc.field)))) from None
+            below = exc.field if not exc.field or exc.field.startswith("[") else f".{exc.field}"
+            raise CheckConfigError(str(exc), f"expect.{key}{below}") from None
         if check is not None:
             checks.append(check)
     return Expectations(tuple(checks))

@@ -1,4 +1,9 @@
-"""The JUnit XML report, as CodeBuild test reports read it: testsuites/testsuite/testcase/failure."""
+"""The JUnit XML report, as CodeBuild test reports read it: testsuites/testsuite/testcase/failure.
+
+Every text and attribute goes through `xml_safe`: a model's error message may hold control characters or lone
+surrogates, which XML 1.0 forbids (ElementTree writes them anyway, or fails to encode a surrogate), and a
+report CodeBuild cannot parse would hide the very failure it is about.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,14 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from deployer.smoke.report import CaseResult, SmokeReport
+from deployer.smoke.text import xml_safe
+
+
+def _element(parent: ET.Element, tag: str, attributes: dict[str, str], text: str | None = None) -> ET.Element:
+    element = ET.SubElement(parent, tag, {key: xml_safe(value) for key, value in attributes.items()})
+    if text is not None:
+        element.text = xml_safe(text)
+    return element
 
 
 def write_junit_xml(report: SmokeReport, path: Path | str, suite_name: str = "smoke") -> Path:
@@ -13,8 +26,8 @@ def write_junit_xml(report: SmokeReport, path: Path | str, suite_name: str = "sm
     target = Path(path)
     total = sum(r.seconds for r in report.results)
     counts = {"tests": str(len(report.results)), "failures": str(len(report.failures)), "errors": "0"}
-    suites = ET.Element("testsuites", {"name": suite_name, **counts, "time": f"{total:.3f}"})
-    suite = ET.SubElement(
+    suites = ET.Element("testsuites", {"name": xml_safe(suite_name), **counts, "time": f"{total:.3f}"})
+    suite = _element(
         suites,
         "testsuite",
         {
@@ -34,12 +47,9 @@ def write_junit_xml(report: SmokeReport, path: Path | str, suite_name: str = "sm
 
 
 def _testcase(suite: ET.Element, classname: str, result: CaseResult) -> None:
-    case = ET.SubElement(
-        suite, "testcase", {"classname": classname, "name": result.name, "time": f"{result.seconds:.3f}"}
-    )
+    case = _element(suite, "testcase", {"classname": classname, "name": result.name, "time": f"{result.seconds:.3f}"})
     if not result.passed:
-        failure = ET.SubElement(case, "failure", {"message": result.reason, "type": "SmokeTestFailure"})
-        failure.text = result.reason
+        _element(case, "failure", {"message": result.reason, "type": "SmokeTestFailure"}, result.reason)
     details = [f"requests={result.requests}"]
     if result.p95_ms is not None:
         details.append(f"p95_ms={result.p95_ms:.1f}")
@@ -47,4 +57,4 @@ def _testcase(suite: ET.Element, classname: str, result: CaseResult) -> None:
         details.append(f"variant={result.invoked_variant}")
     if result.custom_attributes:
         details.append(f"custom_attributes={result.custom_attributes}")
-    ET.SubElement(case, "system-out").text = " ".join(details)
+    _element(case, "system-out", {}, " ".join(details))

@@ -17,6 +17,7 @@ from deployer.smoke.checks.latency import p95
 from deployer.smoke.errors import CaseFailure, SmokeAccessDenied
 from deployer.smoke.expectations import evaluate
 from deployer.smoke.report import CaseResult, SmokeReport
+from deployer.smoke.text import xml_safe
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,8 @@ def run_case(runtime: RuntimeClient, endpoint: str, case: SmokeCase, *, clock: C
     try:
         reason, passed = _attempt(runtime, endpoint, case, body, clock, progress), True
     except CaseFailure as failure:
-        reason, passed = str(failure), False
+        # The reason may quote the model; escaped, it cannot garble a log or fail to encode on print.
+        reason, passed = xml_safe(str(failure)), False
     latencies = progress.latencies_ms
     result = CaseResult(
         name=case.name,

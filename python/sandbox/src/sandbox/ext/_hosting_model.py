@@ -63,6 +63,7 @@ class Markers:
     fault: str | None = None
     latency_ms: int = 0
     provision_seconds: float | None = None
+    constant_prediction: float | None = None  # a model that ignores its input
 
 
 @dataclass
@@ -92,6 +93,8 @@ class Fleet:
                 seconds = _float(env.get("SANDBOX_PROVISION_SECONDS"))
                 if seconds is not None:
                     found.provision_seconds = max(found.provision_seconds or 0.0, seconds)
+                if found.constant_prediction is None:
+                    found.constant_prediction = _finite(env.get("SANDBOX_CONSTANT_PREDICTION"))
         return found
 
     def pick_variant(self) -> Variant:
@@ -119,6 +122,14 @@ def _float(raw: str | None) -> float | None:
         return max(0.0, float(str(raw))) if raw not in (None, "") else None
     except ValueError:
         return None
+
+
+def _finite(raw: str | None) -> float | None:
+    try:
+        value = float(str(raw)) if raw not in (None, "") else None
+    except ValueError:
+        return None
+    return value if value is not None and math.isfinite(value) else None
 
 
 @dataclass(frozen=True)

@@ -76,15 +76,20 @@ def _rows_from_json(body: str) -> list[Any]:
     return data
 
 
-def infer(content_type: str, body: str, version: str) -> tuple[str, str]:
-    """(response content type, response body) for one request to a model of `version`."""
+def infer(content_type: str, body: str, version: str, constant: float | None = None) -> tuple[str, str]:
+    """(response content type, response body) for one request to a model of `version`; with `constant`, a
+    model that answers that number for every row."""
+
+    def score(row: str) -> float:
+        return predict(row, version) if constant is None else constant
+
     kind = content_type.split(";", 1)[0].strip().lower()
     if kind == "text/csv":
         rows = [",".join(cell.strip() for cell in row) for row in csv.reader(io.StringIO(body)) if row]
-        return "text/csv", "\n".join(str(predict(row, version)) for row in rows) + ("\n" if rows else "")
+        return "text/csv", "\n".join(str(score(row)) for row in rows) + ("\n" if rows else "")
     if kind in ("application/json", "application/jsonlines", ""):
         rows = _rows_from_json(body)
-        predictions = [predict(json.dumps(row, sort_keys=True, separators=(",", ":")), version) for row in rows]
+        predictions = [score(json.dumps(row, sort_keys=True, separators=(",", ":"))) for row in rows]
         return "application/json", json.dumps({"predictions": predictions})
     raise _ContainerFailure(415, f"Unsupported content type {content_type}; use text/csv or application/json.")
 
@@ -113,7 +118,9 @@ def invoke_endpoint(self: Any) -> Response:
     try:
         if markers.fault == FAULT_MODEL_ERROR:
             raise _ContainerFailure(500, "Internal server error: model raised an exception (SANDBOX_FAULT=model-error)")
-        content_type, answer = infer(self.headers.get("Content-Type") or "", body, variant.model_version)
+        content_type, answer = infer(
+            self.headers.get("Content-Type") or "", body, variant.model_version, markers.constant_prediction
+        )
     except _ContainerFailure as failure:
         log.info("endpoint %s: ModelError %s", name, failure.status)
         return _model_error(account, region, name, failure)

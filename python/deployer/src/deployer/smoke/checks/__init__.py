@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from deployer.smoke.checks.answers import AnswersCheck
 from deployer.smoke.checks.base import Check
 from deployer.smoke.checks.latency import LatencyCheck
 from deployer.smoke.checks.rows import RowsCheck
@@ -17,7 +18,7 @@ from deployer.smoke.checks.schema import SchemaCheck
 from deployer.smoke.checks.values import ValuesCheck
 
 CHECK_KINDS: Mapping[str, type[Check]] = MappingProxyType(
-    {kind.key: kind for kind in (SchemaCheck, RowsCheck, ValuesCheck, LatencyCheck)}
+    {kind.key: kind for kind in (SchemaCheck, RowsCheck, ValuesCheck, AnswersCheck, LatencyCheck)}
 )
 
-__all__ = ["CHECK_KINDS", "Check", "LatencyCheck", "RowsCheck", "SchemaCheck", "ValuesCheck"]
+__all__ = ["CHECK_KINDS", "AnswersCheck", "Check", "LatencyCheck", "RowsCheck", "SchemaCheck", "ValuesCheck"]
