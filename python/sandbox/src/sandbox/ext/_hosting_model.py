@@ -9,6 +9,7 @@ the endpoint is looked at, what has happened by now. These modules know nothing 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
