@@ -4,17 +4,17 @@ codes."""
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import re
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError
 
+from deployer.cli_output import configure_logging, emit, fail
 from deployer.cli_parser import build_parser, resolve_globals
 from deployer.config import discover_stages, load_stage_config
 from deployer.errors import DeployerError, InputError, SmokeTestError
@@ -31,35 +31,6 @@ _ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_FAILED = 0, 1, 2, 4
 
 SessionsFactory = Callable[[str, str | None], AccountSessions]
-
-
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever sys.stderr is at the time of each record (it may be replaced after setup)."""
-
-    @property
-    def stream(self) -> Any:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value: Any) -> None:
-        pass
-
-
-def _configure_logging(level: str) -> None:
-    handler = _StderrHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
-    root = logging.getLogger("deployer")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
-
-
-def _emit(args: argparse.Namespace, data: Any, lines: list[str]) -> None:
-    if args.output == "json":
-        print(json.dumps(data, indent=2, sort_keys=True, default=str))
-    else:
-        for line in lines:
-            print(line)
 
 
 def _require_stage(args: argparse.Namespace) -> str:
@@ -97,8 +68,15 @@ def _run(args: argparse.Namespace, stage: str) -> StageRun:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     stage = _require_stage(args)
-    plan, lock = _run(args, stage).plan(pinned=args.model_version, force=args.force)
-    _emit(args, {**plan.as_dict(), "lock": lock}, [*plan.lines(), lock])
+    run = _run(args, stage)
+    plan, lock = run.plan(pinned=args.model_version, force=args.force)
+    if not args.exports:
+        emit(args, {**plan.as_dict(), "lock": lock}, [*plan.lines(), lock])
+        return EXIT_OK
+    for line in [*plan.lines(), lock]:
+        log.info(line)
+    facts = run.exports(plan)
+    emit(args, facts, [f"export {name}={shlex.quote(value)}" for name, value in facts.items()])
     return EXIT_OK
 
 
@@ -110,15 +88,18 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     else:
         text = [result.message]
     text.extend(f"warning: {w}" for w in result.warnings)
-    _emit(args, result.as_dict(), text)
+    emit(args, result.as_dict(), text)
     return EXIT_OK
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     stage = _require_stage(args)
-    result = _run(args, stage).rollback(to_version=args.to_version, force=args.force, reason=args.reason)
+    run = _run(args, stage)
+    result = run.rollback(
+        to_version=args.to_version, force=args.force, reason=args.reason, if_rejected=args.if_rejected
+    )
     text = [result.message, *(f"warning: {w}" for w in result.warnings)]
-    _emit(args, result.as_dict(), text)
+    emit(args, result.as_dict(), text)
     return EXIT_OK
 
 
@@ -127,14 +108,14 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     run = _run(args, stage)
     held = run.unlock(reason=args.reason)
     if held is None:
-        _emit(args, {"endpoint": run.endpoint, "unlocked": False}, [f"no lock on {run.endpoint}: nothing to break"])
+        emit(args, {"endpoint": run.endpoint, "unlocked": False}, [f"no lock on {run.endpoint}: nothing to break"])
         return EXIT_OK
     line = (
         f"broke the lock on {run.endpoint} held by {held.owner} (build {held.build_id or '-'}, "
         f"until {held.expires_at_iso}): {args.reason}"
     )
     data = {"endpoint": run.endpoint, "unlocked": True, "previous_owner": held.owner, "build_id": held.build_id}
-    _emit(args, data, [line])
+    emit(args, data, [line])
     return EXIT_OK
 
 
@@ -150,7 +131,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         export_required=bool(args.config_export_dir),
         record=not args.no_ledger,
     )
-    _emit(args, outcome.as_dict(), outcome.lines())
+    emit(args, outcome.as_dict(), outcome.lines())
     if not outcome.passed:
         failed = [r.name for r in outcome.report.failures]
         print(
@@ -164,7 +145,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 def cmd_promote(args: argparse.Namespace) -> int:
     stage = _require_stage(args)
     result = _run(args, stage).promote()
-    _emit(args, result.as_dict(), result.lines())
+    emit(args, result.as_dict(), result.lines())
     return EXIT_OK
 
 
@@ -183,7 +164,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         configs = [with_read_role(config, args.read_role_name) for config in configs]
     shared = _sessions(args, "status")  # one session per account and role, reused by every stage
     matrix = status_matrix(configs, lambda stage: shared, limit=args.limit)
-    _emit(args, matrix, matrix_lines(matrix))
+    emit(args, matrix, matrix_lines(matrix))
     return EXIT_OK
 
 
@@ -204,7 +185,7 @@ def cmd_seed_repo(args: argparse.Namespace) -> int:
         ]
     else:
         text = [f"unchanged: {args.repository_name}/{args.branch} already has these {len(result.unchanged)} file(s)"]
-    _emit(args, result.as_dict(), text)
+    emit(args, result.as_dict(), text)
     return EXIT_OK
 
 
@@ -230,29 +211,22 @@ def main(argv: Sequence[str] | None = None, *, sessions_factory: SessionsFactory
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    _configure_logging(args.log_level)
+    configure_logging(args.log_level)
     try:
         with stops_as_interrupts():
             return COMMANDS[args.verb](args)
     except DeployerError as exc:
-        return _fail(args, str(exc), exc.exit_code, type(exc).__name__)
+        return fail(args, str(exc), exc.exit_code, type(exc).__name__)
     except BotoCoreError as exc:
         log.debug("AWS client error", exc_info=True)
-        return _fail(args, f"AWS client error: {exc}", EXIT_ERROR, type(exc).__name__)
+        return fail(args, f"AWS client error: {exc}", EXIT_ERROR, type(exc).__name__)
     except Stopped as exc:
-        return _fail(args, str(exc), exc.exit_code, "Stopped")
+        return fail(args, str(exc), exc.exit_code, "Stopped")
     except KeyboardInterrupt:
-        return _fail(args, "interrupted", 130, "KeyboardInterrupt")
+        return fail(args, "interrupted", 130, "KeyboardInterrupt")
     except Exception as exc:  # the last line of defence: one line, a traceback only at DEBUG
         log.debug("unexpected error", exc_info=True)
-        return _fail(args, f"unexpected error: {type(exc).__name__}: {exc}", EXIT_ERROR, type(exc).__name__)
-
-
-def _fail(args: argparse.Namespace, message: str, code: int, kind: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    if args.output == "json":
-        print(json.dumps({"error": message, "kind": kind, "exit_code": code}, indent=2))
-    return code
+        return fail(args, f"unexpected error: {type(exc).__name__}: {exc}", EXIT_ERROR, type(exc).__name__)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -105,6 +105,12 @@ def _plan_and_deploy(verbs: Verbs) -> None:
     _stage_flag(plan)
     plan.add_argument("--model-version", type=int, help="pin this version of the model package group")
     plan.add_argument("--force", action="store_true", help="allow a pinned version that is not Approved or eligible")
+    plan.add_argument(
+        "--exports",
+        action="store_true",
+        help="print only `export DEPLOYER_*=...` lines (candidate, package, who verified it upstream, action) "
+        "for a buildspec to eval and export to CodePipeline; the plan goes to the log",
+    )
 
     deploy = _verb(
         verbs,
@@ -160,6 +166,12 @@ def _rollback(verbs: Verbs) -> None:
         "--force", action="store_true", help="allow a version that is not Approved or not verified upstream"
     )
     rollback.add_argument("--reason", default="", help="why (recorded in the ledger; required with --force)")
+    rollback.add_argument(
+        "--if-rejected",
+        action="store_true",
+        help="act only when the live version is Rejected in the registry (else exit 0 changing nothing): the "
+        "stage's rejection path, which needs no approval because it only goes back to a verified version",
+    )
     _rollout_flags(rollback)
 
 

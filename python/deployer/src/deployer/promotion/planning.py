@@ -33,3 +33,26 @@ def plan_with_lock(
     with context.guard():
         plan = context.deployer(policy=stage_policy(context)).plan(pinned=pinned, force=force)
         return plan, lock.describe()
+
+
+def exports(context: StageContext, plan: Plan) -> dict[str, str]:
+    """What a pipeline's approval shows and its deploy pins: the candidate, its package, the action, and when
+    and by which build the previous stage verified it (empty for the first stage)."""
+    facts = {
+        "DEPLOYER_STAGE": context.stage,
+        "DEPLOYER_CANDIDATE_VERSION": str(plan.candidate_version),
+        "DEPLOYER_CANDIDATE_ARN": plan.candidate_arn,
+        "DEPLOYER_ACTION": plan.action.value,
+        "DEPLOYER_LIVE_VERSION": "" if plan.live_version is None else str(plan.live_version),
+        "DEPLOYER_VERIFIED_IN": context.config.previous_stage,
+        "DEPLOYER_VERIFIED_AT": "",
+        "DEPLOYER_VERIFIED_BUILD": "",
+    }
+    previous = context.config.previous_stage
+    if previous:
+        with context.guard():
+            mark = context.ledger().get_mark(previous, plan.candidate_version, MarkKind.VERIFIED)
+        if mark is not None:
+            facts["DEPLOYER_VERIFIED_AT"] = mark.at
+            facts["DEPLOYER_VERIFIED_BUILD"] = mark.build_id or "-"
+    return facts

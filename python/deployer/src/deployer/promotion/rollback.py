@@ -12,7 +12,7 @@ from deployer.promotion.context import StageContext
 from deployer.promotion.lock import LockKeeper
 from deployer.promotion.planning import stage_policy
 from deployer.promotion.recorded import RecordedRollout
-from deployer.registry import APPROVED, CandidatePolicy, ModelVersion
+from deployer.registry import APPROVED, REJECTED, CandidatePolicy, ModelVersion
 from deployer.rollout import RolloutResult
 
 log = logging.getLogger(__name__)
@@ -34,8 +34,10 @@ def roll_back(
     to_version: int | None,
     force: bool,
     reason: str,
+    if_rejected: bool = False,
 ) -> RolloutResult:
-    """Roll back to `to_version`, or to the newest good version older than the live one. Callers hold the
+    """Roll back to `to_version`, or to the newest good version older than the live one. With `if_rejected`,
+    only when the live version is Rejected in the registry (otherwise nothing changes). Callers hold the
     context's guard and the endpoint lock."""
     policy = stage_policy(context)
     deployer = context.deployer(policy=policy, keeper=keeper)
@@ -43,6 +45,14 @@ def roll_back(
     if live is None or live.version is None:
         raise InputError(f"endpoint {context.endpoint} has no live model version to roll back from")
     registry = deployer.registry()
+    if if_rejected:
+        status = registry.status_of(live.package_arn) if live.package_arn else ""
+        if status != REJECTED:
+            plan = deployer.plan(pinned=live.version, force=True)
+            return RolloutResult(
+                plan, "no-op", f"live v{live.version} is {status or 'unknown'}, not Rejected: nothing to do"
+            )
+        reason = reason or f"live v{live.version} was Rejected in the registry"
     chosen: ModelVersion | None
     if to_version is None:
         chosen, why = newest_good_older(registry.versions(), live.version, policy)

@@ -11,7 +11,7 @@ from deployer.ledger import Lease, Ledger
 from deployer.promotion.context import StageContext
 from deployer.promotion.events import EventPublisher
 from deployer.promotion.lock import EndpointLock
-from deployer.promotion.planning import plan_with_lock, stage_policy
+from deployer.promotion.planning import exports, plan_with_lock, stage_policy
 from deployer.promotion.promote import PromoteResult, promote
 from deployer.promotion.recorded import RecordedRollout
 from deployer.promotion.rollback import roll_back, rollback_reason
@@ -74,6 +74,10 @@ class StageRun:
         """The plan (with why the candidate was chosen) and a line about the endpoint's lock; changes nothing."""
         return plan_with_lock(self.context, self.lock, pinned=pinned, force=force)
 
+    def exports(self, plan: Plan) -> dict[str, str]:
+        """The plan's facts for a pipeline's approval and deploy (`deployer plan --exports`)."""
+        return exports(self.context, plan)
+
     def deploy(
         self, *, pinned: int | None = None, force: bool = False, config_dir: Path | None = None
     ) -> RolloutResult:
@@ -85,11 +89,22 @@ class StageRun:
         with self.context.guard(), self.lock.held() as keeper:
             return self.rollout.deploy(keeper, pinned=pinned, force=force)
 
-    def rollback(self, *, to_version: int | None = None, force: bool = False, reason: str = "") -> RolloutResult:
-        """Explicit rollback to `to_version`, or to the newest good version older than the live one."""
+    def rollback(
+        self, *, to_version: int | None = None, force: bool = False, reason: str = "", if_rejected: bool = False
+    ) -> RolloutResult:
+        """Explicit rollback to `to_version`, or to the newest good version older than the live one. With
+        `if_rejected`, only when the live version is Rejected (decided under the lock)."""
         reason = rollback_reason(reason, force=force)
         with self.context.guard(), self.lock.held() as keeper:
-            return roll_back(self.context, self.rollout, keeper, to_version=to_version, force=force, reason=reason)
+            return roll_back(
+                self.context,
+                self.rollout,
+                keeper,
+                to_version=to_version,
+                force=force,
+                reason=reason,
+                if_rejected=if_rejected,
+            )
 
     def unlock(self, *, reason: str) -> Lease | None:
         """Break the endpoint's lease on purpose; the holder and `reason` go into the history. None when free."""
