@@ -9,12 +9,15 @@
 ################################################################################
 
 locals {
-  buildspec_install = <<-EOT
+  buildspec_env = <<-EOT
     version: 0.2
     env:
       shell: bash
       variables:
         DEPLOYER_OUTPUT: text
+  EOT
+
+  buildspec_phases = <<-EOT
     phases:
       install:
         runtime-versions:
@@ -23,13 +26,42 @@ locals {
           - wheel_dir="$(mktemp -d)" && aws s3 cp --only-show-errors "$DEPLOYER_WHEEL_S3_URI" "$wheel_dir/" && pip install --quiet --disable-pip-version-check "$wheel_dir"/*.whl
   EOT
 
-  deploy_buildspec = <<-EOT
-    # Deploy action (platform-owned, from Terraform): roll the candidate out to this stage's endpoint.
+  buildspec_install = "${trimspace(local.buildspec_env)}\n${trimspace(local.buildspec_phases)}"
+
+  # What `deployer plan --exports` prints, exported to the pipeline as #{Plan.<name>}.
+  plan_exports = [
+    "DEPLOYER_STAGE", "DEPLOYER_CANDIDATE_VERSION", "DEPLOYER_CANDIDATE_ARN", "DEPLOYER_ACTION",
+    "DEPLOYER_LIVE_VERSION", "DEPLOYER_VERIFIED_IN", "DEPLOYER_VERIFIED_AT", "DEPLOYER_VERIFIED_BUILD",
+  ]
+
+  plan_buildspec = <<-EOT
+    # Plan action (platform-owned, from Terraform), before the manual approval: resolve the candidate and
+    # export it, so the approval names the version and the Deploy action deploys exactly that one.
+    ${trimspace(local.buildspec_env)}
+      exported-variables:${join("", [for name in local.plan_exports : "\n    - ${name}"])}
+    ${trimspace(local.buildspec_phases)}
+      build:
+        commands:
+          - exports="$(deployer plan --stage "$STAGE" --exports)" && eval "$exports"
+  EOT
+
+  rollback_buildspec = <<-EOT
+    # Rollback build (platform-owned, from Terraform), started by the registry's rejection event outside the
+    # pipeline: when the live version is Rejected, go back to the newest good version this stage ran before.
     ${trimspace(local.buildspec_install)}
       build:
         commands:
-          - deployer plan --stage "$STAGE"
-          - deployer deploy --stage "$STAGE"
+          - deployer rollback --stage "$STAGE" --if-rejected
+  EOT
+
+  deploy_buildspec = <<-EOT
+    # Deploy action (platform-owned, from Terraform): roll the candidate out to this stage's endpoint; after a
+    # manual approval, exactly the version the Plan action named (DEPLOYER_MODEL_VERSION from the pipeline).
+    ${trimspace(local.buildspec_install)}
+      build:
+        commands:
+          - deployer plan --stage "$STAGE" $${DEPLOYER_MODEL_VERSION:+--model-version "$DEPLOYER_MODEL_VERSION"}
+          - deployer deploy --stage "$STAGE" $${DEPLOYER_MODEL_VERSION:+--model-version "$DEPLOYER_MODEL_VERSION"}
   EOT
 
   promote_buildspec = <<-EOT

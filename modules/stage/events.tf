@@ -43,22 +43,26 @@ locals {
       model-approval = {
         bus         = aws_cloudwatch_event_bus.this.name
         bus_name    = local.event_bus_name
-        description = "Start ${local.pipeline_name} when a ${var.project} model version is approved or rejected in the registry."
+        target      = "pipeline"
+        description = "Start ${local.pipeline_name} when a ${var.project} model version is approved${local.requires_approval ? "" : " or rejected"} in the registry."
         pattern = {
           source        = ["aws.sagemaker"]
           "detail-type" = ["SageMaker Model Package State Change"]
           detail = {
             ModelPackageGroupName = [var.project]
-            ModelApprovalStatus   = ["Approved", "Rejected"]
+            ModelApprovalStatus   = local.requires_approval ? ["Approved"] : ["Approved", "Rejected"]
           }
         }
       }
     },
-    var.previous_stage == "" ? {} : {
+    # With a manual approval, a rejection goes to the Rollback build, not the pipeline: it must never wait at
+    # the approval, and it only goes back to a version this stage already ran.
+    var.previous_stage == "" && !local.requires_approval ? {} : {
       model-rejection = {
         bus         = aws_cloudwatch_event_bus.this.name
         bus_name    = local.event_bus_name
-        description = "Start ${local.pipeline_name} when a ${var.project} model version is rejected, so a rejected live version rolls back."
+        target      = local.requires_approval ? "rollback" : "pipeline"
+        description = "Start ${local.requires_approval ? "the rollback build of ${local.name}" : local.pipeline_name} when a ${var.project} model version is rejected, so a rejected live version rolls back."
         pattern = {
           source        = ["aws.sagemaker"]
           "detail-type" = ["SageMaker Model Package State Change"]
@@ -68,9 +72,12 @@ locals {
           }
         }
       }
+    },
+    var.previous_stage == "" ? {} : {
       previous-stage-verified = {
         bus         = aws_cloudwatch_event_bus.this.name
         bus_name    = local.event_bus_name
+        target      = "pipeline"
         description = "Start ${local.pipeline_name} when ${var.previous_stage} verified a model version for ${var.stage}."
         pattern = {
           source        = ["mlops.deployer"]
@@ -85,6 +92,7 @@ locals {
       source-push = {
         bus         = "default"
         bus_name    = "default"
+        target      = "pipeline"
         description = "Start ${local.pipeline_name} on a push to ${var.repository_branch} of ${local.repository_name}."
         pattern = {
           source        = ["aws.codecommit"]
@@ -125,8 +133,8 @@ resource "aws_cloudwatch_event_target" "trigger" {
 
   rule           = aws_cloudwatch_event_rule.trigger[each.key].name
   event_bus_name = each.value.bus
-  target_id      = "start-pipeline"
-  arn            = aws_codepipeline.this.arn
+  target_id      = each.value.target == "rollback" ? "start-rollback-build" : "start-pipeline"
+  arn            = each.value.target == "rollback" ? aws_codebuild_project.this["rollback"].arn : aws_codepipeline.this.arn
   role_arn       = aws_iam_role.events.arn
 }
 

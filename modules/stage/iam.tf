@@ -476,7 +476,7 @@ locals {
           Sid      = "StartBuilds"
           Effect   = "Allow"
           Action   = ["codebuild:BatchGetBuilds", "codebuild:StartBuild"]
-          Resource = values(local.codebuild_project_arns)
+          Resource = [for k in local.pipeline_projects : local.codebuild_project_arns[k]]
         },
       ],
       local.use_codecommit ? [
@@ -519,7 +519,7 @@ locals {
 
 resource "aws_iam_role" "events" {
   name               = local.events_role_name
-  description        = "EventBridge starts the ${local.pipeline_name} pipeline."
+  description        = "EventBridge starts the ${local.pipeline_name} pipeline (and its rollback build)."
   assume_role_policy = local.service_trust["events"]
   tags               = var.tags
 }
@@ -529,13 +529,20 @@ resource "aws_iam_role_policy" "events" {
   role = aws_iam_role.events.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid      = "StartPipeline"
         Effect   = "Allow"
         Action   = ["codepipeline:StartPipelineExecution"]
         Resource = [local.pipeline_arn]
       },
-    ]
+      ], local.requires_approval ? [
+      {
+        Sid      = "StartRollbackBuild"
+        Effect   = "Allow"
+        Action   = ["codebuild:StartBuild"]
+        Resource = [local.codebuild_project_arns["rollback"]]
+      },
+    ] : [])
   })
 }

@@ -41,12 +41,22 @@ locals {
   pipeline_failed_rule     = "${local.name}-pipeline-failed"
   # Deploy and Promote run platform-owned commands from Terraform (inline buildspecs) as the platform role;
   # only Test reads its buildspec from the stage repository, and runs as the test role.
-  codebuild_projects = {
-    deploy  = { name = "${local.name}-deploy", buildspec = local.deploy_buildspec, role = "platform", summary = "rolls the candidate out (platform buildspec)" }
-    test    = { name = "${local.name}-test", buildspec = var.test_buildspec, role = "test", summary = "runs the stage repository's tests (${var.test_buildspec})" }
-    promote = { name = "${local.name}-promote", buildspec = local.promote_buildspec, role = "platform", summary = "re-runs the smoke cases, records verified, promotes (platform buildspec)" }
-  }
-  platform_projects   = ["deploy", "promote"]
+  # A stage with a manual approval also gets Plan (before the approval: it names the version the approver
+  # approves) and Rollback (started by the registry's rejection event, outside the pipeline, so a rejection
+  # never waits at the approval: it only goes back to a version this stage already ran).
+  codebuild_projects = merge(
+    {
+      deploy  = { name = "${local.name}-deploy", buildspec = local.deploy_buildspec, role = "platform", summary = "rolls the candidate out (platform buildspec)" }
+      test    = { name = "${local.name}-test", buildspec = var.test_buildspec, role = "test", summary = "runs the stage repository's tests (${var.test_buildspec})" }
+      promote = { name = "${local.name}-promote", buildspec = local.promote_buildspec, role = "platform", summary = "re-runs the smoke cases, records verified, promotes (platform buildspec)" }
+    },
+    local.requires_approval ? {
+      plan     = { name = "${local.name}-plan", buildspec = local.plan_buildspec, role = "platform", summary = "resolves the candidate before the manual approval and exports it (platform buildspec)" }
+      rollback = { name = "${local.name}-rollback", buildspec = local.rollback_buildspec, role = "platform", summary = "rolls a Rejected live version back, started by the registry's rejection event (platform buildspec)" }
+    } : {},
+  )
+  platform_projects   = concat(["deploy", "promote"], local.requires_approval ? ["plan", "rollback"] : [])
+  pipeline_projects   = [for k in keys(local.codebuild_projects) : k if k != "rollback"]
   promote_report_name = "smoke"
 
   # The tooling account (registry, artifacts, ledger, deployer role).

@@ -1,5 +1,5 @@
 ################################################################################
-# CodePipeline V2: Source -> [Approval] -> Deploy -> Test -> Promote
+# CodePipeline V2: Source -> [Plan -> Approval] -> Deploy -> Test -> Promote
 ################################################################################
 
 resource "aws_codepipeline" "this" {
@@ -43,6 +43,29 @@ resource "aws_codepipeline" "this" {
     }
   }
 
+  # Plan names the version; the approver approves exactly it; Deploy deploys exactly it (or fails when it is no
+  # longer eligible), through the Plan action's exported variables.
+  dynamic "stage" {
+    for_each = local.requires_approval ? [1] : []
+
+    content {
+      name = "Plan"
+
+      action {
+        name            = "Plan"
+        category        = "Build"
+        owner           = "AWS"
+        provider        = "CodeBuild"
+        version         = "1"
+        input_artifacts = ["source_output"]
+        namespace       = "Plan"
+        configuration = {
+          ProjectName = aws_codebuild_project.this["plan"].name
+        }
+      }
+    }
+  }
+
   dynamic "stage" {
     for_each = local.requires_approval ? [1] : []
 
@@ -56,7 +79,7 @@ resource "aws_codepipeline" "this" {
         provider = "Manual"
         version  = "1"
         configuration = merge(
-          { CustomData = "Approve deploying to ${var.stage} the model version that ${var.previous_stage != "" ? var.previous_stage : "the registry"} verified." },
+          { CustomData = local.approval_text },
           local.create_topic ? { NotificationArn = aws_sns_topic.this[0].arn } : {},
         )
       }
@@ -73,9 +96,12 @@ resource "aws_codepipeline" "this" {
       provider        = "CodeBuild"
       version         = "1"
       input_artifacts = ["source_output"]
-      configuration = {
-        ProjectName = aws_codebuild_project.this["deploy"].name
-      }
+      configuration = merge(
+        { ProjectName = aws_codebuild_project.this["deploy"].name },
+        local.requires_approval ? {
+          EnvironmentVariables = jsonencode([{ name = "DEPLOYER_MODEL_VERSION", value = "#{Plan.DEPLOYER_CANDIDATE_VERSION}", type = "PLAINTEXT" }])
+        } : {},
+      )
     }
   }
 
@@ -120,4 +146,14 @@ resource "aws_codepipeline" "this" {
     aws_s3_object.deployer_wheel,
     terraform_data.seed,
   ]
+}
+
+locals {
+  # What the approver reads (CustomData, at most 500 characters once resolved).
+  approval_text = join(" ", [
+    "Deploy v#{Plan.DEPLOYER_CANDIDATE_VERSION} to ${var.stage} (#{Plan.DEPLOYER_ACTION}; live v#{Plan.DEPLOYER_LIVE_VERSION}):",
+    "#{Plan.DEPLOYER_CANDIDATE_ARN},",
+    "verified in #{Plan.DEPLOYER_VERIFIED_IN} at #{Plan.DEPLOYER_VERIFIED_AT} by build #{Plan.DEPLOYER_VERIFIED_BUILD}.",
+    "Deploy ships exactly this version, or fails if it is no longer eligible.",
+  ])
 }

@@ -177,8 +177,8 @@ run "codebuild_projects" {
   }
   assert {
     condition = yamldecode(aws_codebuild_project.this["deploy"].source[0].buildspec).phases.build.commands == [
-      "deployer plan --stage \"$STAGE\"",
-      "deployer deploy --stage \"$STAGE\"",
+      "deployer plan --stage \"$STAGE\" $${DEPLOYER_MODEL_VERSION:+--model-version \"$DEPLOYER_MODEL_VERSION\"}",
+      "deployer deploy --stage \"$STAGE\" $${DEPLOYER_MODEL_VERSION:+--model-version \"$DEPLOYER_MODEL_VERSION\"}",
     ]
     error_message = "Deploy runs the platform's commands: deployer plan and deployer deploy."
   }
@@ -671,12 +671,47 @@ run "later_stage_with_approval" {
     notification_email        = "ml-platform@example.com"
   }
   assert {
-    condition     = [for s in aws_codepipeline.this.stage : s.name] == ["Source", "Approval", "Deploy", "Test", "Promote"]
-    error_message = "prod has a manual approval stage between Source and Deploy."
+    condition     = [for s in aws_codepipeline.this.stage : s.name] == ["Source", "Plan", "Approval", "Deploy", "Test", "Promote"]
+    error_message = "prod plans, then waits for a manual approval, between Source and Deploy."
   }
   assert {
-    condition     = aws_codepipeline.this.stage[1].action[0].provider == "Manual" && aws_codepipeline.this.stage[1].action[0].configuration.NotificationArn == aws_sns_topic.this[0].arn
+    condition     = aws_codepipeline.this.stage[2].action[0].provider == "Manual" && aws_codepipeline.this.stage[2].action[0].configuration.NotificationArn == aws_sns_topic.this[0].arn
     error_message = "Manual approval notifies the topic."
+  }
+  assert {
+    condition     = aws_codepipeline.this.stage[1].action[0].namespace == "Plan" && aws_codepipeline.this.stage[1].action[0].configuration.ProjectName == "churn-prod-plan"
+    error_message = "The Plan action runs the plan project and exports its variables under the Plan namespace."
+  }
+  assert {
+    condition = alltrue([
+      for v in ["DEPLOYER_CANDIDATE_VERSION", "DEPLOYER_CANDIDATE_ARN", "DEPLOYER_VERIFIED_IN", "DEPLOYER_VERIFIED_AT", "DEPLOYER_VERIFIED_BUILD"] :
+      strcontains(aws_codepipeline.this.stage[2].action[0].configuration.CustomData, "#{Plan.${v}}")
+    ])
+    error_message = "The approval names the version, its package, and where, when and by which build it was verified."
+  }
+  assert {
+    condition     = yamldecode(aws_codebuild_project.this["plan"].source[0].buildspec).env["exported-variables"] == local.plan_exports
+    error_message = "The plan build exports what the approval and the deploy read."
+  }
+  assert {
+    condition     = jsondecode(aws_codepipeline.this.stage[3].action[0].configuration.EnvironmentVariables) == [{ name = "DEPLOYER_MODEL_VERSION", value = "#{Plan.DEPLOYER_CANDIDATE_VERSION}", type = "PLAINTEXT" }]
+    error_message = "Deploy pins exactly the version the Plan action named."
+  }
+  assert {
+    condition     = aws_cloudwatch_event_target.trigger["model-rejection"].arn == aws_codebuild_project.this["rollback"].arn
+    error_message = "A rejection in a stage with an approval starts the rollback build, never the pipeline (it would wait at the approval)."
+  }
+  assert {
+    condition     = yamldecode(aws_codebuild_project.this["rollback"].source[0].buildspec).phases.build.commands == ["deployer rollback --stage \"$STAGE\" --if-rejected"]
+    error_message = "The rollback build acts only when the live version is Rejected."
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.events.policy).Statement : s.Resource if s.Sid == "StartRollbackBuild"]) == ["arn:aws:codebuild:us-east-1:222222222222:project/churn-prod-rollback"]
+    error_message = "EventBridge may start the rollback build and nothing else of CodeBuild."
+  }
+  assert {
+    condition     = !contains(one([for s in jsondecode(aws_iam_role_policy.pipeline.policy).Statement : s.Resource if s.Sid == "StartBuilds"]), "arn:aws:codebuild:us-east-1:222222222222:project/churn-prod-rollback")
+    error_message = "The pipeline cannot start the rollback build."
   }
   assert {
     condition     = jsondecode(aws_cloudwatch_event_bus_policy.this.policy).Statement[0].Principal.AWS == "arn:aws:iam::333333333333:root"
@@ -692,7 +727,7 @@ run "later_stage_with_approval" {
   }
   assert {
     condition     = jsondecode(aws_cloudwatch_event_rule.trigger["model-rejection"].event_pattern).detail.ModelApprovalStatus == ["Rejected"] && aws_cloudwatch_event_rule.trigger["model-rejection"].event_bus_name == "churn-prod"
-    error_message = "A rejection on prod's bus starts prod's pipeline, so a rejected live version rolls back."
+    error_message = "A rejection on prod's bus rolls a rejected live version back."
   }
   assert {
     condition     = jsondecode(aws_cloudwatch_event_rule.trigger["previous-stage-verified"].event_pattern).detail.next_stage == ["prod"]
