@@ -58,7 +58,8 @@ def autoscaling_settings(data: dict[str, Any], c: Checker) -> AutoscalingSetting
     low, high, note = _capacity_limit()
     min_cap = c.integer(auto, "autoscaling.min_capacity", low, high, note=note)
     max_cap = c.integer(auto, "autoscaling.max_capacity", low, high, note=note)
-    if enabled and max_cap < min_cap:
+    # A bad capacity reads as its placeholder: only two valid ones are compared.
+    if enabled and max_cap < min_cap and not c.has_problems("autoscaling.m"):
         c.add("autoscaling.max_capacity", f"{max_cap} is below min_capacity {min_cap}", f"integer {min_cap}-{high}")
     target = c.number(auto, "autoscaling.target_invocations_per_instance", 0, TARGET_VALUE_MAX, TARGET_ALLOWED)
     return AutoscalingSettings(enabled, min_cap, max_cap, target)
