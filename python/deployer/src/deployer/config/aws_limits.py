@@ -1,8 +1,8 @@
 """AWS's input limits for the stage config, read from botocore's service models: the source of truth.
 
-Ranges, tag lengths and tag characters come from the `sagemaker` model at validation time (parsed once per
-process, with the loader the sessions share). Where the model has no bound, the constant below says which
-documented limit stands in for it.
+Ranges, tag lengths and tag characters come from the `sagemaker` and `application-autoscaling` models at
+validation time (parsed once per process, with the loader the sessions share). Where a model has no bound, the
+constants below say which documented limit stands in for it.
 """
 
 from __future__ import annotations
