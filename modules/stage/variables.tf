@@ -323,8 +323,8 @@ variable "data_capture" {
   default = {}
 
   validation {
-    condition     = var.data_capture.sampling_percentage >= 0 && var.data_capture.sampling_percentage <= 100
-    error_message = "data_capture.sampling_percentage must be between 0 and 100."
+    condition     = var.data_capture.sampling_percentage >= 0 && var.data_capture.sampling_percentage <= 100 && floor(var.data_capture.sampling_percentage) == var.data_capture.sampling_percentage
+    error_message = "data_capture.sampling_percentage must be a whole number between 0 and 100."
   }
 }
 
@@ -352,8 +352,8 @@ variable "deployment" {
   }
 
   validation {
-    condition     = var.deployment.step_value >= 1
-    error_message = "deployment.step_value must be at least 1."
+    condition     = var.deployment.step_value >= 1 && floor(var.deployment.step_value) == var.deployment.step_value
+    error_message = "deployment.step_value must be a whole number of at least 1."
   }
 
   validation {
@@ -366,13 +366,13 @@ variable "deployment" {
   }
 
   validation {
-    condition     = alltrue([for v in [var.deployment.wait_seconds, var.deployment.termination_wait_seconds] : v >= 0 && v <= 3600])
-    error_message = "deployment.wait_seconds and deployment.termination_wait_seconds must be between 0 and 3600."
+    condition     = alltrue([for v in [var.deployment.wait_seconds, var.deployment.termination_wait_seconds] : v >= 0 && v <= 3600 && floor(v) == v])
+    error_message = "deployment.wait_seconds and deployment.termination_wait_seconds must be whole numbers between 0 and 3600."
   }
 
   validation {
-    condition     = var.deployment.max_execution_timeout_seconds >= 600 && var.deployment.max_execution_timeout_seconds <= 28800
-    error_message = "deployment.max_execution_timeout_seconds must be between 600 and 28800."
+    condition     = var.deployment.max_execution_timeout_seconds >= 600 && var.deployment.max_execution_timeout_seconds <= 28800 && floor(var.deployment.max_execution_timeout_seconds) == var.deployment.max_execution_timeout_seconds
+    error_message = "deployment.max_execution_timeout_seconds must be a whole number between 600 and 28800."
   }
 }
 
@@ -391,9 +391,16 @@ variable "autoscaling" {
     error_message = "autoscaling.min_capacity must be at least 1 and autoscaling.max_capacity at least min_capacity."
   }
 
+  # Application Auto Scaling's capacities are 32-bit integers; the account's instance quota applies below that.
   validation {
-    condition     = var.autoscaling.target_invocations_per_instance > 0
-    error_message = "autoscaling.target_invocations_per_instance must be greater than 0."
+    condition     = alltrue([for v in [var.autoscaling.min_capacity, var.autoscaling.max_capacity] : floor(v) == v && v <= 2147483647])
+    error_message = "autoscaling.min_capacity and autoscaling.max_capacity must be whole numbers up to 2147483647."
+  }
+
+  # Application Auto Scaling's TargetValue lies within -2^360 to 2^360.
+  validation {
+    condition     = var.autoscaling.target_invocations_per_instance > 0 && var.autoscaling.target_invocations_per_instance <= pow(2, 360)
+    error_message = "autoscaling.target_invocations_per_instance must be greater than 0 and at most 2^360."
   }
 }
 
@@ -482,4 +489,23 @@ variable "tags" {
   description = "Tags added to every resource (on top of the provider's default_tags) and written into the stage config for the deployer's SageMaker resources."
   type        = map(string)
   default     = {}
+
+  # SageMaker's tag rules (botocore's TagKey and TagValue), as the deployer checks them in the stage config.
+  validation {
+    condition = alltrue([
+      for k, v in var.tags : can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{1,128}$", k)) && can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{0,256}$", v))
+    ])
+    error_message = "tags: keys must be 1-128 and values 0-256 characters of letters, digits, spaces and _ . : / = + - @."
+  }
+
+  # aws: is AWS's own prefix; deployer: keys are the ones the deployer writes on its SageMaker resources.
+  validation {
+    condition     = alltrue([for k in keys(var.tags) : !startswith(lower(k), "aws:") && !startswith(lower(k), "deployer:")])
+    error_message = "tags: keys must not start with aws: or deployer: (reserved for AWS and for the deployer)."
+  }
+
+  validation {
+    condition     = length(var.tags) <= 40
+    error_message = "tags: at most 40 (SageMaker allows 50 per resource, the deployer adds its own)."
+  }
 }

@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from deployer.cli import main
+from deployer.cli_parser import build_parser, resolve_globals
 from tests.deployer.conftest import DEV, World
 
 DEPLOYER_SCRIPT = Path(sys.executable).parent / "deployer"
@@ -142,3 +146,96 @@ def test_status_reads_the_ledger_when_an_endpoint_is_out_of_reach(world: World) 
     )
     assert stage["endpoint_config"] == world.describe()["EndpointConfigName"]
     assert run(world, "status", "--read-role-name", "no/slash").returncode == 2
+
+
+SECONDS_FROM_0 = "(allowed: seconds, a finite number >= 0)"
+SECONDS_ABOVE_0 = "(allowed: seconds, a finite number > 0)"
+# (environment, verb and flags, what the error names and says, the allowed part)
+BAD_INPUT = [
+    (
+        {"DEPLOYER_LOCK_WAIT_SECONDS": "nan"},
+        ("deploy",),
+        "DEPLOYER_LOCK_WAIT_SECONDS: 'nan' is not a finite",
+        SECONDS_FROM_0,
+    ),
+    (
+        {"DEPLOYER_LOCK_WAIT_SECONDS": "inf"},
+        ("rollback",),
+        "DEPLOYER_LOCK_WAIT_SECONDS: 'inf' is not a finite",
+        SECONDS_FROM_0,
+    ),
+    (
+        {"DEPLOYER_LOCK_WAIT_SECONDS": "-1"},
+        ("deploy",),
+        "DEPLOYER_LOCK_WAIT_SECONDS: '-1' is out of range",
+        SECONDS_FROM_0,
+    ),
+    ({"DEPLOYER_POLL_SECONDS": "NaN"}, ("plan",), "DEPLOYER_POLL_SECONDS: 'NaN' is not a finite", SECONDS_ABOVE_0),
+    ({"DEPLOYER_POLL_SECONDS": "0"}, ("status",), "DEPLOYER_POLL_SECONDS: '0' is out of range", SECONDS_ABOVE_0),
+    ({"DEPLOYER_POLL_SECONDS": "fast"}, ("deploy",), "DEPLOYER_POLL_SECONDS: 'fast' is not a number", SECONDS_ABOVE_0),
+    ({"DEPLOYER_LOCK_TTL_SECONDS": "-900"}, ("deploy",), "DEPLOYER_LOCK_TTL_SECONDS: '-900' is out of range", ">= 1"),
+    ({"DEPLOYER_LOCK_TTL_SECONDS": "1e3"}, ("test",), "DEPLOYER_LOCK_TTL_SECONDS: '1e3' is not an integer", ">= 1"),
+    ({"DEPLOYER_MAX_ATTEMPTS": "Infinity"}, ("promote",), "DEPLOYER_MAX_ATTEMPTS: 'Infinity' is not an", ">= 1"),
+    ({"DEPLOYER_MAX_ATTEMPTS": "true"}, ("deploy",), "DEPLOYER_MAX_ATTEMPTS: 'true' is not an integer", ">= 1"),
+    ({}, ("deploy", "--timeout", "nan"), "argument --timeout: 'nan' is not a finite number", SECONDS_ABOVE_0),
+    ({}, ("deploy", "--timeout=-inf"), "argument --timeout: '-inf' is not a finite number", SECONDS_ABOVE_0),
+    ({}, ("rollback", "--timeout", "0"), "argument --timeout: '0' is out of range", SECONDS_ABOVE_0),
+    ({}, ("rollback", "--lock-wait", "-1"), "argument --lock-wait: '-1' is out of range", SECONDS_FROM_0),
+    ({}, ("deploy", "--lock-wait", "Infinity"), "argument --lock-wait: 'Infinity' is not a finite", SECONDS_FROM_0),
+    ({}, ("deploy", "--lock-wait", "soon"), "argument --lock-wait: 'soon' is not a number", SECONDS_FROM_0),
+]
+
+
+@pytest.mark.parametrize(
+    ("environ", "args", "named", "allowed"), BAD_INPUT, ids=[" ".join([*c[0], *c[1]]) for c in BAD_INPUT]
+)
+def test_bad_numbers_in_flags_and_environment_are_exit_2(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    environ: dict[str, str],
+    args: tuple[str, ...],
+    named: str,
+    allowed: str,
+) -> None:
+    """Refused before any config is read or AWS is called (the config dir does not even exist)."""
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    stage = () if args[0] == "status" else ("--stage", "dev")
+    try:
+        code = main(["--config-dir", str(tmp_path / "none"), *args, *stage])
+    except SystemExit as exc:  # argparse refuses a bad flag value itself
+        code = int(str(exc.code))
+    err = capsys.readouterr().err
+    assert code == 2 and named in err and allowed in err, err
+    assert "Traceback" not in err and "dev.json" not in err
+
+
+def test_good_numbers_from_the_environment_and_flags_win(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEPLOYER_LOCK_WAIT_SECONDS", " 2.5 ")
+    args = build_parser().parse_args(["deploy", "--stage", "dev"])
+    resolve_globals(args)
+    assert args.lock_wait == 2.5 and args.timeout is None
+    monkeypatch.setenv("DEPLOYER_LOCK_WAIT_SECONDS", "nan")  # not read when the flag is given
+    args = build_parser().parse_args(["deploy", "--stage", "dev", "--lock-wait", "0", "--timeout", "1e3"])
+    resolve_globals(args)
+    assert (args.lock_wait, args.timeout) == (0.0, 1000.0)
+    monkeypatch.setenv("DEPLOYER_LOCK_WAIT_SECONDS", "")
+    resolve_globals(args := build_parser().parse_args(["rollback", "--stage", "dev"]))
+    assert args.lock_wait == 0.0
+
+
+def test_a_bad_variable_is_one_error_line_from_the_console_script(tmp_path: Path) -> None:
+    """The lock wait's variable used to be read while the parser was built: now it is exit 2, no traceback."""
+    env = {**os.environ, "DEPLOYER_LOCK_WAIT_SECONDS": "nan", "DEPLOYER_OUTPUT": "text"}
+    done = subprocess.run(
+        [str(DEPLOYER_SCRIPT), "deploy", "--stage", "dev", "--config-dir", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
+        "error: DEPLOYER_LOCK_WAIT_SECONDS: 'nan' is not a finite number (allowed: seconds, a finite number >= 0)"
+    )

@@ -69,7 +69,7 @@ FIELD_CASES = [
     (("endpoint", "name"), "-bad-", "endpoint.name", "1-63"),
     (("endpoint", "variant_name"), "", "endpoint.variant_name", "1-63"),
     (("endpoint", "instance_type"), "m5.large", "endpoint.instance_type", "ml.<family>.<size>"),
-    (("endpoint", "instance_count"), 0, "endpoint.instance_count", "integer >= 1"),
+    (("endpoint", "instance_count"), 0, "endpoint.instance_count", "integer 1-2147483647"),
     (("endpoint", "kms_key_arn"), "my-key", "endpoint.kms_key_arn", "KMS key"),
     (("endpoint", "execution_role_arn"), "", "endpoint.execution_role_arn", "role/<name>"),
     (("data_capture", "enabled"), 1, "data_capture.enabled", "true, false"),
@@ -84,10 +84,10 @@ FIELD_CASES = [
     (("deployment", "max_execution_timeout_seconds"), 28801, "deployment.max_execution_timeout_seconds", "600-28800"),
     (("deployment", "rollback_alarms"), "alarm", "deployment.rollback_alarms", "CloudWatch alarm names"),
     (("deployment", "rollback_alarms"), [f"a{i}" for i in range(11)], "deployment.rollback_alarms", "0-10"),
-    (("autoscaling", "max_capacity"), 1, "autoscaling.max_capacity", "integer >= 2"),
+    (("autoscaling", "max_capacity"), 1, "autoscaling.max_capacity", "integer 2-2147483647"),
     (("autoscaling", "target_invocations_per_instance"), 0, "autoscaling.target_invocations_per_instance", "> 0"),
     (("smoke_tests", "dir"), "../outside", "smoke_tests.dir", "relative path"),
-    (("tags",), {"aws:owner": "x"}, "tags.aws:owner", "not aws:"),
+    (("tags",), {"aws:owner": "x"}, "tags.aws:owner", "not starting with aws:"),
 ]
 
 
@@ -199,7 +199,7 @@ def test_template_values_are_validated_with_their_source(tmp_path: Path) -> None
     found = exc.value.problems
     assert any("dev-config.json: Parameters.StageName: 'prod' does not match" in p for p in found)
     assert any("dev-config.json: Tags: is str" in p for p in found)
-    assert any(": endpoint.instance_count: 'two' is not an integer (allowed: integer >= 1)" in p for p in found)
+    assert any(": endpoint.instance_count: 'two' is not an integer (allowed: integer 1-2147483647" in p for p in found)
 
 
 def test_defaults_merge_deeply(tmp_path: Path) -> None:

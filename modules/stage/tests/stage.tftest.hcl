@@ -1156,6 +1156,74 @@ run "invalid_autoscaling_target" {
   expect_failures = [var.autoscaling]
 }
 
+# What the deployer refuses in the stage config, the module refuses first (tests/deployer/test_config_limits.py).
+run "invalid_autoscaling_target_above_2_pow_360" {
+  command = plan
+  variables {
+    autoscaling = { target_invocations_per_instance = 1e109 }
+  }
+  expect_failures = [var.autoscaling]
+}
+
+run "invalid_autoscaling_capacity_fraction" {
+  command = plan
+  variables {
+    autoscaling = { min_capacity = 1.5, max_capacity = 4 }
+  }
+  expect_failures = [var.autoscaling]
+}
+
+run "invalid_sampling_percentage_fraction" {
+  command = plan
+  variables {
+    data_capture = { sampling_percentage = 20.5 }
+  }
+  expect_failures = [var.data_capture]
+}
+
+run "invalid_wait_seconds_fraction" {
+  command = plan
+  variables {
+    deployment = { wait_seconds = 30.5 }
+  }
+  expect_failures = [var.deployment]
+}
+
+run "invalid_tag_reserved_for_the_deployer" {
+  command = plan
+  variables {
+    tags = { "Deployer:stage" = "prod" }
+  }
+  expect_failures = [var.tags]
+}
+
+run "invalid_tag_reserved_for_aws" {
+  command = plan
+  variables {
+    tags = { "aws:owner" = "x" }
+  }
+  expect_failures = [var.tags]
+}
+
+run "invalid_tag_characters" {
+  command = plan
+  variables {
+    tags = { team = "a;b" }
+  }
+  expect_failures = [var.tags]
+}
+
+run "tags_in_any_script_pass" {
+  command = plan
+  variables {
+    tags = { "Kostenstelle é" = "Müller 42 _.:/=+-@" }
+  }
+  assert {
+    condition     = output.stage_config.tags["Kostenstelle é"] == "Müller 42 _.:/=+-@"
+    error_message = "Letters of any script, spaces and the allowed symbols pass into the stage config."
+  }
+}
+
 run "invalid_alarm_period" {
   command = plan
   variables {

@@ -51,11 +51,7 @@ def _sessions(args: argparse.Namespace, stage: str) -> AccountSessions:
 def _run(args: argparse.Namespace, stage: str) -> StageRun:
     if getattr(args, "keep", 0) < 0:
         raise InputError(f"--keep: {args.keep} (allowed: integer >= 0)")
-    if getattr(args, "lock_wait", 0.0) < 0:
-        raise InputError(f"--lock-wait: {args.lock_wait} (allowed: seconds >= 0)")
-    timeout = getattr(args, "timeout", None)
-    if timeout is not None and timeout <= 0:
-        raise InputError(f"--timeout: {timeout} (allowed: seconds > 0)")
+    timeout = getattr(args, "timeout", None)  # --lock-wait and --timeout are checked as they are parsed
     config = load_stage_config(args.config_dir, stage)
     return open_stage_run(
         config,

@@ -4,6 +4,7 @@ flags after parsing. `deployer.cli` runs what it parses."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from deployer import __version__, env
@@ -80,19 +81,31 @@ def _stage_flag(sub: argparse.ArgumentParser, help_text: str = "stage name (env 
 
 def _rollout_flags(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--keep", type=int, default=3, help="endpoint configs of ours to keep besides the live one (3)")
+    # The env fallback is read after parsing (resolve_globals), where a bad value is an exit 2, not a traceback.
     sub.add_argument(
         "--lock-wait",
-        type=float,
-        default=env.lock_wait_seconds(),
+        type=_number(env.LOCK_WAIT),
         metavar="SECONDS",
         help="wait this long for another rollout's lock before exit 6 (env DEPLOYER_LOCK_WAIT_SECONDS; 0)",
     )
     sub.add_argument(
         "--timeout",
-        type=float,
+        type=_number(env.TIMEOUT),
         metavar="SECONDS",
         help="give up waiting for the endpoint after this long (default: derived from the strategy)",
     )
+
+
+def _number(bound: env.Bound) -> Callable[[str], float]:
+    """An argparse type: a bad value is argparse's exit 2, naming the flag and what is allowed."""
+
+    def parse(raw: str) -> float:
+        try:
+            return bound.parse(raw)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{exc} (allowed: {bound.allowed})") from None
+
+    return parse
 
 
 def _plan_and_deploy(verbs: Verbs) -> None:
@@ -209,6 +222,7 @@ def _seed_repo(verbs: Verbs) -> None:
 
 
 def resolve_globals(args: argparse.Namespace) -> None:
+    """Fill flags from their environment variables; raise InputError naming a bad variable (nothing ran yet)."""
     args.config_dir = args.config_dir or env.config_dir()
     args.region = args.region or env.region()
     args.output = args.output or env.output()
@@ -218,3 +232,6 @@ def resolve_globals(args: argparse.Namespace) -> None:
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise InputError(f"DEPLOYER_LOG_LEVEL: {level!r} (allowed: DEBUG, INFO, WARNING, ERROR)")
     args.log_level = level
+    env.check_numbers()
+    if "lock_wait" in args and args.lock_wait is None:
+        args.lock_wait = env.lock_wait_seconds()

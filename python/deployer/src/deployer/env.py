@@ -1,17 +1,66 @@
 """Every environment variable the deployer reads, in one place (the README's table lists the same names).
 
-A value that is missing or not a positive number falls back to its default; the CLI flags that take
-numbers validate their own input.
+A numeric variable that is unset or empty takes its default; any other value must parse and lie in its range,
+or reading it raises InputError naming the variable and what is allowed (exit 2): an operator's typo is an error,
+never silently replaced. The CLI reads them all before it runs a verb (`check_numbers`), and its numeric flags
+parse with the same `Bound`s.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
+
+from deployer.errors import InputError
 
 DEFAULT_POLL_SECONDS = 15.0
 DEFAULT_LOCK_TTL_SECONDS = 900
 DEFAULT_MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A number an operator types: finite, whole when `whole`, at least `low` (above it when not `inclusive`)."""
+
+    low: float
+    inclusive: bool = True
+    whole: bool = False
+    unit: str = "seconds"
+
+    @property
+    def allowed(self) -> str:
+        kind = "an integer" if self.whole else "a finite number"
+        return f"{self.unit}, {kind} {'>=' if self.inclusive else '>'} {self.low:g}"
+
+    def parse(self, raw: str) -> float:
+        """The value of `raw`, or ValueError saying what is wrong with it (the caller names the flag or variable)."""
+        try:
+            value = int(raw.strip()) if self.whole else float(raw.strip())
+        except ValueError:
+            raise ValueError(f"{raw!r} is not {'an integer' if self.whole else 'a number'}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{raw!r} is not a finite number")
+        if value < self.low or (value == self.low and not self.inclusive):
+            raise ValueError(f"{raw!r} is out of range")
+        return value
+
+    def read(self, name: str, default: float) -> float:
+        """Environment variable `name`, or `default` when it is unset or empty."""
+        raw = os.environ.get(name, "")
+        if not raw.strip():
+            return default
+        try:
+            return self.parse(raw)
+        except ValueError as exc:
+            raise InputError(f"{name}: {exc} (allowed: {self.allowed})") from None
+
+
+POLL = Bound(0.0, inclusive=False)
+LOCK_WAIT = Bound(0.0)
+TIMEOUT = Bound(0.0, inclusive=False)
+LOCK_TTL = Bound(1, whole=True)
+ATTEMPTS = Bound(1, whole=True, unit="attempts")
 
 
 def build_id() -> str:
@@ -19,32 +68,19 @@ def build_id() -> str:
     return os.environ.get("CODEBUILD_BUILD_ID", "")
 
 
-def _positive_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else default
-
-
-def _positive_float(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, "") or default)
-    except ValueError:
-        return default
-    return value if math.isfinite(value) and value > 0 else default
-
-
 def poll_seconds() -> float:
     """DEPLOYER_POLL_SECONDS: how often a wait polls SageMaker."""
-    return _positive_float("DEPLOYER_POLL_SECONDS", DEFAULT_POLL_SECONDS)
+    return POLL.read("DEPLOYER_POLL_SECONDS", DEFAULT_POLL_SECONDS)
 
 
 def lock_ttl_seconds() -> int:
     """DEPLOYER_LOCK_TTL_SECONDS: the endpoint lease's length (renewed while the run lives)."""
-    return _positive_int("DEPLOYER_LOCK_TTL_SECONDS", DEFAULT_LOCK_TTL_SECONDS)
+    return int(LOCK_TTL.read("DEPLOYER_LOCK_TTL_SECONDS", DEFAULT_LOCK_TTL_SECONDS))
 
 
 def max_attempts() -> int:
     """DEPLOYER_MAX_ATTEMPTS: botocore's retry attempts per call."""
-    return _positive_int("DEPLOYER_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
+    return int(ATTEMPTS.read("DEPLOYER_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
 
 
 def stage() -> str | None:
@@ -79,7 +115,11 @@ def read_role_name() -> str:
 
 def lock_wait_seconds() -> float:
     """DEPLOYER_LOCK_WAIT_SECONDS: how long to wait for another run's lease (default 0: fail at once)."""
-    try:
-        return float(os.environ.get("DEPLOYER_LOCK_WAIT_SECONDS", "") or 0.0)
-    except ValueError:
-        return 0.0
+    return LOCK_WAIT.read("DEPLOYER_LOCK_WAIT_SECONDS", 0.0)
+
+
+def check_numbers() -> None:
+    """Read every numeric variable that applies to any verb, so a bad one is refused before anything runs."""
+    poll_seconds()
+    lock_ttl_seconds()
+    max_attempts()

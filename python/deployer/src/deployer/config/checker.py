@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -45,7 +46,7 @@ class Checker:
             return ""
         value = data[key]
         if not isinstance(value, str):
-            self.add(path, f"{value!r} is {type(value).__name__}, not a string", allowed)
+            self.add(path, f"{shown(value)} is {type(value).__name__}, not a string", allowed)
             return ""
         if value == "" and empty_ok:
             return value
@@ -58,33 +59,37 @@ class Checker:
         key = path.rsplit(".", 1)[-1]
         value = data.get(key)
         if not isinstance(value, bool):
-            self.add(path, "missing" if key not in data else f"{value!r} is not a boolean", "true, false")
+            self.add(path, "missing" if key not in data else f"{shown(value)} is not a boolean", "true, false")
             return False
         return value
 
-    def integer(self, data: dict[str, Any], path: str, low: int, high: int | None) -> int:
+    def integer(self, data: dict[str, Any], path: str, low: int, high: int | None, *, note: str = "") -> int:
+        """An int within low-high; `note` says whose limit that is. Booleans, floats, NaN and infinities fail."""
         key = path.rsplit(".", 1)[-1]
-        allowed = f"integer {low}-{high}" if high is not None else f"integer >= {low}"
+        allowed = (f"integer {low}-{high}" if high is not None else f"integer >= {low}") + (f"; {note}" if note else "")
         value = data.get(key)
         if key not in data:
             self.add(path, "missing", allowed)
             return low
         if isinstance(value, bool) or not isinstance(value, int):
-            self.add(path, f"{value!r} is not an integer", allowed)
+            self.add(path, f"{shown(value)} is {_kind(value)}not an integer", allowed)
             return low
         if value < low or (high is not None and value > high):
             self.add(path, f"{value} is out of range", allowed)
             return low
         return value
 
-    def number(self, data: dict[str, Any], path: str, low: float) -> float:
+    def number(self, data: dict[str, Any], path: str, above: float, at_most: float, allowed: str) -> float:
+        """A finite number in (above, at_most]; booleans, NaN and infinities fail."""
         key = path.rsplit(".", 1)[-1]
         value = data.get(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.add(path, "missing" if key not in data else f"{value!r} is not a number", f"number > {low:g}")
+        infinite = isinstance(value, float) and not math.isfinite(value)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or infinite:
+            found = f"{shown(value)} is {_kind(value)}not a finite number"
+            self.add(path, "missing" if key not in data else found, allowed)
             return 1.0
-        if value <= low:
-            self.add(path, f"{value} is out of range", f"number > {low:g}")
+        if not above < value <= at_most:
+            self.add(path, f"{value!r} is out of range", allowed)
             return 1.0
         return float(value)
 
@@ -103,3 +108,17 @@ class Checker:
         if match and account and match.group(1) != account:
             self.add(path, f"role is in account {match.group(1)}, not the section's account_id", f"a role in {account}")
         return value
+
+
+def shown(value: Any) -> str:
+    """How a bad value reads in a message: JSON's spelling for booleans, NaN and infinities, else repr."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return repr(value)
+
+
+def _kind(value: Any) -> str:
+    """Booleans are ints in Python; say so where a number is expected."""
+    return "a boolean, " if isinstance(value, bool) else ""

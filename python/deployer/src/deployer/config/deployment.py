@@ -1,14 +1,19 @@
-"""Validator of the `deployment` section; the strategies' limits come from the registry in deployer.strategies."""
+"""Validator of the `deployment` section; the strategies' limits come from the registry in deployer.strategies.
+
+The timing keys' ranges are UpdateEndpoint's, read from botocore's sagemaker model for the shape each strategy
+sends them in (`Strategy.timing`).
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from deployer.config.aws_limits import int_limit
 from deployer.config.checker import Checker
 from deployer.config.patterns import ALARM
 from deployer.config.settings import DeploymentSettings, StepSettings
-from deployer.strategies import get_strategy, strategy_names
+from deployer.strategies import BLUE_GREEN_TIMING, get_strategy, strategy_names
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +25,8 @@ KEYS = (
     "max_execution_timeout_seconds",
     "rollback_alarms",
 )
+TIMING_KEYS = ("wait_seconds", "termination_wait_seconds", "max_execution_timeout_seconds")
 MAX_ALARMS = 10
-MAX_TIMEOUT = 28800
 
 
 def shift_steps(strategy: str, step: StepSettings | None, count: int) -> int:
@@ -38,20 +43,31 @@ def deployment_settings(data: dict[str, Any], c: Checker, count: int | None) -> 
         return DeploymentSettings("", None, 0, 0, 600, ())
     strategy = c.choice(dep, "deployment.strategy", strategy_names())
     step = _step(dep, c, strategy, count)
-    wait = c.integer(dep, "deployment.wait_seconds", 0, 3600)
-    termination = c.integer(dep, "deployment.termination_wait_seconds", 0, 3600)
-    max_timeout = c.integer(dep, "deployment.max_execution_timeout_seconds", 600, MAX_TIMEOUT)
+    timing = get_strategy(strategy).timing if strategy else BLUE_GREEN_TIMING
+    wait, termination, max_timeout = (_seconds(dep, c, key, timing[key]) for key in TIMING_KEYS)
     settings = DeploymentSettings(strategy, step, wait, termination, max_timeout, _alarms(dep, c))
     if strategy and not c.has_problems("deployment."):
         # With any problem in the section the total would be computed from placeholders.
         waiting = get_strategy(strategy).waiting_seconds(settings, count or 1)
         if max_timeout <= waiting:
+            highest = int_limit("sagemaker", *timing["max_execution_timeout_seconds"]).high
             c.add(
                 "deployment.max_execution_timeout_seconds",
                 f"{max_timeout} is not larger than the total waiting time {waiting}s of the {strategy} strategy",
-                f"{waiting + 1}-{MAX_TIMEOUT}",
+                f"{waiting + 1}-{highest}",
             )
     return settings
+
+
+def _seconds(dep: dict[str, Any], c: Checker, key: str, field: tuple[str, str]) -> int:
+    limit = int_limit("sagemaker", *field)
+    return c.integer(
+        dep,
+        f"deployment.{key}",
+        limit.low,
+        limit.high,
+        note=f"UpdateEndpoint's {limit.source.removeprefix('SageMaker ')}",
+    )
 
 
 def _step(dep: dict[str, Any], c: Checker, strategy: str, count: int | None) -> StepSettings | None:
@@ -68,7 +84,8 @@ def _step(dep: dict[str, Any], c: Checker, strategy: str, count: int | None) -> 
     for extra in sorted(set(raw) - {"type", "value"}):
         c.add(f"deployment.step.{extra}", "unknown key", "type, value")
     kind = c.choice(raw, "deployment.step.type", limits.types)
-    value = c.integer(raw, "deployment.step.value", 1, None)
+    size = int_limit("sagemaker", "CapacitySize", "Value")
+    value = c.integer(raw, "deployment.step.value", size.low, size.high, note=size.source)
     if not kind or value != raw.get("value"):
         return None
     step = StepSettings(kind, value)

@@ -1,16 +1,20 @@
-"""Validators of what runs on the endpoint: endpoint, data capture, autoscaling, smoke tests, tags."""
+"""Validators of what runs on the endpoint: endpoint, data capture, autoscaling, smoke tests (tags: tags.py).
+
+Numeric limits are SageMaker's and Application Auto Scaling's, read from botocore's models (aws_limits.py).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from deployer.config.aws_limits import QUOTA_NOTE, TARGET_VALUE_DOC, TARGET_VALUE_MAX, int_limit
 from deployer.config.checker import Checker
 from deployer.config.patterns import INSTANCE_TYPE, KMS, S3_URI, SM_NAME, SMOKE_DIR
 from deployer.config.settings import AutoscalingSettings, DataCaptureSettings, EndpointSettings
 
 KMS_ALLOWED = 'a KMS key ARN, key id or alias, or ""'
 NAME_ALLOWED = "1-63 of a-z A-Z 0-9 and single hyphens inside"
-MAX_TAGS = 40
+TARGET_ALLOWED = f"a number > 0 and <= 2^360; Application Auto Scaling's TargetValue range is {TARGET_VALUE_DOC}"
 
 
 def endpoint_settings(data: dict[str, Any], c: Checker, target_account: str) -> tuple[EndpointSettings, bool]:
@@ -22,7 +26,8 @@ def endpoint_settings(data: dict[str, Any], c: Checker, target_account: str) -> 
     name = c.string(ep, "endpoint.name", SM_NAME, NAME_ALLOWED)
     variant = c.string(ep, "endpoint.variant_name", SM_NAME, NAME_ALLOWED)
     instance_type = c.string(ep, "endpoint.instance_type", INSTANCE_TYPE, "ml.<family>.<size>, e.g. ml.m5.large")
-    count = c.integer(ep, "endpoint.instance_count", 1, None)
+    limit = int_limit("sagemaker", "ProductionVariant", "InitialInstanceCount")
+    count = c.integer(ep, "endpoint.instance_count", limit.low, limit.high, note=f"{limit.source}; {QUOTA_NOTE}")
     count_ok = "instance_count" in ep and count == ep.get("instance_count")
     kms = c.string(ep, "endpoint.kms_key_arn", KMS, KMS_ALLOWED, empty_ok=True)
     role = c.role(ep, "endpoint.execution_role_arn", target_account, empty_ok=False)
@@ -34,7 +39,8 @@ def data_capture_settings(data: dict[str, Any], c: Checker) -> DataCaptureSettin
     if dc is None:
         return DataCaptureSettings(False, 0, "", "")
     enabled = c.boolean(dc, "data_capture.enabled")
-    sampling = c.integer(dc, "data_capture.sampling_percentage", 0, 100)
+    limit = int_limit("sagemaker", "DataCaptureConfig", "InitialSamplingPercentage")
+    sampling = c.integer(dc, "data_capture.sampling_percentage", limit.low, limit.high, note=limit.source)
     path = "data_capture.destination_s3_uri"
     dest = c.string(dc, path, S3_URI, 's3://<bucket>/<prefix> (or "" when disabled)', empty_ok=True)
     if enabled and dc.get("destination_s3_uri") == "":
@@ -49,12 +55,21 @@ def autoscaling_settings(data: dict[str, Any], c: Checker) -> AutoscalingSetting
     if auto is None:
         return AutoscalingSettings(False, 1, 1, 1.0)
     enabled = c.boolean(auto, "autoscaling.enabled")
-    min_cap = c.integer(auto, "autoscaling.min_capacity", 1, None)
-    max_cap = c.integer(auto, "autoscaling.max_capacity", 1, None)
-    if enabled and max_cap < min_cap:
-        c.add("autoscaling.max_capacity", f"{max_cap} is below min_capacity {min_cap}", f"integer >= {min_cap}")
-    target = c.number(auto, "autoscaling.target_invocations_per_instance", 0)
+    low, high, note = _capacity_limit()
+    min_cap = c.integer(auto, "autoscaling.min_capacity", low, high, note=note)
+    max_cap = c.integer(auto, "autoscaling.max_capacity", low, high, note=note)
+    # A bad capacity reads as its placeholder: only two valid ones are compared.
+    if enabled and max_cap < min_cap and not c.has_problems("autoscaling.m"):
+        c.add("autoscaling.max_capacity", f"{max_cap} is below min_capacity {min_cap}", f"integer {min_cap}-{high}")
+    target = c.number(auto, "autoscaling.target_invocations_per_instance", 0, TARGET_VALUE_MAX, TARGET_ALLOWED)
     return AutoscalingSettings(enabled, min_cap, max_cap, target)
+
+
+def _capacity_limit() -> tuple[int, int, str]:
+    """Application Auto Scaling allows a SageMaker variant to scale in to 0, which leaves the endpoint without an
+    instance to answer: the deployer keeps at least 1."""
+    limit = int_limit("application-autoscaling", "RegisterScalableTargetRequest", "MaxCapacity")
+    return max(1, limit.low), limit.high, f"at least 1 instance; {limit.source}; {QUOTA_NOTE}"
 
 
 def smoke_tests_dir(data: dict[str, Any], c: Checker) -> str:
@@ -62,20 +77,3 @@ def smoke_tests_dir(data: dict[str, Any], c: Checker) -> str:
     if smoke is None:
         return ""
     return c.string(smoke, "smoke_tests.dir", SMOKE_DIR, "a relative path inside the repo")
-
-
-def tags(data: dict[str, Any], c: Checker) -> dict[str, str]:
-    raw = data.get("tags", {})
-    if not isinstance(raw, dict):
-        c.add("tags", "not an object", "an object of string -> string")
-        return {}
-    result: dict[str, str] = {}
-    for key, value in raw.items():
-        if isinstance(value, str) and 1 <= len(key) <= 128 and len(value) <= 256 and not key.lower().startswith("aws:"):
-            result[key] = value
-        else:
-            allowed = "string keys 1-128 chars (not aws:), string values <= 256 chars"
-            c.add(f"tags.{key}", f"{value!r} is invalid", allowed)
-    if len(result) > MAX_TAGS:
-        c.add("tags", f"{len(result)} tags", f"at most {MAX_TAGS} (the deployer adds its own, SageMaker allows 50)")
-    return result

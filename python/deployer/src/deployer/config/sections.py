@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from deployer.config.checker import Checker
+from deployer.config.checker import Checker, shown
 from deployer.config.patterns import ACCOUNT, BUS_ARN, GROUP_ARN, PROJECT, REGION, SM_NAME, STAGE, TABLE
 from deployer.config.settings import (
     SCHEMA_VERSION,
@@ -28,8 +28,9 @@ BUS_KEY = "next_stage_event_bus_arn"
 
 
 def stage_settings(data: dict[str, Any], c: Checker, stage: str) -> StageSettings:
-    if data.get("schema_version") != SCHEMA_VERSION:
-        found = "missing" if "schema_version" not in data else f"{data['schema_version']!r}"
+    version = data.get("schema_version")
+    if type(version) is not int or version != SCHEMA_VERSION:  # true and 1.0 equal 1 in Python: not here
+        found = "missing" if "schema_version" not in data else shown(version)
         c.add("schema_version", found, str(SCHEMA_VERSION))
     project = c.string(data, "project", PROJECT, PROJECT.pattern)
     stage_name = c.string(data, "stage", STAGE, STAGE.pattern)

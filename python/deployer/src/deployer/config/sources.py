@@ -23,6 +23,7 @@ Where the values come from, lowest precedence first:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import logging
@@ -70,6 +71,9 @@ def _read_json(path: Path, problems: list[str]) -> dict[str, Any] | None:
             f"{path}: (file): invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg} (allowed: JSON)"
         )
         return None
+    except ValueError as exc:  # an integer literal longer than Python's int digit limit
+        problems.append(f"{path}: (file): {exc} (allowed: JSON with numbers of at most 4300 digits)")
+        return None
     if not isinstance(data, dict):
         problems.append(f"{path}: (file): top level is {type(data).__name__} (allowed: a JSON object)")
         return None
@@ -93,8 +97,9 @@ def _template_scalar(value: Any, kind: str) -> Any:
     text = value.strip()
     if kind == "bool" and text.lower() in ("true", "false"):
         return text.lower() == "true"
-    if kind == "int" and re.fullmatch(r"-?\d+", text):
-        return int(text)
+    if kind == "int" and re.fullmatch(r"-?[0-9]+", text):  # ASCII only: \d would take any script's digits
+        with contextlib.suppress(ValueError):  # longer than Python's int digit limit: left a string, refused
+            return int(text)
     return value
 
 

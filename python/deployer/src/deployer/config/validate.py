@@ -11,7 +11,7 @@ from typing import Any
 
 from deployer.config.checker import Checker
 from deployer.config.deployment import deployment_settings
-from deployer.config.fleet import autoscaling_settings, data_capture_settings, endpoint_settings, smoke_tests_dir, tags
+from deployer.config.fleet import autoscaling_settings, data_capture_settings, endpoint_settings, smoke_tests_dir
 from deployer.config.patterns import STAGE
 from deployer.config.sections import (
     ledger_settings,
@@ -22,6 +22,7 @@ from deployer.config.sections import (
 )
 from deployer.config.settings import SCHEMA_VERSION, StageConfig
 from deployer.config.sources import load_raw
+from deployer.config.tags import tags
 from deployer.errors import ConfigError
 
 TOP_LEVEL_KEYS = (

@@ -8,6 +8,14 @@ scripts/strategy_limits_tf.py copies the step limits into the stage module's Ter
 from __future__ import annotations
 
 from deployer.strategies import all_at_once, canary, linear, rolling  # noqa: F401  (registration)
-from deployer.strategies.base import STEP_TYPES, StepLimits, Strategy, get_strategy, register, strategy_names
+from deployer.strategies.base import (
+    BLUE_GREEN_TIMING,
+    STEP_TYPES,
+    StepLimits,
+    Strategy,
+    get_strategy,
+    register,
+    strategy_names,
+)
 
-__all__ = ["STEP_TYPES", "StepLimits", "Strategy", "get_strategy", "register", "strategy_names"]
+__all__ = ["BLUE_GREEN_TIMING", "STEP_TYPES", "StepLimits", "Strategy", "get_strategy", "register", "strategy_names"]

@@ -9,12 +9,20 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
     from deployer.config.settings import DeploymentSettings, StepSettings
 
 STEP_TYPES = ("INSTANCE_COUNT", "CAPACITY_PERCENT")
+
+# The deployment section's timing keys and the (shape, member) of botocore's sagemaker model that bounds each,
+# as a blue/green update sends them; config validation reads the ranges from the model.
+BLUE_GREEN_TIMING = {
+    "wait_seconds": ("TrafficRoutingConfig", "WaitIntervalInSeconds"),
+    "termination_wait_seconds": ("BlueGreenUpdatePolicy", "TerminationWaitInSeconds"),
+    "max_execution_timeout_seconds": ("BlueGreenUpdatePolicy", "MaximumExecutionTimeoutInSeconds"),
+}
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,7 @@ class Strategy(ABC):
     limits: StepLimits | None = None
     # Rolling updates have no blue fleet kept after the shift, so no termination wait.
     termination_waits: bool = True
+    timing: ClassVar[dict[str, tuple[str, str]]] = BLUE_GREEN_TIMING
 
     @abstractmethod
     def shifts(self, step: StepSettings, count: int) -> int:
