@@ -114,7 +114,9 @@ def untagged_leftover(world: World, endpoint: str, package_arn: str) -> str:
     """A config and model named as the deployer names them for `endpoint`, made before the deployer:endpoint tag."""
     name = resource_name(endpoint, 99, "0badf00d")
     sm = world.dev_sm
-    sm.create_model(ModelName=name, ExecutionRoleArn=world.execution_role_arn, Containers=[{"ModelPackageName": package_arn}])
+    sm.create_model(
+        ModelName=name, ExecutionRoleArn=world.execution_role_arn, Containers=[{"ModelPackageName": package_arn}]
+    )
     variant = {"VariantName": "AllTraffic", "ModelName": name, "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}
     sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[variant])
     return name

@@ -65,7 +65,14 @@ def test_a_name_for_one_endpoint_is_never_ours_for_another() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["churn-dev", "churn-dev-v1", "churn-dev-v1-1234567", "churn-dev-v1-1234567G", "churn-dev-vx-12345678", "-v1-12345678"],
+    [
+        "churn-dev",
+        "churn-dev-v1",
+        "churn-dev-v1-1234567",
+        "churn-dev-v1-1234567G",
+        "churn-dev-vx-12345678",
+        "-v1-12345678",
+    ],
 )
 def test_names_the_deployer_did_not_generate_do_not_parse(name: str) -> None:
     assert parse_name(name) is None

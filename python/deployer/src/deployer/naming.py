@@ -21,9 +21,7 @@ ENDPOINT_TAG = "deployer:endpoint"
 # Every name generated for an endpoint starts with this many of its characters (fewer only when they end in
 # hyphens), for versions below 10**10: the ListModels/ListEndpointConfigs filter.
 SEARCH_CHARS = 32
-_OURS = re.compile(
-    r"^(?P<prefix>[a-zA-Z0-9](?:-*[a-zA-Z0-9])*)(?P<cut>-?)-v(?P<version>\d+)-(?P<digest>[0-9a-f]{8})$"
-)
+_OURS = re.compile(r"^(?P<prefix>[a-zA-Z0-9](?:-*[a-zA-Z0-9])*)(?P<cut>-?)-v(?P<version>\d+)-(?P<digest>[0-9a-f]{8})$")
 
 
 def digest(payload: Mapping[str, Any]) -> str:

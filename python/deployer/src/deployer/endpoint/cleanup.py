@@ -62,7 +62,9 @@ def cleanup(target: Target, endpoint: str, keep: int) -> list[str]:
     deleted: list[str] = []
     for config in configs:
         if config.name not in keep_names and _tagged_for(target, config, endpoint):
-            _delete(target, "DeleteEndpointConfig", target.sagemaker.delete_endpoint_config, EndpointConfigName=config.name)
+            _delete(
+                target, "DeleteEndpointConfig", target.sagemaker.delete_endpoint_config, EndpointConfigName=config.name
+            )
             deleted.append(config.name)
             log.info("cleanup: deleted endpoint config %s", config.name)
     surviving = {c.name for c in configs if c.name not in deleted} | in_use
