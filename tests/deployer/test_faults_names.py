@@ -97,12 +97,12 @@ def test_34_cleanup_on_one_never_touches_what_the_other_serves(world: World, mon
     borrowed = serving(world, ep_a)
     world.dev_sm.update_endpoint(EndpointName=ep_b, EndpointConfigName=borrowed["config"][0])
     wait_until_settled(target, ep_b, timeout=600, poll=0.1)
-    legacy = untagged_leftover(world, ep_a, first_b.candidate_arn)
+    legacy, lone = untagged_leftovers(world, ep_a, first_b.candidate_arn)
     world.add_version()
     result = world.deployer(a, keep=0).deploy()
     assert result.deleted == []
     assert serving(world, ep_b) == {**borrowed, "status": "InService"}
-    assert exists(world, config=legacy, model=legacy)  # no deployer:endpoint tag: kept
+    assert exists(world, config=legacy, model=legacy) and exists(world, model=lone)  # no deployer:endpoint tag
     assert exists(world, config=first_b.config_name, model=first_b.model_name)  # B's, not in use, still not A's
 
     # B's own cleanup deletes its unused v1 config and model, and keeps A's config it now serves.
@@ -110,13 +110,19 @@ def test_34_cleanup_on_one_never_touches_what_the_other_serves(world: World, mon
     assert serving(world, ep_b) == {**borrowed, "status": "InService"}
 
 
-def untagged_leftover(world: World, endpoint: str, package_arn: str) -> str:
-    """A config and model named as the deployer names them for `endpoint`, made before the deployer:endpoint tag."""
-    name = resource_name(endpoint, 99, "0badf00d")
+def untagged_leftovers(world: World, endpoint: str, package_arn: str) -> tuple[str, str]:
+    """Named as the deployer names them for `endpoint`, made before the deployer:endpoint tag: a config with its
+    model, and a model nothing references."""
+    config, lone = resource_name(endpoint, 99, "0badf00d"), resource_name(endpoint, 98, "0badf00d")
     sm = world.dev_sm
-    sm.create_model(
-        ModelName=name, ExecutionRoleArn=world.execution_role_arn, Containers=[{"ModelPackageName": package_arn}]
-    )
-    variant = {"VariantName": "AllTraffic", "ModelName": name, "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}
-    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[variant])
-    return name
+    for model in (config, lone):
+        containers = [{"ModelPackageName": package_arn}]
+        sm.create_model(ModelName=model, ExecutionRoleArn=world.execution_role_arn, Containers=containers)
+    variant = {
+        "VariantName": "AllTraffic",
+        "ModelName": config,
+        "InstanceType": "ml.m5.large",
+        "InitialInstanceCount": 1,
+    }
+    sm.create_endpoint_config(EndpointConfigName=config, ProductionVariants=[variant])
+    return config, lone
