@@ -183,8 +183,23 @@ locals {
           # These List calls have no resource-level permissions.
           Sid      = "EndpointCleanupLists"
           Effect   = "Allow"
-          Action   = ["sagemaker:ListEndpointConfigs", "sagemaker:ListModels"]
+          Action   = ["sagemaker:ListEndpointConfigs", "sagemaker:ListEndpoints", "sagemaker:ListModels"]
           Resource = "*"
+        },
+        {
+          # Cleanup deletes nothing that any endpoint in this account uses: it reads every endpoint's current and
+          # pending config (read only; the endpoints' names are not known in advance).
+          Sid      = "EndpointCleanupEndpointsInUse"
+          Effect   = "Allow"
+          Action   = ["sagemaker:DescribeEndpoint"]
+          Resource = ["arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:endpoint/*"]
+        },
+        {
+          # ... and the models those configs reference, whoever named the configs (read only).
+          Sid      = "EndpointCleanupConfigsInUse"
+          Effect   = "Allow"
+          Action   = ["sagemaker:DescribeEndpointConfig"]
+          Resource = ["arn:${local.partition}:sagemaker:${local.region}:${local.account_id}:endpoint-config/*"]
         },
         {
           Sid      = "PassExecutionRole"

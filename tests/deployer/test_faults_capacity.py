@@ -32,7 +32,8 @@ def test_14_autoscaled_fleet_keeps_its_size_through_an_update_and_autoscaling_re
     sessions = world.dev.sessions()
 
     def record(http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
-        if model.name == "DescribeEndpoint" and parsed.get("EndpointName"):
+        # only this endpoint: cleanup also describes every other endpoint in the account
+        if model.name == "DescribeEndpoint" and parsed.get("EndpointName") == world.endpoint:
             seen.append(parsed)
 
     client = sessions.client("sagemaker", deploy_role("dev"), REGION)  # the very client the deployer uses

@@ -49,6 +49,7 @@ def test_first_deploy_creates_endpoint_with_model_config_tags_and_autoscaling(wo
         assert tags["deployer:model-version"] == str(version)
         assert tags["deployer:stage"] == "dev"
         assert tags["deployer:config-hash"] == result.plan.config_hash
+        assert tags["deployer:endpoint"] == world.endpoint
         assert tags["team"] == "ml-platform"
 
     resource_id = f"endpoint/{world.endpoint}/variant/AllTraffic"
@@ -229,15 +230,18 @@ def test_cleanup_never_deletes_in_use_configs(world: World) -> None:
     live = world.deployer().deploy().plan
     sm = world.dev_sm
     extra = []
+    owner = [{"Key": "deployer:endpoint", "Value": world.endpoint}]  # cleanup deletes only what carries it
     for n in (2, 3, 4):
         name = f"{world.endpoint}-v{n}-{n:08x}"
         sm.create_model(
             ModelName=name,
             ExecutionRoleArn=world.execution_role_arn,
             Containers=[{"ModelPackageName": live.candidate_arn}],
+            Tags=owner,
         )
         sm.create_endpoint_config(
             EndpointConfigName=name,
+            Tags=owner,
             ProductionVariants=[
                 {
                     "VariantName": "AllTraffic",

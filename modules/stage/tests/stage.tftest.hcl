@@ -348,7 +348,6 @@ run "codebuild_policy" {
       "application-autoscaling:DescribeScalingActivities",
       "application-autoscaling:DescribeScalingPolicies",
       "application-autoscaling:TagResource",
-      "sagemaker:ListEndpoints",
       "s3:PutObject",
       "kms:Encrypt",
       "kms:GenerateDataKey",
@@ -360,6 +359,22 @@ run "codebuild_policy" {
       for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s if s.Sid == "AutoscalingEndpointCapacity"
     ]).Resource == ["arn:aws:sagemaker:us-east-1:222222222222:endpoint/churn-dev"]
     error_message = "RegisterScalableTarget's UpdateEndpointWeightsAndCapacities is on this endpoint only."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : s if s.Sid == "EndpointCleanupLists"
+    ]).Action == ["sagemaker:ListEndpointConfigs", "sagemaker:ListEndpoints", "sagemaker:ListModels"]
+    error_message = "Cleanup lists configs, models and (to see what every endpoint uses) endpoints; nothing else on \"*\"."
+  }
+  assert {
+    condition = [
+      for s in jsondecode(aws_iam_role_policy.codebuild.policy).Statement : [s.Action, s.Resource]
+      if contains(["EndpointCleanupEndpointsInUse", "EndpointCleanupConfigsInUse"], s.Sid)
+      ] == [
+      [["sagemaker:DescribeEndpoint"], ["arn:aws:sagemaker:us-east-1:222222222222:endpoint/*"]],
+      [["sagemaker:DescribeEndpointConfig"], ["arn:aws:sagemaker:us-east-1:222222222222:endpoint-config/*"]],
+    ]
+    error_message = "Cleanup's in-use check reads every endpoint and endpoint config of this account, and nothing more."
   }
 }
 

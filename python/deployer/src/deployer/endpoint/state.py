@@ -96,7 +96,7 @@ def live_state(target: Target, endpoint_name: str) -> LiveState | None:
         package_arn = package_of_model(model)
         version = version_of_package(package_arn) if package_arn else None
     if version is None and config_name:
-        parsed = parse_name(config_name)
+        parsed = parse_name(config_name, endpoint_name)
         version = parsed[1] if parsed else None
     pending = desc.get("PendingDeploymentSummary") or {}
     return LiveState(

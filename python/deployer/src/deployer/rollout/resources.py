@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from deployer.config import StageConfig
+from deployer.naming import ENDPOINT_TAG
 
 
 def model_request(config: StageConfig, package_arn: str) -> dict[str, Any]:
@@ -50,12 +51,14 @@ def endpoint_config_request(config: StageConfig, model_name: str) -> dict[str, A
 
 
 def resource_tags(config: StageConfig, package_arn: str, version: int, config_hash: str) -> list[dict[str, str]]:
-    """The config's tags plus ours (ours win): package, version, stage, config hash, project."""
+    """The config's tags plus ours (ours win): package, version, stage, config hash, project, and the endpoint
+    it was created for (cleanup deletes only what carries this endpoint's name)."""
     ours = {
         "deployer:model-package-arn": package_arn,
         "deployer:model-version": str(version),
         "deployer:stage": config.stage,
         "deployer:config-hash": config_hash,
         "deployer:project": config.project,
+        ENDPOINT_TAG: config.endpoint.name,
     }
     return [{"Key": k, "Value": v} for k, v in {**config.tags, **ours}.items()]
