@@ -1,7 +1,9 @@
 """The CodePipeline execution state machine: stages entered in order, one execution per stage at a time.
 
-Manual approval actions wait (InProgress, with a token) for PutApprovalResult; every other action succeeds
-when reached, because in the sandbox the demo runs the builds itself. When a stage frees, QUEUED lets the
+Manual approval actions wait (InProgress, with a token) for PutApprovalResult; a CodeBuild action with a
+namespace waits for its build's outcome (`_pipeline_results`); every other action succeeds when reached,
+because in the sandbox the demo runs the builds itself. `#{Namespace.Variable}` references in an action's
+configuration are resolved when it starts (`_pipeline_vars`). When a stage frees, QUEUED lets the
 oldest waiting execution in, SUPERSEDED the newest (older waiting ones become Superseded), and PARALLEL
 never waits.
 """
@@ -15,7 +17,7 @@ from typing import Any
 from moto.codepipeline.exceptions import PipelineNotFoundException
 from moto.codepipeline.models import CodePipeline, CodePipelineBackend, codepipeline_backends
 
-from sandbox.ext import _pipeline_access
+from sandbox.ext import _pipeline_access, _pipeline_vars
 from sandbox.ext._pipeline_runs import ActionRun, Execution, StageRun
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,8 @@ def _enter(pipeline: CodePipeline, execution: Execution, stage: dict[str, Any], 
             action.revision = _source_revision(account, region, action)
             if action.revision:
                 execution.source_revisions.append(action.revision)
+            if action.namespace and action.provider == "CodeCommit":
+                action.output_variables = _pipeline_vars.codecommit_variables(account, region, action)
 
 
 def release(pipeline: CodePipeline, execution: Execution) -> None:
@@ -78,12 +82,18 @@ def release(pipeline: CodePipeline, execution: Execution) -> None:
             del locks[name]
 
 
-def _start_action(pipeline: CodePipeline, run: StageRun, action: ActionRun, now: float, where: tuple[str, str]) -> None:
-    """Start `action` as the pipeline's role: a call the role may not make fails the action, as in AWS."""
-    stages: list[dict[str, Any]] = pipeline.pipeline["stages"]
-    stage: dict[str, Any] = next((s for s in stages if s["name"] == run.name), {"actions": []})
-    spec: dict[str, Any] = next((a for a in stage["actions"] if a["name"] == action.name), {})
-    refused = _pipeline_access.refusal(pipeline, spec, action, *where)
+def _start_action(
+    pipeline: CodePipeline, execution: Execution, action: ActionRun, now: float, where: tuple[str, str]
+) -> None:
+    """Start `action` as the pipeline's role: an unresolvable variable, or a call the role may not make, fails
+    the action, as in AWS."""
+    spaces = _pipeline_vars.namespaces(pipeline.pipeline, execution)
+    action.resolved, missing = _pipeline_vars.resolve(action.configuration, spaces)
+    if missing:
+        log.info("pipeline %s: action %s names unknown variables %s", execution.pipeline_name, action.name, missing)
+        action.fail(now, _pipeline_vars.unresolved_message(action))
+        return
+    refused = _pipeline_access.refusal(pipeline, action.spec, action, *where)
     if refused is None:
         action.start(now)
     else:
@@ -98,7 +108,7 @@ def _run_stage(pipeline: CodePipeline, execution: Execution, now: float, where: 
         group = [a for a in run.actions if a.run_order == order]
         for action in group:
             if action.status == "Pending":
-                _start_action(pipeline, run, action, now, where)
+                _start_action(pipeline, execution, action, now, where)
         if any(a.status == "Failed" for a in group):
             run.status = "Failed"
             return True

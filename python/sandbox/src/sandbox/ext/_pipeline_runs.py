@@ -30,6 +30,15 @@ class ActionRun:
     updated_by: str | None = None
     external_id: str | None = None
     revision: dict[str, Any] | None = None
+    spec: dict[str, Any] = field(default_factory=dict)  # the declaration, for ListActionExecutions' input
+    resolved: dict[str, Any] | None = None  # configuration with #{Namespace.Variable} references resolved
+    output_variables: dict[str, str] = field(default_factory=dict)
+    start_time: float = 0.0
+
+    @property
+    def namespace(self) -> str | None:
+        value = self.spec.get("namespace")
+        return str(value) if value else None
 
     @classmethod
     def declared(cls, spec: dict[str, Any]) -> ActionRun:
@@ -40,23 +49,27 @@ class ActionRun:
             provider=spec["actionTypeId"]["provider"],
             run_order=int(spec.get("runOrder", 1)),
             configuration=dict(spec.get("configuration") or {}),
+            spec=dict(spec),
         )
 
     def start(self, now: float) -> None:
         self.execution_id = str(uuid.uuid4())
-        self.last_change = now
+        self.last_change = self.start_time = now
         if self.category == "Approval":
             self.status = "InProgress"
             self.token = str(uuid.uuid4())
         else:
-            self.status = "Succeeded"
+            # A CodeBuild action with a namespace exports variables: it runs until the local build runner
+            # reports its outcome (POST /_sandbox/codepipeline/action-result). Any other action succeeds here.
+            waits = self.provider == "CodeBuild" and self.namespace is not None
+            self.status = "InProgress" if waits else "Succeeded"
             if self.provider == "CodeBuild":
                 project = self.configuration.get("ProjectName", "build")
                 self.external_id = f"{project}:{uuid.uuid4()}"
 
     def fail(self, now: float, summary: str) -> None:
         self.execution_id = str(uuid.uuid4())
-        self.last_change = now
+        self.last_change = self.start_time = now
         self.status = "Failed"
         self.summary = summary
 

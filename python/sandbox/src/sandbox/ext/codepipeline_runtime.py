@@ -2,8 +2,10 @@
 
 moto marks every execution Succeeded at once and has no GetPipelineState or PutApprovalResult. Here an
 execution enters its stages in order (`_pipeline_engine`): manual approval actions wait (InProgress, with a
-token) for PutApprovalResult; every other action succeeds when reached, because in the sandbox the demo runs
-the builds itself. A rejection fails the action, its stage and the execution.
+token) for PutApprovalResult; a CodeBuild action with a namespace waits for the build runner's outcome and
+records its output variables (`_pipeline_results`, which also answers ListActionExecutions); every other
+action succeeds when reached, because in the sandbox the demo runs the builds itself. A rejection fails the
+action, its stage and the execution.
 
 A stage holds one execution at a time, as in AWS: the next execution waits before it (inboundExecution).
 Executions (`_pipeline_runs`) live on moto's pipeline objects, so /moto-api/reset and DeletePipeline drop
@@ -23,12 +25,14 @@ from moto.codepipeline.models import CodePipeline, CodePipelineBackend
 from moto.codepipeline.responses import CodePipelineResponse
 from moto.core.exceptions import JsonRESTError
 
-from sandbox.ext import _patch, _policy
+from sandbox.ext import _patch, _pipeline_results, _policy
 from sandbox.ext._pipeline_engine import advance, executions, find_pipeline, release, stage_locks, start
 from sandbox.ext._pipeline_engine import start_from_event as start_from_event  # the EventBridge target (events.py)
 from sandbox.ext._pipeline_runs import ActionRun, Execution
 
 log = logging.getLogger(__name__)
+
+wrap = _pipeline_results.wrap  # POST /_sandbox/codepipeline/action-result: the build runner's outcome
 
 
 class _Error(JsonRESTError):  # type: ignore[misc]
@@ -229,3 +233,4 @@ def apply() -> None:
         _patch.replace(CodePipelineResponse, handler.__name__, handler)
     for handler in (get_pipeline_state, put_approval_result, stop_pipeline_execution):
         _patch.add(CodePipelineResponse, handler.__name__, handler)
+    _patch.add(CodePipelineResponse, "list_action_executions", _pipeline_results.list_action_executions)

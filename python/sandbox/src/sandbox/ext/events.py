@@ -1,4 +1,5 @@
-"""EventBridge as the stage pipelines need it: AWS-shaped events, cross-account buses, CodePipeline targets.
+"""EventBridge as the stage pipelines need it: AWS-shaped events, cross-account buses, CodePipeline and CodeBuild
+targets.
 
 moto delivers to SQS, logs, archives and other buses, but drops `account` from delivered events, re-stamps
 forwarded events as new ones, ignores bus policies and DISABLED rules, sends PutEvents with a bus ARN to
@@ -85,6 +86,21 @@ def _target_allowed(rule: Rule, target: dict[str, Any], action: str) -> bool:
     return allowed
 
 
+def _start_build(rule: Rule, arn: Any) -> None:
+    """A CodeBuild project target: start a build of it in its own account and region. The target's Input is not
+    passed on (moto's StartBuild takes no environment overrides)."""
+    from moto.codebuild.models import codebuild_backends
+
+    backend = codebuild_backends[arn.account][arn.region]
+    if arn.resource_id not in backend.codebuild_projects:
+        log.warning("rule %s: target project %s does not exist in %s/%s", rule.arn, arn.resource_id, arn.account,
+                    arn.region)  # fmt: skip
+        return
+    build = backend.start_build(arn.resource_id)
+    log.info("rule %s: started build %s of project %s in %s/%s", rule.arn, build["id"], arn.resource_id,
+             arn.account, arn.region)  # fmt: skip
+
+
 def _send_one(rule: Rule, target: dict[str, Any], event: dict[str, Any], transform_input: bool) -> None:
     arn = parse_arn(target["Arn"])
     if arn.service == "events" and arn.resource_type == "event-bus":
@@ -98,6 +114,9 @@ def _send_one(rule: Rule, target: dict[str, Any], event: dict[str, Any], transfo
         from sandbox.ext import codepipeline_runtime
 
         codepipeline_runtime.start_from_event(arn.account, arn.region, arn.resource_id, rule.arn)
+    elif arn.service == "codebuild" and arn.resource_type == "project":
+        if _target_allowed(rule, target, "codebuild:StartBuild"):
+            _start_build(rule, arn)
     elif arn.service == "logs" or (arn.service == "events" and arn.resource_type in ("", "api-destination")):
         # moto handles these; hand it a copy of the rule holding just this target.
         single = copy.copy(rule)
