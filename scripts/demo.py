@@ -1,13 +1,16 @@
 """`make demo`: a model travels dev -> staging -> prod across four accounts on the local sandbox.
 
-  1. start the sandbox (or wipe the one that runs)     5. approve v1: dev, staging, then prod after its approval
-  2. build the deployer wheel                           6. approve v2: canary to dev, linear to staging; prod's
-  3. terraform apply tooling, dev, staging, prod           approval is rejected, so prod keeps v1
-  4. register a sample model as versions 1 and 2        7. reject v2: dev and staging roll back to v1
+  1. start the sandbox (or wipe the one that runs)     5. approve v1: dev, staging, then prod after its plan
+  2. build the deployer wheel                              and its approval (which names v1)
+  3. terraform apply tooling, dev, staging, prod        6. approve v2: canary to dev, linear to staging, and
+  4. register a sample model as versions 1 and 2           prod after an approval that names v2
+                                                        7. reject v2: dev and staging roll back through their
+                                                           pipelines, prod through its rollback build (no
+                                                           approval waits for a rejection)
                                                         8. the status matrix, and what next
 
 Pipelines start from real events (the registry's approval event, the deployer's promotion event); their
-CodeBuild actions (read from the pipeline: Deploy, Test, Promote) run through scripts/localbuild.py with each
+CodeBuild actions (read from the pipeline: Plan, Deploy, Test, Promote) run through scripts/localbuild.py with each
 project's own buildspec (inline from Terraform, or the repository's) and role. The sandbox
 stops at the end unless KEEP=1 (or --keep). `--timings PATH` writes each step's wall time as JSON.
 """
@@ -33,6 +36,7 @@ from typing import Any
 import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_pipeline import PipelineRun
 from localbuild import BuildFailed, LocalCodeBuild, ensure_build_image
 
 REPO = Path(__file__).resolve().parent.parent
@@ -61,6 +65,7 @@ class Demo:
         self.sessions: dict[str, boto3.Session] = {}
         self.builders: dict[str, LocalCodeBuild] = {}
         self.seen_executions: dict[str, set[str]] = {s: set() for s in STAGES}
+        self.seen_builds: set[str] = set()
         self.registry_kms_key_arn = ""
 
     # -- output ---------------------------------------------------------------------------------------------------
@@ -239,53 +244,41 @@ class Demo:
         for s in cp.list_pipeline_executions(pipelineName=f"{PROJECT}-{stage}")["pipelineExecutionSummaries"]:
             self.seen_executions[stage].add(s["pipelineExecutionId"])
 
-    def approval(self, stage: str, execution_id: str, status: str, summary: str) -> None:
-        cp = self.client(stage, "codepipeline")
-        pipeline = f"{PROJECT}-{stage}"
-        deadline = time.monotonic() + 30
-        while True:
-            state = cp.get_pipeline_state(name=pipeline)
-            gate = next((s for s in state["stageStates"] if s["stageName"] == "Approval"), None)
-            action = (gate or {}).get("actionStates", [{}])[0]
-            latest = action.get("latestExecution") or {}
-            if (gate or {}).get("latestExecution", {}).get("pipelineExecutionId") == execution_id and latest.get(
-                "token"
-            ):
-                break
+    def run_stage(self, stage: str, execution: dict[str, Any], decide: tuple[str, str] | None = None) -> bool:
+        """The pipeline's CodeBuild actions (Plan, Deploy, Test, Promote) and its approval, in pipeline order;
+        False when the approval said no."""
+        revision = (execution.get("sourceRevisions") or [{}])[0].get("revisionId", "") or self.head(stage)
+        where = {
+            "account": self.accounts[stage],
+            "region": self.session(stage).region_name or "us-east-1",
+            "pipeline": f"{PROJECT}-{stage}",
+            "repository": f"{PROJECT}-{stage}",
+            "stage": stage,
+            "endpoint_url": self.env["AWS_ENDPOINT_URL"],
+        }
+        run = PipelineRun(self.client(stage, "codepipeline"), self.builders[stage], where, self.say)
+        return run.drive(execution, revision, decide)
+
+    def head(self, stage: str) -> str:
+        branch = self.client(stage, "codecommit").get_branch(repositoryName=f"{PROJECT}-{stage}", branchName="main")
+        return str(branch["branch"]["commitId"])
+
+    def rollback_builds(self, stage: str, timeout: float = 30.0) -> None:
+        """Run the rollback builds that the registry's rejection started (EventBridge -> CodeBuild), outside
+        the pipeline: no approval waits for them."""
+        project = f"{PROJECT}-{stage}-rollback"
+        cb = self.client(stage, "codebuild")
+        deadline = time.monotonic() + timeout
+        while not (
+            started := [b for b in cb.list_builds_for_project(projectName=project)["ids"] if b not in self.seen_builds]
+        ):
             if time.monotonic() > deadline:
-                raise DemoError(f"{pipeline}: execution {execution_id[:8]} never reached its manual approval")
+                raise DemoError(f"{project}: the rejection started no build (did the event rule fire?)")
             time.sleep(0.2)
-        self.say(f"    {pipeline}: waiting at ManualApproval. A human decides here; the demo says {status}: {summary}")
-        cp.put_approval_result(
-            pipelineName=pipeline,
-            stageName="Approval",
-            actionName=action["actionName"],
-            result={"summary": summary, "status": status},
-            token=latest["token"],
-        )
-
-    def build_actions(self, stage: str) -> list[str]:
-        """The CodeBuild projects of the stage's pipeline, in the order it runs them (stages, then runOrder)."""
-        pipeline = self.client(stage, "codepipeline").get_pipeline(name=f"{PROJECT}-{stage}")["pipeline"]
-        projects = []
-        for pipeline_stage in pipeline["stages"]:
-            actions = sorted(pipeline_stage["actions"], key=lambda a: int(a.get("runOrder", 1)))
-            for action in actions:
-                kind = action["actionTypeId"]
-                if kind["category"] == "Build" and kind["provider"] == "CodeBuild":
-                    projects.append(str(action["configuration"]["ProjectName"]))
-        return projects
-
-    def run_stage(self, stage: str, execution: dict[str, Any]) -> None:
-        """The pipeline's CodeBuild actions for one execution, in pipeline order: Deploy, Test, Promote."""
-        revision = (execution.get("sourceRevisions") or [{}])[0].get("revisionId", "")
-        if not revision:
-            branch = self.client(stage, "codecommit").get_branch(repositoryName=f"{PROJECT}-{stage}", branchName="main")
-            revision = branch["branch"]["commitId"]
-        builder = self.builders[stage]
-        for project in self.build_actions(stage):
-            action = project.removeprefix(f"{PROJECT}-{stage}-")
-            builder.run(project, f"{PROJECT}-{stage}", revision, label=f"{stage}/{action}")
+        for build_id in started:
+            self.seen_builds.add(build_id)
+            self.say(f"    {project}: build {build_id.rsplit(':', 1)[-1][:8]} started by the rejection event")
+            self.builders[stage].run(project, f"{PROJECT}-{stage}", self.head(stage), label=f"{stage}/rollback")
 
     def status(self) -> None:
         config_dir = BUILD / "demo" / "config"
@@ -375,26 +368,23 @@ def _scenario(demo: Demo) -> bool:
     with demo.step("4/8 register a sample model as versions 1 and 2"):
         v1, v2 = demo.register_model()
 
-    with demo.step("5/8 approve v1: dev -> staging -> (manual approval) -> prod"):
+    with demo.step("5/8 approve v1: dev -> staging -> (plan, manual approval) -> prod"):
         demo.set_approval(v1, "Approved", "offline metrics pass")
         demo.run_stage("dev", demo.new_execution("dev"))
         demo.run_stage("staging", demo.new_execution("staging"))
-        prod = demo.new_execution("prod")
-        demo.approval("prod", prod["pipelineExecutionId"], "Approved", "v1 verified in staging; go")
-        demo.run_stage("prod", prod)
+        demo.run_stage("prod", demo.new_execution("prod"), ("Approved", "v1 verified in staging; go"))
 
-    with demo.step("6/8 approve v2: canary to dev, linear to staging; prod's approval is rejected"):
+    with demo.step("6/8 approve v2: canary to dev, linear to staging; prod's approval names v2 and says yes"):
         demo.set_approval(v2, "Approved", "better offline AUC")
         demo.run_stage("dev", demo.new_execution("dev"))
         demo.run_stage("staging", demo.new_execution("staging"))
-        prod = demo.new_execution("prod")
-        demo.approval("prod", prod["pipelineExecutionId"], "Rejected", "not this week: prod stays on v1")
-        demo.say("    prod: the approval was rejected, so its Deploy never ran; prod keeps v1")
+        demo.run_stage("prod", demo.new_execution("prod"), ("Approved", "the approval names v2, verified in staging"))
 
-    with demo.step("7/8 reject v2 in the registry: dev and staging roll back to v1"):
+    with demo.step("7/8 reject v2 in the registry: every stage rolls back to v1, prod without an approval"):
         demo.set_approval(v2, "Rejected", "bias found in a post-release audit")
         for stage in ("dev", "staging"):
             demo.run_stage(stage, demo.new_execution(stage))
+        demo.rollback_builds("prod")
 
     with demo.step("8/8 where every version lives"):
         demo.status()

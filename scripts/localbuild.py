@@ -60,6 +60,7 @@ class BuildResult:
     build_id: str
     seconds: float
     reports: dict[str, str] = field(default_factory=dict)
+    exported: dict[str, str] = field(default_factory=dict)  # env.exported-variables, as CodePipeline gets them
 
 
 def ensure_build_image(venv: Path, python: str = sys.executable) -> Path:
@@ -138,8 +139,9 @@ def _checked(spec: Any, label: str, where: str) -> dict[str, Any]:
     return spec
 
 
-def _script(phases: dict[str, Any]) -> str:
-    """One bash script for the build: phases in order, each command announced, the first failure stops it."""
+def _script(phases: dict[str, Any], exported: list[str]) -> str:
+    """One bash script for the build: phases in order, each command announced, the first failure stops it;
+    at the end, the exported variables' values (NUL-separated) go to $LOCALBUILD_EXPORTS."""
     lines = ["set -o pipefail"]
     for phase in PHASES:
         spec = phases.get(phase) or {}
@@ -154,6 +156,7 @@ def _script(phases: dict[str, Any]) -> str:
             lines.append(f"echo '[Container] Running command {quoted}'")
             failed = f"echo '[Container] Phase {phase.upper()} failed'"
             lines.append(f"{command}\nrc=$?; if [ $rc -ne 0 ]; then {failed}; exit $rc; fi")
+    lines.extend(f'printf "%s\\0%s\\0" {name} "${{{name}-}}" >> "$LOCALBUILD_EXPORTS"' for name in exported)
     return "\n".join(lines) + "\n"
 
 
@@ -225,7 +228,10 @@ class LocalCodeBuild:
         if refused:
             raise BuildFailed(f"{label}: {what}: {refused[0].get('message') or refused[0]['action']}", 5)
 
-    def run(self, project_name: str, repository: str, commit: str, *, label: str) -> BuildResult:
+    def run(
+        self, project_name: str, repository: str, commit: str, *, label: str, action_env: dict[str, str] | None = None
+    ) -> BuildResult:
+        """`action_env`: the pipeline action's EnvironmentVariables (resolved), which override the project's."""
         started = time.monotonic()
         project = self.operator.client("codebuild").batch_get_projects(names=[project_name])["projects"][0]
         build_id = f"{project_name}:{uuid.uuid4()}"
@@ -246,6 +252,9 @@ class LocalCodeBuild:
         env.update({str(k): str(v) for k, v in ((spec.get("env") or {}).get("variables") or {}).items()})
         for variable in project["environment"].get("environmentVariables", []):
             env[variable["name"]] = variable["value"]
+        env.update(action_env or {})
+        exported = [str(n) for n in (spec.get("env") or {}).get("exported-variables") or []]
+        exports_file = src.parent / f"{src.name}.exports"
         region = self.operator.region_name or "us-east-1"
         creds = self._role_credentials(project, build_id, label)
         project_arn = str(project.get("arn", ""))
@@ -269,12 +278,13 @@ class LocalCodeBuild:
                 "CODEBUILD_BUILD_ID": build_id,
                 "CODEBUILD_SRC_DIR": str(src),
                 "CODEBUILD_RESOLVED_SOURCE_VERSION": commit,
+                "LOCALBUILD_EXPORTS": str(exports_file),
                 **self.extra_env,
                 **creds,
             }
         )
         proc = subprocess.Popen(
-            ["bash", "-c", _script(spec.get("phases") or {})],
+            ["bash", "-c", _script(spec.get("phases") or {}, exported)],
             cwd=src,
             env=env,
             stdout=subprocess.PIPE,
@@ -299,6 +309,10 @@ class LocalCodeBuild:
                 print(f"    [{label}] report {name}: {result.reports[name]} ({path.name})", flush=True)
         if code != 0:
             raise BuildFailed(f"{label}: build {build_id} failed with exit code {code}", code)
+        if exported:
+            fields = exports_file.read_text().split("\0") if exports_file.exists() else []
+            result.exported = dict(zip(fields[0::2], fields[1::2], strict=False))
+            print(f"    [{label}] exported {', '.join(f'{k}={v}' for k, v in result.exported.items())}", flush=True)
         print(f"    [{label}] build succeeded in {result.seconds:.1f}s", flush=True)
         return result
 

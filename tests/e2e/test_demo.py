@@ -56,25 +56,31 @@ def test_v1_was_verified_in_every_stage_in_order(demo: tuple[Any, dict[str, Any]
     assert verified["dev"] < verified["staging"] < verified["prod"]
 
 
-def test_v2_was_verified_upstream_rejected_and_rolled_back_but_never_reached_prod(
+def test_v2_went_to_prod_on_an_approval_naming_it_and_every_stage_rolled_back_when_it_was_rejected(
     demo: tuple[Any, dict[str, Any], Path],
 ) -> None:
     _, status, _ = demo
     v2 = _row(status, 2)
     assert v2["approval"] == "Rejected"
-    for stage in ("dev", "staging"):
+    for stage in ("dev", "staging", "prod"):
         cell = v2["stages"][stage]
         assert cell["verified_at"] and cell["rolled_back_at"] and not cell["live"], (stage, cell)
-    prod = v2["stages"]["prod"]
-    assert not prod["live"] and not prod["verified_at"] and not prod["rolled_back_at"]
 
 
-def test_pipelines_started_from_events_and_prod_waited_for_its_approval(demo: tuple[Any, dict[str, Any], Path]) -> None:
+def test_pipelines_started_from_events_prod_approved_the_planned_version_and_rolled_back_without_approval(
+    demo: tuple[Any, dict[str, Any], Path],
+) -> None:
     proc, _, _ = demo
     out = proc.stdout
     assert "churn-dev: execution" in out and "started by CloudWatchEvent" in out
-    assert out.count("waiting at ManualApproval") == 2
-    assert "the demo says Approved" in out and "the demo says Rejected" in out
+    assert out.count("waiting at ManualApproval") == 2  # v1 and v2; the rejection never waits there
+    for version in (1, 2):
+        assert f'waiting at ManualApproval: "Deploy v{version} to prod' in out
+        assert f"[prod/plan] exported DEPLOYER_STAGE=prod, DEPLOYER_CANDIDATE_VERSION={version}," in out
+        assert f"[prod/deploy] pipeline variables: DEPLOYER_MODEL_VERSION={version}" in out
+    assert "verified in staging at 20" in out  # the approval says when staging verified it
+    assert "churn-prod-rollback: build" in out and "started by the rejection event" in out
+    assert "[prod/rollback] [Container] Running command deployer rollback" in out
     assert "[dev/deploy] [Container] Running command deployer deploy" in out
     assert "report smoke: 2/2 passed" in out
 

@@ -35,6 +35,20 @@ def plan_with_lock(
         return plan, lock.describe()
 
 
+# The names `deployer plan --exports` prints; modules/stage exports the same list to CodePipeline (a test
+# holds the two together).
+EXPORT_NAMES = (
+    "DEPLOYER_STAGE",
+    "DEPLOYER_CANDIDATE_VERSION",
+    "DEPLOYER_CANDIDATE_ARN",
+    "DEPLOYER_ACTION",
+    "DEPLOYER_LIVE_VERSION",
+    "DEPLOYER_VERIFIED_IN",
+    "DEPLOYER_VERIFIED_AT",
+    "DEPLOYER_VERIFIED_BUILD",
+)
+
+
 def exports(context: StageContext, plan: Plan) -> dict[str, str]:
     """What a pipeline's approval shows and its deploy pins: the candidate, its package, the action, and when
     and by which build the previous stage verified it (empty for the first stage)."""
@@ -54,5 +68,6 @@ def exports(context: StageContext, plan: Plan) -> dict[str, str]:
             mark = context.ledger().get_mark(previous, plan.candidate_version, MarkKind.VERIFIED)
         if mark is not None:
             facts["DEPLOYER_VERIFIED_AT"] = mark.at
-            facts["DEPLOYER_VERIFIED_BUILD"] = mark.build_id or "-"
-    return facts
+            facts["DEPLOYER_VERIFIED_BUILD"] = mark.build_id
+    # A pipeline variable is never empty: "-" stands for "none" (first stage, no live version, no build id).
+    return {name: facts[name] or "-" for name in EXPORT_NAMES}
