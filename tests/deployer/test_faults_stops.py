@@ -14,6 +14,7 @@ import sys
 
 import pytest
 
+from deployer import __version__
 from deployer.ledger import Deployment, Outcome
 from tests.deployer.conftest import World, cli, cli_json, history
 
@@ -98,8 +99,10 @@ def test_21_status_shows_each_stages_lock_and_attempts_without_an_outcome(
     view = matrix["stages"][0]
     assert view["lock"]["owner"] == "churn-dev:crashed#1" and view["lock"]["build_id"] == "churn-dev:crashed"
     assert [(a["version"], a["build_id"]) for a in view["unfinished"]] == [(v2, "churn-dev:crashed")]
+    assert view["last_outcome"]["deployer_version"] == __version__  # which deployer build shipped what is live
 
     assert cli(world, "status", "--stage", "dev") == 0
     text = capsys.readouterr().out
     assert "dev: lock: held by churn-dev:crashed#1 (build churn-dev:crashed) until" in text
     assert f"dev: unfinished: v{v2} started" in text and "has no outcome" in text
+    assert f"by deployer {__version__} (build " in text

@@ -115,6 +115,20 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_teardown(args: argparse.Namespace) -> int:
+    stage = _require_stage(args)
+    run = _run(args, stage)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise InputError(f"teardown deletes endpoint {run.endpoint}: pass --yes (no terminal to ask)")
+        typed = input(f"This deletes endpoint {run.endpoint} and its configs and models. Type its name: ")
+        if typed.strip() != run.endpoint:
+            raise InputError(f"teardown: {typed.strip()!r} is not {run.endpoint}; nothing was deleted")
+    result = run.teardown(reason=args.reason)
+    emit(args, result.as_dict(), result.lines())
+    return EXIT_OK
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     stage = _require_stage(args)
     run = _run(args, stage)
@@ -192,6 +206,7 @@ COMMANDS = {
     "promote": cmd_promote,
     "rollback": cmd_rollback,
     "unlock": cmd_unlock,
+    "teardown": cmd_teardown,
     "status": cmd_status,
     "seed-repo": cmd_seed_repo,
 }

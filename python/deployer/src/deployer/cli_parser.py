@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     _test_and_promote(verbs)
     _rollback(verbs)
     _unlock(verbs)
+    _teardown(verbs)
     _status(verbs)
     _seed_repo(verbs)
     return parser
@@ -192,6 +193,15 @@ def _unlock(verbs: Verbs) -> None:
     unlock = _verb(verbs, "unlock", "break the stage endpoint's lease lock on purpose (a run died holding it)")
     _stage_flag(unlock)
     unlock.add_argument("--reason", required=True, help="why (recorded in the ledger's history with the holder)")
+
+
+def _teardown(verbs: Verbs) -> None:
+    teardown = _verb(
+        verbs, "teardown", "delete the stage's endpoint and every config and model the deployer created for it"
+    )
+    _stage_flag(teardown)
+    teardown.add_argument("--yes", action="store_true", help="do not ask (a terminal asks for the endpoint name)")
+    teardown.add_argument("--reason", default="teardown", help="why (recorded in the ledger)")
 
 
 def _status(verbs: Verbs) -> None:

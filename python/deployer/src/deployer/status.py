@@ -49,7 +49,15 @@ def _stage_view(config: StageConfig, sessions: AccountSessions) -> dict[str, Any
         last = latest_outcome(history)
         success = latest_success(history)
         view["last_outcome"] = (
-            {"version": last.version, "event": last.event, "result": last.result, "at": last.at, "reason": last.reason}
+            {
+                "version": last.version,
+                "event": last.event,
+                "result": last.result,
+                "at": last.at,
+                "reason": last.reason,
+                "build_id": last.build_id,
+                "deployer_version": last.deployer_version,
+            }
             if last
             else None
         )
@@ -191,6 +199,10 @@ def matrix_lines(matrix: dict[str, Any]) -> list[str]:
             line += f" last_modified={view['last_modified']}"
         if view.get("failure_reason"):
             line += f" reason={view['failure_reason']}"
+        last = view.get("last_outcome")
+        if last:
+            line += f" last={last['event']}:{last['result']}:v{last['version']}"
+            line += f" by deployer {last.get('deployer_version') or 'unknown'} (build {last.get('build_id') or '-'})"
         lines.append(line)
         lines.extend(_lock_lines(view))
         lines.extend(f"{view['stage']}: unreadable: {error}" for error in view.get("errors", []))

@@ -11,13 +11,13 @@ Autoscaling around an update lives in `deployer.rollout.autoscaling`.
 
 from deployer.endpoint.changes import (
     create_endpoint,
-    delete_failed_endpoint,
+    delete_endpoint,
     ensure_endpoint_config,
     ensure_model,
     tag_resource,
     update_endpoint,
 )
-from deployer.endpoint.cleanup import cleanup
+from deployer.endpoint.cleanup import cleanup, remove_all
 from deployer.endpoint.state import (
     BUSY,
     IN_SERVICE,
@@ -41,7 +41,7 @@ __all__ = [
     "Target",
     "cleanup",
     "create_endpoint",
-    "delete_failed_endpoint",
+    "delete_endpoint",
     "describe_endpoint",
     "describe_endpoint_config",
     "describe_model",
@@ -50,6 +50,7 @@ __all__ = [
     "live_state",
     "package_of_model",
     "progress_line",
+    "remove_all",
     "tag_resource",
     "update_endpoint",
     "verify",

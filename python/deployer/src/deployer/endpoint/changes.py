@@ -64,13 +64,13 @@ def update_endpoint(
     log.info("updating endpoint %s to %s%s", name, config_name, " (keeping the live instance count)" if retain else "")
 
 
-def delete_failed_endpoint(
+def delete_endpoint(
     target: Target, name: str, timeout: float, poll: float, on_poll: Callable[[], None] | None = None
 ) -> None:
-    """Delete an endpoint that ended Failed (it serves nothing) so that it can be created again."""
+    """DeleteEndpoint, then wait until it is gone (a failed one before it is created again, or a teardown)."""
     with target.call("sagemaker:DeleteEndpoint"):
         target.sagemaker.delete_endpoint(EndpointName=name)
-    log.info("deleted failed endpoint %s; creating it again", name)
+    log.info("deleted endpoint %s; waiting until it is gone", name)
     deadline = time.monotonic() + timeout
     while describe_endpoint(target, name) is not None:
         if time.monotonic() > deadline:

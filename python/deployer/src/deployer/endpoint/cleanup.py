@@ -53,11 +53,21 @@ def cleanup(target: Target, endpoint: str, keep: int) -> list[str]:
     if desc is None or desc.get("EndpointStatus") in BUSY:
         log.info("cleanup skipped: endpoint %s is %s", endpoint, desc.get("EndpointStatus") if desc else "absent")
         return []
+    return _delete_ours(target, endpoint, keep, _configs_used_by(desc))
+
+
+def remove_all(target: Target, endpoint: str) -> list[str]:
+    """After the endpoint itself was deleted (`deployer teardown`): every config and model of ours for it that
+    no other endpoint uses. Untagged ones are kept, as in `cleanup`."""
+    return _delete_ours(target, endpoint, 0, set())
+
+
+def _delete_ours(target: Target, endpoint: str, keep: int, used_here: set[str]) -> list[str]:
     configs = _our_configs(target, endpoint)
     models = _our_models(target, endpoint)
     if not configs and not models:
         return []
-    in_use = configs_in_use(target) | _configs_used_by(desc)
+    in_use = configs_in_use(target) | used_here
     keep_names = {c.name for c in configs[:keep]} | in_use
     deleted: list[str] = []
     for config in configs:

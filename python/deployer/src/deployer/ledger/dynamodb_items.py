@@ -24,7 +24,7 @@ HISTORY_PREFIX = "HISTORY#"
 MARK_PREFIX = "MARK#"
 
 _HISTORY_TEXT = ("deployment_id", "model_package_arn", "endpoint", "endpoint_config", "strategy")
-_HISTORY_WHO = ("caller_arn", "build_id", "reason")
+_HISTORY_WHO = ("caller_arn", "build_id", "reason", "deployer_version")
 _MARK_TEXT = ("model_package_arn", "caller_arn", "build_id", "deployment_id", "reason")
 
 
@@ -159,6 +159,7 @@ def history_entry(item: dict[str, Any]) -> HistoryEntry:
         build_id=str(item.get("build_id", "")),
         reason=str(item.get("reason", "")),
         details=dict(item.get("details", {})),
+        deployer_version=str(item.get("deployer_version", "")),
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from deployer import __version__
 from deployer.ledger.models import (
     Deployment,
     Event,
@@ -44,6 +45,7 @@ class Author:
             event_id=new_id(),
             caller_arn=self.caller_arn,
             build_id=self.build_id,
+            deployer_version=__version__,
             **fields,
         )
 
@@ -116,6 +118,24 @@ class HistoryRecords:
         )
         self.store.append(entry)
         log.info("ledger: %s smoke tests of version %d: %s", stage, version, entry.result)
+        return entry
+
+    def record_teardown(
+        self, stage: str, endpoint: str, *, version: int | None, reason: str, deleted: list[str]
+    ) -> HistoryEntry:
+        """Append that the stage's endpoint and the deployer's configs and models for it were deleted."""
+        check_stage(stage)
+        entry = self.author.entry(
+            stage,
+            Event.TEARDOWN,
+            Outcome.SUCCEEDED,
+            version=version,
+            endpoint=endpoint,
+            reason=reason,
+            details={"deleted": ",".join(deleted)[:1000]},
+        )
+        self.store.append(entry)
+        log.info("ledger: %s torn down (%d resource(s) deleted)", stage, len(deleted))
         return entry
 
     def history(self, stage: str, limit: int | None = 50) -> list[HistoryEntry]:

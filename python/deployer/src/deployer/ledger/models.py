@@ -69,6 +69,7 @@ class Event(StrEnum):
     MARK_CLEARED = "mark_cleared"
     LOCK_TAKEOVER = "lock_takeover"
     LOCK_BROKEN = "lock_broken"  # an operator's `deployer unlock`, with the reason
+    TEARDOWN = "teardown"  # `deployer teardown`: the endpoint and what the deployer created for it, deleted
     SMOKE_TEST = "smoke_test"
     PROMOTED = "promoted"
 
@@ -118,6 +119,7 @@ class HistoryEntry:
     build_id: str = ""
     reason: str = ""
     details: dict[str, str] = field(default_factory=dict)
+    deployer_version: str = ""  # the deployer build that wrote the entry (supply chain: which code ran)
 
 
 @dataclass(frozen=True)

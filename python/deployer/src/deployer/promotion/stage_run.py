@@ -16,6 +16,7 @@ from deployer.promotion.promote import PromoteResult, promote
 from deployer.promotion.recorded import RecordedRollout
 from deployer.promotion.rollback import roll_back, rollback_reason
 from deployer.promotion.serving import ServingProof, prove_serving
+from deployer.promotion.teardown import TeardownResult, tear_down
 from deployer.promotion.testrun import TestRun, check_smoke_files, run_tests, smoke_dir
 from deployer.registry import CandidatePolicy
 from deployer.registry_marks import RegistryMarks
@@ -105,6 +106,11 @@ class StageRun:
                 reason=reason,
                 if_rejected=if_rejected,
             )
+
+    def teardown(self, *, reason: str) -> TeardownResult:
+        """Delete the endpoint and what the deployer created for it, under the lock; recorded in the ledger."""
+        with self.context.guard(), self.lock.held() as keeper:
+            return tear_down(self.context, keeper, reason=reason)
 
     def unlock(self, *, reason: str) -> Lease | None:
         """Break the endpoint's lease on purpose; the holder and `reason` go into the history. None when free."""
