@@ -13,6 +13,7 @@ resource "aws_cloudwatch_event_rule" "this" {
     detail = {
       ModelPackageGroupName = [var.project]
       ModelApprovalStatus   = ["Approved", "Rejected"]
+      "$or"                 = local.approval_change
     }
   })
 
@@ -32,6 +33,14 @@ resource "aws_cloudwatch_event_target" "this" {
 ################################################################################
 
 locals {
+  # SageMaker puts the state-change event on every UpdateModelPackage, and its ModelApprovalStatus is the
+  # current status, so a metadata write (the deployer's marks) on an Approved version looks like an approval.
+  # Only an update that set the status (UpdatedModelPackageFields names it) or a creation (no such field) counts.
+  approval_change = [
+    { UpdatedModelPackageFields = ["ModelApprovalStatus"] },
+    { UpdatedModelPackageFields = [{ exists = false }] },
+  ]
+
   # The rules that use the forwarding role (default bus: rule/<name>); deterministic, so no cycle with the role.
   forward_rule_arns = concat(
     ["arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.forward_rule_name}"],
@@ -57,6 +66,7 @@ resource "aws_cloudwatch_event_rule" "rejection" {
     detail = {
       ModelPackageGroupName = [var.project]
       ModelApprovalStatus   = ["Rejected"]
+      "$or"                 = local.approval_change
     }
   })
 

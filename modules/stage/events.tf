@@ -38,6 +38,14 @@ resource "aws_cloudwatch_event_bus_policy" "this" {
 }
 
 locals {
+  # SageMaker puts the state-change event on every UpdateModelPackage with the current ModelApprovalStatus, so a
+  # metadata write (the deployer's marks) on an Approved version must not start the pipeline: only an update
+  # that set the status (UpdatedModelPackageFields names it) or a creation (no such field) does.
+  approval_change = [
+    { UpdatedModelPackageFields = ["ModelApprovalStatus"] },
+    { UpdatedModelPackageFields = [{ exists = false }] },
+  ]
+
   trigger_rules = merge(
     {
       model-approval = {
@@ -51,6 +59,7 @@ locals {
           detail = {
             ModelPackageGroupName = [var.project]
             ModelApprovalStatus   = local.requires_approval ? ["Approved"] : ["Approved", "Rejected"]
+            "$or"                 = local.approval_change
           }
         }
       }
@@ -69,6 +78,7 @@ locals {
           detail = {
             ModelPackageGroupName = [var.project]
             ModelApprovalStatus   = ["Rejected"]
+            "$or"                 = local.approval_change
           }
         }
       }

@@ -417,6 +417,10 @@ run "event_forwarding" {
     error_message = "The rule must match Approved and Rejected."
   }
   assert {
+    condition     = jsondecode(aws_cloudwatch_event_rule.this.event_pattern).detail["$or"] == [{ UpdatedModelPackageFields = ["ModelApprovalStatus"] }, { UpdatedModelPackageFields = [{ exists = false }] }] && jsondecode(aws_cloudwatch_event_rule.rejection[0].event_pattern).detail["$or"] == jsondecode(aws_cloudwatch_event_rule.this.event_pattern).detail["$or"]
+    error_message = "Only a status update or a creation is forwarded, never a metadata-only update (the deployer's marks)."
+  }
+  assert {
     condition     = jsondecode(aws_cloudwatch_event_rule.this.event_pattern)["detail-type"] == ["SageMaker Model Package State Change"]
     error_message = "The rule must match model package state changes."
   }

@@ -745,6 +745,10 @@ run "later_stage_with_approval" {
     error_message = "A rejection on prod's bus rolls a rejected live version back."
   }
   assert {
+    condition     = alltrue([for k in ["model-approval", "model-rejection"] : jsondecode(aws_cloudwatch_event_rule.trigger[k].event_pattern).detail["$or"] == [{ UpdatedModelPackageFields = ["ModelApprovalStatus"] }, { UpdatedModelPackageFields = [{ exists = false }] }]])
+    error_message = "Registry rules fire on a status update or a creation, never on a metadata-only update (the deployer's marks)."
+  }
+  assert {
     condition     = jsondecode(aws_cloudwatch_event_rule.trigger["previous-stage-verified"].event_pattern).detail.next_stage == ["prod"]
     error_message = "The verified rule matches detail.next_stage = this stage."
   }

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from deployer.aws_errors import error_code, error_message
+from deployer.aws_errors import error_code, error_message, is_not_found
 from deployer.config import RegistrySettings
 from deployer.errors import InputError, NothingToDeployError, aws_call
 from deployer.sessions import Client, role_label
@@ -176,9 +176,8 @@ class RegistryReader:
             try:
                 return dict(self.client.describe_model_package(ModelPackageName=arn))
             except ClientError as exc:
-                if error_code(exc) in ("ValidationException", "ResourceNotFound") and "not found" in (
-                    error_message(exc).lower()
-                ):
+                # AWS: ValidationException "ModelPackage <arn> does not exist." (a deleted version).
+                if is_not_found(exc):
                     return None
                 raise
 

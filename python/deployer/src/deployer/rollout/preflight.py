@@ -65,9 +65,11 @@ def _readable_package(target: ep.Target, plan: Plan) -> dict[str, Any]:
             return dict(target.sagemaker.describe_model_package(ModelPackageName=plan.candidate_arn))
         except ClientError as exc:
             if is_not_found(exc):
+                # AWS answers a deleted package, and one the group policy hides, alike: "... does not exist."
                 raise InputError(
-                    f"model package {plan.candidate_arn} is not readable from account {target.account}: "
-                    f"{error_message(exc)} (does the model package group policy allow this account?)"
+                    f"model package {plan.candidate_arn} does not exist or is not readable from account "
+                    f"{target.account}: {error_message(exc)} (was the version deleted? does the model package "
+                    "group policy allow this account?)"
                 ) from exc
             raise
 

@@ -27,8 +27,20 @@ def find_package(backend: SageMakerModelBackend, name_or_arn: str) -> ModelPacka
     key = backend.model_package_name_mapping.get(name_or_arn, name_or_arn)
     package = backend.model_packages.get(key) or backend.model_packages.get(key.lower())
     if package is None:
-        raise ValidationError(f"Model package {name_or_arn} not found")
+        raise ValidationError(f"ModelPackage {_package_arn(backend, name_or_arn)} does not exist.")
     return package
+
+
+def _package_arn(backend: SageMakerModelBackend, name_or_arn: str) -> str:
+    """AWS names the missing package by ARN in its error, even when the request gave a name."""
+    if name_or_arn.startswith("arn:"):
+        return name_or_arn
+    return f"arn:aws:sagemaker:{backend.region_name}:{backend.account_id}:model-package/{name_or_arn.lower()}"
+
+
+def describe_model_package(self: SageMakerModelBackend, model_package_name: str) -> ModelPackage:
+    """moto's lookup, failing with AWS's message ("ModelPackage <arn> does not exist.")."""
+    return find_package(self, model_package_name)
 
 
 def put_model_package_group_policy(self: SageMakerModelBackend, group_name: str, policy: str) -> str:

@@ -1,4 +1,5 @@
-"""Model package versions as AWS numbers them, merged updates, and the package state-change events."""
+"""Model package versions as AWS numbers them, merged updates, and the package state-change events (on create
+and on every update, with `UpdatedModelPackageFields` naming what the update set)."""
 
 from __future__ import annotations
 
@@ -105,11 +106,11 @@ def update_model_package(
 ) -> str:
     package = find_package(self, model_package_arn)
     previous_status = package.model_approval_status
+    # AWS lists the fields the request updated, so a metadata-only write is told apart from an approval.
     changed: list[str] = []
     if model_approval_status is not None:
         validate_model_approval_status(model_approval_status)
-        if model_approval_status != previous_status:
-            changed.append("ModelApprovalStatus")
+        changed.append("ModelApprovalStatus")
         package.model_approval_status = model_approval_status
     if approval_description is not None:
         package.approval_description = approval_description
@@ -126,7 +127,10 @@ def update_model_package(
         package.add_additional_inference_specifications(additional_inference_specifications_to_add)
         changed.append("AdditionalInferenceSpecifications")
     package.modifications_done()
-    if package.model_package_group_name and package.model_approval_status != previous_status:
+    if previous_status != package.model_approval_status:
+        log.info("registry: %s %s -> %s", package.arn, previous_status, package.model_approval_status)
+    if package.model_package_group_name:
+        # AWS puts the event on every update, not only on approval changes (rules filter on the fields).
         _emit_state_change(self, package, changed)
     return str(package.arn)
 

@@ -3,9 +3,9 @@
 Adds Put/Get/DeleteModelPackageGroupPolicy, DeleteModelPackageGroup and DeleteModelPackage; honours
 the group's resource policy when another account describes, lists or updates packages; merges
 CustomerMetadataProperties on update instead of replacing them (and keeps fields the update leaves out);
-never reuses a version number; answers ListTags/AddTags/DeleteTags on package ARNs; and puts the
-"SageMaker Model Package State Change" event on the owner's default bus when a package is created or its
-approval status changes.
+never reuses a version number; answers ListTags/AddTags/DeleteTags on package ARNs; fails a lookup of a
+missing package with AWS's "ModelPackage <arn> does not exist."; and puts the "SageMaker Model Package State
+Change" event on the owner's default bus when a package is created or updated in any way.
 
 The backend side lives in `_registry_store` (lookups, policies, deletes) and `_registry_versions` (version
 numbers, merged updates, events); this module answers the new actions and routes cross-account requests.
@@ -27,6 +27,7 @@ from sandbox.ext._registry_store import (
     delete_model_package,
     delete_model_package_group,
     delete_model_package_group_policy,
+    describe_model_package,
     get_model_package_group_policy,
     put_model_package_group_policy,
 )
@@ -103,7 +104,7 @@ def _cross_account(
 
 def apply() -> None:
     backend = SageMakerModelBackend
-    for replacement in (create_model_package_group, create_model_package, update_model_package):
+    for replacement in (create_model_package_group, create_model_package, update_model_package, describe_model_package):
         _patch.replace(backend, replacement.__name__, replacement)
     _patch.replace(backend, "_get_resource_from_arn", resource_from_arn)
 
