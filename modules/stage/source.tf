@@ -51,6 +51,7 @@ locals {
       termination_wait_seconds      = var.deployment.termination_wait_seconds
       max_execution_timeout_seconds = var.deployment.max_execution_timeout_seconds
       rollback_alarms               = [aws_cloudwatch_metric_alarm.invocation_5xx.alarm_name, aws_cloudwatch_metric_alarm.model_latency.alarm_name]
+      allow_unguarded_fallback      = var.deployment.allow_unguarded_fallback
     }
     autoscaling = {
       enabled                         = var.autoscaling.enabled

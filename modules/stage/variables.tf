@@ -337,6 +337,9 @@ variable "deployment" {
     wait_seconds                  = optional(number, 300)
     termination_wait_seconds      = optional(number, 60)
     max_execution_timeout_seconds = optional(number, 1800)
+    # Inf1 instances have no deployment guardrails (AWS falls back to all at once): the deployer refuses a
+    # guarded strategy or rollback alarms there unless this is true.
+    allow_unguarded_fallback = optional(bool, false)
   })
   default = {}
 

@@ -624,6 +624,10 @@ run "rendered_config_shape" {
     error_message = "Rollback alarms are the guardrail alarms."
   }
   assert {
+    condition     = output.stage_config.deployment.allow_unguarded_fallback == false
+    error_message = "The unguarded fallback (Inf1) is off unless the stage opts in."
+  }
+  assert {
     condition     = output.stage_config.data_capture.destination_s3_uri == "s3://churn-dev-data-capture-222222222222/capture"
     error_message = "Data capture destination."
   }

@@ -24,9 +24,14 @@ KEYS = (
     "termination_wait_seconds",
     "max_execution_timeout_seconds",
     "rollback_alarms",
+    "allow_unguarded_fallback",
 )
 TIMING_KEYS = ("wait_seconds", "termination_wait_seconds", "max_execution_timeout_seconds")
 MAX_ALARMS = 10
+# SageMaker's deployment guardrails exclude Inf1 instances: UpdateEndpoint falls back to all at once, with no
+# baking and no alarms (AWS's "Deployment guardrails" exclusions; AWS Marketplace containers too).
+UNGUARDED_FAMILIES = ("ml.inf1.",)
+GUARDED_STRATEGIES = ("canary", "linear", "rolling")
 
 
 def shift_steps(strategy: str, step: StepSettings | None, count: int) -> int:
@@ -36,7 +41,9 @@ def shift_steps(strategy: str, step: StepSettings | None, count: int) -> int:
     return get_strategy(strategy).shifts(step, count)
 
 
-def deployment_settings(data: dict[str, Any], c: Checker, count: int | None) -> DeploymentSettings:
+def deployment_settings(
+    data: dict[str, Any], c: Checker, count: int | None, *, instance_type: str = ""
+) -> DeploymentSettings:
     """The deployment section; `count` is endpoint.instance_count, None when invalid (step sizes are then unchecked)."""
     dep = c.section(data, "deployment", KEYS)
     if dep is None:
@@ -45,7 +52,9 @@ def deployment_settings(data: dict[str, Any], c: Checker, count: int | None) -> 
     step = _step(dep, c, strategy, count)
     timing = get_strategy(strategy).timing if strategy else BLUE_GREEN_TIMING
     wait, termination, max_timeout = (_seconds(dep, c, key, timing[key]) for key in TIMING_KEYS)
-    settings = DeploymentSettings(strategy, step, wait, termination, max_timeout, _alarms(dep, c))
+    fallback = _allow_fallback(dep, c)
+    settings = DeploymentSettings(strategy, step, wait, termination, max_timeout, _alarms(dep, c), fallback)
+    _check_guardrails(settings, c, instance_type)
     if strategy and not c.has_problems("deployment."):
         # With any problem in the section the total would be computed from placeholders.
         waiting = get_strategy(strategy).waiting_seconds(settings, count or 1)
@@ -111,3 +120,26 @@ def _alarms(dep: dict[str, Any], c: Checker) -> tuple[str, ...]:
     if len(set(alarms)) != len(alarms):
         c.add("deployment.rollback_alarms", "duplicate alarm names", "distinct alarm names")
     return tuple(alarms)
+
+
+def _allow_fallback(dep: dict[str, Any], c: Checker) -> bool:
+    if "allow_unguarded_fallback" not in dep:
+        return False
+    return c.boolean(dep, "deployment.allow_unguarded_fallback")
+
+
+def unguarded_hardware(instance_type: str) -> bool:
+    return instance_type.startswith(UNGUARDED_FAMILIES)
+
+
+def _check_guardrails(settings: DeploymentSettings, c: Checker, instance_type: str) -> None:
+    """A guarded rollout on hardware without guardrails would silently run all at once: refuse it unless the
+    config accepts the fallback."""
+    if settings.allow_unguarded_fallback or not unguarded_hardware(instance_type):
+        return
+    allowed = "all_at_once with no rollback_alarms, or deployment.allow_unguarded_fallback: true"
+    why = f"SageMaker has no deployment guardrails on {instance_type} and falls back to all at once"
+    if settings.strategy in GUARDED_STRATEGIES:
+        c.add("deployment.strategy", f"{settings.strategy} is not possible: {why}", allowed)
+    if settings.rollback_alarms:
+        c.add("deployment.rollback_alarms", f"alarms are not watched: {why}", allowed)

@@ -79,6 +79,8 @@ class DeploymentSettings:
     termination_wait_seconds: int
     max_execution_timeout_seconds: int
     rollback_alarms: tuple[str, ...]
+    # Inf1 instances and Marketplace containers have no deployment guardrails: a guarded strategy needs this.
+    allow_unguarded_fallback: bool = False
 
 
 @dataclass(frozen=True)

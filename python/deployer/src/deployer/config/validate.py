@@ -57,7 +57,9 @@ def validate(data: dict[str, Any], where: str, stage: str, problems: list[str]) 
     target = target_settings(data, c)
     endpoint, count_ok = endpoint_settings(data, c, target.account_id)
     data_capture = data_capture_settings(data, c)
-    deployment = deployment_settings(data, c, endpoint.instance_count if count_ok else None)
+    deployment = deployment_settings(
+        data, c, endpoint.instance_count if count_ok else None, instance_type=endpoint.instance_type
+    )
     return StageConfig(
         source=where,
         schema_version=SCHEMA_VERSION,

@@ -37,6 +37,14 @@ class StepLimits:
     percent: tuple[int, int]
     fleet_share: tuple[int, int]
     types: tuple[str, ...] = STEP_TYPES
+    # False: the step may not be the whole fleet (a canary of every instance guards nothing).
+    whole_fleet: bool = True
+
+    def instances(self, kind: str, value: int, count: int) -> int:
+        """The step in whole instances, as SageMaker resolves it: a percentage rounds down, to at least 1."""
+        if kind == "CAPACITY_PERCENT":
+            return min(count, max(1, count * value // 100))
+        return value
 
     def instance_range(self, count: int) -> tuple[int, int]:
         low_share, high_share = self.fleet_share
@@ -46,9 +54,15 @@ class StepLimits:
         """(message, allowed) when the step is outside the limits, else None."""
         if kind == "CAPACITY_PERCENT":
             low, high = self.percent
-            if low <= value <= high:
+            if not low <= value <= high:
+                return f"{self.noun} of {value}% is out of range", f"CAPACITY_PERCENT {low}-{high}"
+            if self.whole_fleet or self.instances(kind, value, count) < count:
                 return None
-            return f"{self.noun} of {value}% is out of range", f"CAPACITY_PERCENT {low}-{high}"
+            return (
+                f"{self.noun} of {value}% is {count} of {count} instances (rounded down to whole instances, at "
+                "least 1): the whole fleet",
+                f"instance_count >= 2 for a {self.noun}",
+            )
         low, high = self.instance_range(count)
         if low <= value <= high:
             return None

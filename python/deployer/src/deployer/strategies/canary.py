@@ -13,8 +13,8 @@ if TYPE_CHECKING:
 @register
 class Canary(Strategy):
     name = "canary"
-    # SageMaker: the canary is at most half the fleet.
-    limits = StepLimits("canary", percent=(1, 50), fleet_share=(0, 50))
+    # SageMaker: the canary is at most half the fleet; the deployer also refuses one that is every instance.
+    limits = StepLimits("canary", percent=(1, 50), fleet_share=(0, 50), whole_fleet=False)
 
     def shifts(self, step: StepSettings, count: int) -> int:
         return 2

@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 from sandbox import clock
-from sandbox.ext._hosting_model import DEFAULT_PROVISION_SECONDS, Fleet, Phase, Rollout, share
+from sandbox.ext._hosting_model import DEFAULT_PROVISION_SECONDS, Fleet, Phase, Rollout, Variant, share
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +19,16 @@ def alarm_names(config: dict[str, Any] | None) -> list[str]:
     return [str(a["AlarmName"]) for a in alarms if a.get("AlarmName")]
 
 
+def whole_share(size: dict[str, Any], variant: Variant) -> Fraction:
+    """The traffic share of a canary or linear step: AWS activates whole instances, so a CAPACITY_PERCENT size is
+    rounded down to whole instances, at least one (50% of 3 instances is 1, 50% of 1 is the whole fleet)."""
+    if size["Type"] != "CAPACITY_PERCENT" or variant.serverless is not None:
+        return share(size, variant)
+    count = variant.capacity
+    instances = max(1, count * int(size["Value"]) // 100)
+    return Fraction(min(instances, count), count)
+
+
 def _steps(routing: dict[str, Any], target: Fleet) -> list[Fraction]:
     """Green traffic share after each shift of a blue/green rollout."""
     kind = routing["Type"]
@@ -26,8 +36,8 @@ def _steps(routing: dict[str, Any], target: Fleet) -> list[Fraction]:
         return [Fraction(1)]
     variant = target.variants[0]
     if kind == "CANARY":
-        return [min(Fraction(1), share(routing["CanarySize"], variant)), Fraction(1)]
-    step = share(routing["LinearStepSize"], variant)
+        return [min(Fraction(1), whole_share(routing["CanarySize"], variant)), Fraction(1)]
+    step = whole_share(routing["LinearStepSize"], variant)
     count = math.ceil(1 / step)
     return [min(Fraction(1), step * (i + 1)) for i in range(count)]
 

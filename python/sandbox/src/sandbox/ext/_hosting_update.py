@@ -15,6 +15,7 @@ from sandbox.ext._hosting_backend import refresh
 from sandbox.ext._hosting_fleets import snapshot_fleet
 from sandbox.ext._hosting_model import LOCK, DeploymentConfigError, Fleet
 from sandbox.ext._hosting_plan import start_rollout
+from sandbox.ext._hosting_update_checks import check_autoscaled, check_variant_names, unguarded_reason
 from sandbox.ext._hosting_validate import validate_deployment_config
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,19 @@ def _retain_variant_properties(fleet: Fleet, current: Fleet, excluded: list[dict
         fleet.data_capture = dict(current.data_capture)
 
 
+def _guarded(effective: dict[str, Any] | None, current: Fleet, fleet: Fleet, name: str) -> dict[str, Any] | None:
+    """The DeploymentConfig the rollout follows: none (all at once, no baking, no alarms) where guardrails do
+    not apply; a guarded update must keep the variant names."""
+    if not effective:
+        return None
+    reason = unguarded_reason(fleet)
+    if reason is not None:
+        log.info("endpoint %s: %s, deployment guardrails do not apply: all at once", name, reason)
+        return None
+    check_variant_names(current, fleet)
+    return effective
+
+
 def update_endpoint(
     self: Any,
     endpoint_name: str,
@@ -78,6 +92,7 @@ def update_endpoint(
             raise ValidationError(message=f'Cannot update failed endpoint "{endpoint.arn}".')
         now = utcnow()
         fleet = snapshot_fleet(self, endpoint_config_name, now)
+        check_autoscaled(self, endpoint_name, state.current, fleet)
         if retain_all_variant_properties:
             _retain_variant_properties(fleet, state.current, exclude_retained_variant_properties)
         effective: dict[str, Any] | None
@@ -89,6 +104,7 @@ def update_endpoint(
             # A DeploymentConfig given to CreateEndpoint (or retained by an update) governs updates that pass none.
             effective = state.retained_deployment_config
         validate(effective, fleet)
+        planned = _guarded(effective, state.current, fleet, endpoint_name)
         if deployment_config and retain_deployment_config:
             state.retained_deployment_config = deployment_config
         if effective:
@@ -96,7 +112,7 @@ def update_endpoint(
         state.failure_reason = None
         state.status = "Updating"
         state.last_modified = now
-        state.rollout = start_rollout("update", fleet, effective, now)
+        state.rollout = start_rollout("update", fleet, planned, now)
         state.rollout.access_failure = _hosting_access.failure(self, fleet, state.rollout.alarms)
         refresh(endpoint)
         log.info("endpoint %s: Updating to %s", endpoint_name, endpoint_config_name)

@@ -27,6 +27,7 @@ from sandbox.ext._hosting_fleets import find_model_package, snapshot_fleet
 from sandbox.ext._hosting_model import LOCK, EndpointState
 from sandbox.ext._hosting_plan import start_rollout
 from sandbox.ext._hosting_update import BUSY, endpoint_arn, get_endpoint, update_endpoint, validate, wrap_update_weights
+from sandbox.ext._hosting_update_checks import deregister_scaling
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +109,12 @@ def delete_endpoint(self: Any, endpoint_name: str) -> None:
     with LOCK:
         endpoint = get_endpoint(self, endpoint_name)
         state = refresh(endpoint)
+        # AWS does not document DeleteEndpoint while Creating or Updating; the console offers no delete then and
+        # callers report a refusal, so the sandbox refuses (docs/hosting.md).
         if state is not None and state.status in BUSY:
             raise ValidationError(message=f'Cannot update in-progress endpoint "{endpoint.arn}".')
+        if state is not None:
+            deregister_scaling(self, endpoint_name, state.current)
         del self.endpoints[endpoint_name]
 
 
