@@ -299,7 +299,7 @@ variable "endpoint" {
   description = "Endpoint instance settings written into the stage config."
   type = object({
     instance_type  = optional(string, "ml.m5.large")
-    instance_count = optional(number, 1)
+    instance_count = optional(number, 2)
   })
   default = {}
 
