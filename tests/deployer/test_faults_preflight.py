@@ -72,3 +72,19 @@ def test_25_proof_of_serving_finds_the_last_deployment_behind_a_long_history(wor
     for _ in range(120):  # more than two pages of newer entries that are not outcomes
         ledger.record_deployment(Deployment("dev", v1, arn1, world.endpoint, config), Outcome.STARTED, "noise")
     assert cli(world, "test", "--stage", "dev") == 0  # the proof reads back past the noise to v1's success
+
+
+def test_23_version_without_inference_specification_is_refused_in_preflight(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.add_version()
+    assert cli(world, "deploy", "--stage", "dev") == 0
+    live = world.describe()["EndpointConfigName"]
+    capsys.readouterr()
+    # A registered but unhosted version (no InferenceSpecification), which the registry accepts.
+    world.tooling_sm.create_model_package(ModelPackageGroupName=world.group, ModelApprovalStatus="Approved")
+    assert cli(world, "deploy", "--stage", "dev") == 2
+    err = capsys.readouterr().err
+    assert "model package v2" in err and "has no InferenceSpecification containers, so it cannot be hosted" in err
+    assert unchanged(world, live)
+    assert not [e for e in history(world, "dev") if e["version"] == "2"]

@@ -44,3 +44,8 @@ def is_not_found(exc: ClientError) -> bool:
     """SageMaker answers a missing resource with ValidationException and a 'could not find' message."""
     message = error_message(exc).lower()
     return error_code(exc) in NOT_FOUND_CODES and any(marker in message for marker in _NOT_FOUND_MARKERS)
+
+
+def is_already_existing(exc: ClientError) -> bool:
+    """SageMaker refuses a create whose name is taken with ValidationException 'Cannot create already existing'."""
+    return error_code(exc) == "ValidationException" and "cannot create already existing" in error_message(exc).lower()

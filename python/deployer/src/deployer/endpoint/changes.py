@@ -11,6 +11,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from deployer.aws_errors import is_already_existing
 from deployer.endpoint.state import describe_endpoint, describe_endpoint_config, describe_model
 from deployer.endpoint.target import Target
 from deployer.errors import RolloutTimeoutError
@@ -26,7 +29,14 @@ def ensure_model(target: Target, name: str, request: Mapping[str, Any], tags: Ta
         log.info("model %s exists; reusing it", name)
         return False
     with target.call("sagemaker:CreateModel"):
-        target.sagemaker.create_model(ModelName=name, Tags=tags, **request)
+        try:
+            target.sagemaker.create_model(ModelName=name, Tags=tags, **request)
+        except ClientError as exc:
+            if not is_already_existing(exc):
+                raise
+            # Another run created it since the check; the name hashes the request, so it is the same model.
+            log.info("model %s was created meanwhile by another run; reusing it", name)
+            return False
     log.info("created model %s", name)
     return True
 
@@ -37,7 +47,13 @@ def ensure_endpoint_config(target: Target, name: str, request: Mapping[str, Any]
         log.info("endpoint config %s exists; reusing it", name)
         return False
     with target.call("sagemaker:CreateEndpointConfig"):
-        target.sagemaker.create_endpoint_config(EndpointConfigName=name, Tags=tags, **request)
+        try:
+            target.sagemaker.create_endpoint_config(EndpointConfigName=name, Tags=tags, **request)
+        except ClientError as exc:
+            if not is_already_existing(exc):
+                raise
+            log.info("endpoint config %s was created meanwhile by another run; reusing it", name)
+            return False
     log.info("created endpoint config %s", name)
     return True
 

@@ -21,9 +21,10 @@ from moto.sagemaker.models import FakeEndpoint, SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 
-from sandbox.ext import _hosting_access, _patch
+from sandbox.ext import _hosting_access, _hosting_create, _patch
 from sandbox.ext._hosting_backend import STATE_ATTR, describe, refresh
-from sandbox.ext._hosting_fleets import find_model_package, snapshot_fleet
+from sandbox.ext._hosting_create import check_package_refs
+from sandbox.ext._hosting_fleets import snapshot_fleet
 from sandbox.ext._hosting_model import LOCK, EndpointState
 from sandbox.ext._hosting_plan import start_rollout
 from sandbox.ext._hosting_update import BUSY, endpoint_arn, get_endpoint, update_endpoint, validate, wrap_update_weights
@@ -45,10 +46,7 @@ def _create_model(original: Callable[..., Any]) -> Callable[..., Any]:
         if model_name in self._models:
             arn = arn_formatter("model", model_name, self.account_id, self.region_name)
             raise ValidationError(message=f'Cannot create already existing model "{arn}".')
-        for spec in [primary_container or {}, *(containers or [])]:
-            ref = spec.get("ModelPackageName")
-            if ref and find_model_package(str(ref), self.account_id, self.region_name) is None:
-                raise ValidationError(message=f"ModelPackage {ref} does not exist.")
+        check_package_refs([primary_container or {}, *(containers or [])], self.account_id, self.region_name)
         return original(
             self,
             model_name=model_name,
@@ -165,6 +163,7 @@ def _patch_responses() -> None:
 
 def apply() -> None:
     _patch_backend()
+    _hosting_create.apply()
     _patch_responses()
     # Anything that renders a FakeEndpoint (CloudFormation, other extensions) gets the full AWS shape.
     _patch.replace(FakeEndpoint, "response_object", property(describe))
