@@ -21,7 +21,8 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 
 
 # Patches apply in this order, and WSGI middlewares wrap in this order (the last is outermost): IAM
-# enforcement must see every request first, before any extension answers it.
+# enforcement must see every request first, before any extension answers it; wire_format only rewrites
+# answers (JSON content type, no nulls), so it sits outside enforcement and fixes its denials too.
 ORDER = (
     "accounts",
     "codecommit_files",
@@ -31,6 +32,7 @@ ORDER = (
     "sagemaker_hosting",
     "sagemaker_registry",
     "sagemaker_runtime",
+    "shape_fixes",
     "tf_autoscaling",
     "tf_codebuild",
     "tf_codecommit",
@@ -40,6 +42,7 @@ ORDER = (
     "tf_sagemaker",
     "tf_util",
     "iam_enforce",
+    "wire_format",
 )
 
 

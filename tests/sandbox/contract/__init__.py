@@ -1,0 +1,1 @@
+"""The contract test's parts: botocore-shape validation of raw responses, and the recorder that captures them."""
