@@ -11,7 +11,7 @@ export TF_CLI_CONFIG_FILE := $(abspath $(BUILD)/terraformrc)
 export TF_IN_AUTOMATION := 1
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help setup demo bench sandbox sandbox-stop iam-report test test-sandbox test-deployer test-terraform-unit test-terraform-static test-terraform-apply test-e2e test-bench checkov lint lint-py docs clean
+.PHONY: help setup demo bench sandbox sandbox-stop iam-report test test-sandbox test-deployer test-terraform-unit test-terraform-static test-terraform-apply test-e2e test-bench test-sandbox-newest-moto checkov lint lint-py docs clean
 
 help: ## List every target
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-22s %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ test-e2e: setup ## The demo scenario end to end, with its outcome checked
 
 test-bench: setup ## Unit tests of the benchmark's counting and report
 	$(PYTEST) tests/bench -q
+
+test-sandbox-newest-moto: $(BUILD)/terraformrc ## Early warning, not in `test`: sandbox tests against the newest moto (own venv in .build/newest-moto/, at most ~15 min)
+	PYTHON=$(PYTHON) scripts/newest-moto.sh
 
 test-terraform-unit: $(BUILD)/terraformrc ## terraform test (mock_provider) for every module
 	scripts/tf-unit.sh
