@@ -28,7 +28,8 @@ def endpoint_settings(data: dict[str, Any], c: Checker, target_account: str) -> 
     instance_type = c.string(ep, "endpoint.instance_type", INSTANCE_TYPE, "ml.<family>.<size>, e.g. ml.m5.large")
     limit = int_limit("sagemaker", "ProductionVariant", "InitialInstanceCount")
     count = c.integer(ep, "endpoint.instance_count", limit.low, limit.high, note=f"{limit.source}; {QUOTA_NOTE}")
-    count_ok = "instance_count" in ep and count == ep.get("instance_count")
+    raw = ep.get("instance_count")
+    count_ok = isinstance(raw, int) and not isinstance(raw, bool) and count == raw  # True == 1 in Python
     kms = c.string(ep, "endpoint.kms_key_arn", KMS, KMS_ALLOWED, empty_ok=True)
     role = c.role(ep, "endpoint.execution_role_arn", target_account, empty_ok=False)
     return EndpointSettings(name, variant, instance_type, count, kms, role), count_ok
