@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from sandbox.harness import ACCOUNTS, Sandbox
 from tests.support.registry import MODEL_KEY, Registry, register_version
 from tests.support.stage_config import StagePlan, merged
 from tests.support.target import ensure_deployer_roles, prepare_target
+from tests.support.world import SEED_SMOKE
 
 DEPLOY_ROLE = "churn-deploy"
 _COUNTER = itertools.count(1)
@@ -46,6 +48,8 @@ class World(Registry):
         self.alarms = [f"{self.name}-5xx", f"{self.name}-latency"]
         self.config_dir = config_dir
         self.config_dir.mkdir(parents=True, exist_ok=True)
+        # The stage repository holds the seed's smoke cases: a deploy checks them before it switches anything.
+        shutil.copytree(SEED_SMOKE, config_dir.parent / "tests" / "smoke", dirs_exist_ok=True)
         ensure_deployer_roles(sandbox, stage, self.account, DEPLOY_ROLE)
         prepare_target(
             sandbox,
