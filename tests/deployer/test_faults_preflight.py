@@ -88,3 +88,28 @@ def test_23_version_without_inference_specification_is_refused_in_preflight(
     assert "model package v2" in err and "has no InferenceSpecification containers, so it cannot be hosted" in err
     assert unchanged(world, live)
     assert not [e for e in history(world, "dev") if e["version"] == "2"]
+
+
+def test_23_marketplace_container_with_a_guarded_strategy_is_refused_in_preflight(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.add_version()
+    assert cli(world, "deploy", "--stage", "dev") == 0
+    live = world.describe()["EndpointConfigName"]
+    capsys.readouterr()
+    marketplace_image = "709825985650.dkr.ecr.us-east-1.amazonaws.com/seller/model:1"
+    world.tooling_sm.create_model_package(
+        ModelPackageGroupName=world.group,
+        InferenceSpecification={
+            "Containers": [{"Image": marketplace_image, "ModelDataUrl": f"s3://{world.bucket}/model/model.tar.gz"}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+        ModelApprovalStatus="Approved",
+    )
+    assert cli(world, "deploy", "--stage", "dev") == 2  # the world's strategy is a canary with rollback alarms
+    err = capsys.readouterr().err
+    assert "deployment.strategy: canary with guardrails is not possible" in err
+    assert f"the AWS Marketplace container {marketplace_image}, which SageMaker updates all at once" in err
+    assert "deployment.allow_unguarded_fallback: true" in err
+    assert unchanged(world, live)

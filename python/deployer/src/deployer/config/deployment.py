@@ -31,6 +31,9 @@ MAX_ALARMS = 10
 # SageMaker's deployment guardrails exclude Inf1 instances: UpdateEndpoint falls back to all at once, with no
 # baking and no alarms (AWS's "Deployment guardrails" exclusions; AWS Marketplace containers too).
 UNGUARDED_FAMILIES = ("ml.inf1.",)
+# AWS Marketplace serves its sellers' images from this ECR registry account; its containers carry a ProductId.
+MARKETPLACE_REGISTRY = "709825985650"
+UNGUARDED_ALLOWED = "all_at_once with no rollback_alarms, or deployment.allow_unguarded_fallback: true"
 GUARDED_STRATEGIES = ("canary", "linear", "rolling")
 
 
@@ -137,7 +140,7 @@ def _check_guardrails(settings: DeploymentSettings, c: Checker, instance_type: s
     config accepts the fallback."""
     if settings.allow_unguarded_fallback or not unguarded_hardware(instance_type):
         return
-    allowed = "all_at_once with no rollback_alarms, or deployment.allow_unguarded_fallback: true"
+    allowed = UNGUARDED_ALLOWED
     why = f"SageMaker has no deployment guardrails on {instance_type} and falls back to all at once"
     if settings.strategy in GUARDED_STRATEGIES:
         c.add("deployment.strategy", f"{settings.strategy} is not possible: {why}", allowed)

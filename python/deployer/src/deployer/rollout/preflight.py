@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from deployer import endpoint as ep
 from deployer.aws_errors import error_code, error_message, is_access_denied, is_not_found
 from deployer.config import StageConfig
+from deployer.config.deployment import GUARDED_STRATEGIES, MARKETPLACE_REGISTRY, UNGUARDED_ALLOWED
 from deployer.errors import AccessDeniedError, DeployerError, InputError, RolloutError
 from deployer.rollout.decide import Action
 from deployer.rollout.plan import Plan
@@ -38,6 +39,7 @@ def preflight(config: StageConfig, target: ep.Target, plan: Plan) -> Preflight:
     report = Preflight()
     package = _readable_package(target, plan)
     _check_inference_spec(config, package, plan)
+    _check_marketplace(config, package, plan)
     keys: dict[str, str] = {}
     if config.endpoint.kms_key_arn:
         keys[config.endpoint.kms_key_arn] = f"{config.source}: endpoint.kms_key_arn"
@@ -93,6 +95,27 @@ def _check_inference_spec(config: StageConfig, package: dict[str, Any], plan: Pl
         raise InputError(
             f"{config.source}: endpoint.instance_type: {config.endpoint.instance_type} is not supported by {where} "
             f"(allowed: {', '.join(sorted(supported))})"
+        )
+
+
+def _check_marketplace(config: StageConfig, package: dict[str, Any], plan: Plan) -> None:
+    """AWS Marketplace containers get no deployment guardrails (SageMaker updates them all at once): a guarded
+    strategy or rollback alarms there are refused unless the config accepts the fallback."""
+    dep = config.deployment
+    guarded = dep.strategy in GUARDED_STRATEGIES or bool(dep.rollback_alarms)
+    if dep.allow_unguarded_fallback or not guarded or plan.action == Action.CREATE:
+        return
+    containers = (package.get("InferenceSpecification") or {}).get("Containers") or []
+    market = [
+        str(c.get("Image", "")) or str(c.get("ProductId", ""))
+        for c in containers
+        if c.get("ProductId") or str(c.get("Image", "")).split(".", 1)[0] == MARKETPLACE_REGISTRY
+    ]
+    if market:
+        raise InputError(
+            f"{config.source}: deployment.strategy: {dep.strategy} with guardrails is not possible: model package "
+            f"v{plan.candidate_version} uses the AWS Marketplace container {market[0]}, which SageMaker updates all at "
+            f"once (allowed: {UNGUARDED_ALLOWED})"
         )
 
 
