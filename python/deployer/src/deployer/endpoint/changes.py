@@ -25,36 +25,35 @@ Tags = list[dict[str, str]]
 
 def ensure_model(target: Target, name: str, request: Mapping[str, Any], tags: Tags) -> bool:
     """CreateModel with `request` unless the model exists; return True when created."""
-    if describe_model(target, name) is not None:
-        log.info("model %s exists; reusing it", name)
-        return False
-    with target.call("sagemaker:CreateModel"):
-        try:
-            target.sagemaker.create_model(ModelName=name, Tags=tags, **request)
-        except ClientError as exc:
-            if not is_already_existing(exc):
-                raise
-            # Another run created it since the check; the name hashes the request, so it is the same model.
-            log.info("model %s was created meanwhile by another run; reusing it", name)
-            return False
-    log.info("created model %s", name)
-    return True
+    exists = describe_model(target, name) is not None
+    create = target.sagemaker.create_model
+    return _ensure(target, "CreateModel", "model", name, exists, lambda: create(ModelName=name, Tags=tags, **request))
 
 
 def ensure_endpoint_config(target: Target, name: str, request: Mapping[str, Any], tags: Tags) -> bool:
     """CreateEndpointConfig with `request` unless the config exists; return True when created."""
-    if describe_endpoint_config(target, name) is not None:
-        log.info("endpoint config %s exists; reusing it", name)
+    exists = describe_endpoint_config(target, name) is not None
+    create = target.sagemaker.create_endpoint_config
+    return _ensure(
+        target, "CreateEndpointConfig", "endpoint config", name, exists,
+        lambda: create(EndpointConfigName=name, Tags=tags, **request),
+    )  # fmt: skip
+
+
+def _ensure(target: Target, action: str, kind: str, name: str, exists: bool, create: Callable[[], Any]) -> bool:
+    if exists:
+        log.info("%s %s exists; reusing it", kind, name)
         return False
-    with target.call("sagemaker:CreateEndpointConfig"):
+    with target.call(f"sagemaker:{action}"):
         try:
-            target.sagemaker.create_endpoint_config(EndpointConfigName=name, Tags=tags, **request)
+            create()
         except ClientError as exc:
             if not is_already_existing(exc):
                 raise
-            log.info("endpoint config %s was created meanwhile by another run; reusing it", name)
+            # Another run created it since the check; the name hashes the request, so it is the same resource.
+            log.info("%s %s was created meanwhile by another run; reusing it", kind, name)
             return False
-    log.info("created endpoint config %s", name)
+    log.info("created %s %s", kind, name)
     return True
 
 
