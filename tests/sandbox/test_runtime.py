@@ -137,7 +137,8 @@ def test_canary_split_is_visible_in_invocations(sandbox: Sandbox, unique: Unique
     endpoint = endpoint_for_version(sandbox, unique, v1, count=4)
     model_v2 = make_model(client, unique("model"), package_arn=v2)
     config_v2 = make_config(client, unique("config"), model_v2, count=4, variant="Primary")
-    policy = canary({"Type": "CAPACITY_PERCENT", "Value": 10}, wait=3600)  # a 36 s canary bake
+    # 25 % of 4 instances is one whole instance (SageMaker sizes a canary in instances): a quarter of the traffic.
+    policy = canary({"Type": "CAPACITY_PERCENT", "Value": 25}, wait=3600)  # a 36 s canary bake
     client.update_endpoint(EndpointName=endpoint, EndpointConfigName=config_v2, DeploymentConfig=policy)
     rt = runtime(sandbox)
 
@@ -145,11 +146,11 @@ def test_canary_split_is_visible_in_invocations(sandbox: Sandbox, unique: Unique
     assert attributes(rt.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv", Body=b"1"))["fleet"] == "blue"
     wait_for(client, endpoint, lambda d: d["PendingDeploymentSummary"]["ProductionVariants"][0]["CurrentWeight"] > 0)
     served = [
-        attributes(rt.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv", Body=b"1")) for _ in range(50)
+        attributes(rt.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv", Body=b"1")) for _ in range(100)
     ]
     green = [a for a in served if a["fleet"] == "green"]
     blue = [a for a in served if a["fleet"] == "blue"]
-    assert len(green) == 5 and len(blue) == 45
+    assert len(green) == 25 and len(blue) == 75
     assert {a["model_version"] for a in green} == {"2"} and {a["model_package_arn"] for a in green} == {v2}
     assert {a["model_version"] for a in blue} == {"1"}
     assert client.describe_endpoint(EndpointName=endpoint)["EndpointStatus"] == "Updating"
