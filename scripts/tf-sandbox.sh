@@ -95,9 +95,13 @@ terraform init -reconfigure -input=false -no-color -backend-config="$backend_fil
   exit 1
 }
 
+env_account_id="${TF_VAR_account_id:-$(sed -n 's/^account_id *= *"\([0-9]\{12\}\)".*/\1/p' "$env_dir/terraform.tfvars")}"
+
 # 3. Variables: the endpoint switch, plus disposable-sandbox defaults the caller may override.
 export TF_VAR_aws_endpoint_url="$AWS_ENDPOINT_URL"
 export TF_VAR_seed_python="${TF_VAR_seed_python:-$PYTHON}"
+# The demo skips envs/bootstrap: Terraform runs as the administrator role every sandbox account has.
+export TF_VAR_terraform_role_arn="${TF_VAR_terraform_role_arn:-arn:aws:iam::${env_account_id}:role/OrganizationAccountAccessRole}"
 export TF_VAR_force_destroy_buckets="${TF_VAR_force_destroy_buckets:-true}"
 export TF_VAR_artifact_bucket_force_destroy="${TF_VAR_artifact_bucket_force_destroy:-true}"
 export TF_VAR_ledger_deletion_protection="${TF_VAR_ledger_deletion_protection:-false}"

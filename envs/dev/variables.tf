@@ -15,7 +15,7 @@ variable "account_id" {
 }
 
 variable "terraform_role_arn" {
-  description = "Role Terraform assumes in account_id. Empty means arn:aws:iam::<account_id>:role/OrganizationAccountAccessRole."
+  description = "Role Terraform assumes in account_id. Empty means arn:aws:iam::<account_id>:role/<project>-terraform, the role envs/bootstrap creates."
   type        = string
   default     = ""
 }

@@ -1,5 +1,5 @@
 locals {
-  terraform_role_arn = var.terraform_role_arn != "" ? var.terraform_role_arn : "arn:aws:iam::${var.account_id}:role/OrganizationAccountAccessRole"
+  terraform_role_arn = var.terraform_role_arn != "" ? var.terraform_role_arn : "arn:aws:iam::${var.account_id}:role/${var.project}-terraform"
   sandbox            = var.aws_endpoint_url != ""
 }
 
