@@ -3,8 +3,9 @@ terraform {
 
   required_providers {
     aws = {
-      source  = "hashicorp/aws"
-      version = ">= 5.100, < 6.0"
+      source = "hashicorp/aws"
+      # 5.38.0: modules/stage's aws_codepipeline execution_mode (QUEUED); pipeline_type V2 needs 5.32.0.
+      version = ">= 5.38, < 6.0"
     }
   }
 }

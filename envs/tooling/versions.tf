@@ -3,8 +3,9 @@ terraform {
 
   required_providers {
     aws = {
-      source  = "hashicorp/aws"
-      version = ">= 5.100, < 6.0"
+      source = "hashicorp/aws"
+      # 5.27.0: modules/registry's aws_cloudwatch_event_rule state (replaces is_enabled).
+      version = ">= 5.27, < 6.0"
     }
   }
 }

@@ -67,10 +67,10 @@ locals {
         Resource = ["${local.arn.iam}:role/${local.p}-*"]
       },
       {
-        # CreateKey and ListAliases name no resource: AWS authorizes them on "*".
-        Sid      = "CreateKeys"
+        # These name no resource: AWS authorizes them on "*" (event bus policies are PutPermission's).
+        Sid      = "UnscopedByAws"
         Effect   = "Allow"
-        Action   = ["kms:CreateKey", "kms:ListAliases"]
+        Action   = ["kms:CreateKey", "kms:ListAliases", "logs:DescribeLogGroups", "events:PutPermission", "events:RemovePermission"]
         Resource = ["*"]
       },
       {

@@ -5,8 +5,8 @@ terraform {
   required_providers {
     aws = {
       source = "hashicorp/aws"
-      # 5.0 split aws_s3_bucket into per-concern resources, which this module uses.
-      version = ">= 5.0, < 6.0"
+      # 4.0.0: the split aws_s3_bucket_versioning/_server_side_encryption_configuration/_lifecycle_configuration resources.
+      version = ">= 4.0, < 6.0"
     }
   }
 }

@@ -3,8 +3,9 @@ terraform {
 
   required_providers {
     aws = {
-      source  = "hashicorp/aws"
-      version = ">= 5.0, < 6.0"
+      source = "hashicorp/aws"
+      # 5.27.0: aws_cloudwatch_event_rule state (replaces is_enabled).
+      version = ">= 5.27, < 6.0"
     }
   }
 }

@@ -71,3 +71,46 @@ def probe_test_role(sandbox: Sandbox, project: str) -> None:
     bus = f"arn:aws:events:{REGION}:{ACCOUNTS['staging']}:event-bus/{project}-staging"
     entry = {"Source": "mlops.deployer", "DetailType": "Model Version Verified", "Detail": "{}", "EventBusName": bus}
     refused(events.put_events, Entries=[entry])
+
+
+def dev_cannot_forge_other_stages(sandbox: Sandbox, project: str) -> None:
+    """The dev stage's real credentials write dev's records and nothing else: no staging or prod mark, no
+    approval status, no other stage's history (the rendered policies, enforced by the sandbox)."""
+    table = f"{project}-ledger"
+    registry = dev_registry_session(sandbox, project)
+    ddb: Any = registry.client("dynamodb", endpoint_url=sandbox.url)
+    sm: Any = registry.client("sagemaker", endpoint_url=sandbox.url)
+    admin_sm: Any = sandbox.client("sagemaker")
+    package = admin_sm.create_model_package(
+        ModelPackageGroupName=project,
+        InferenceSpecification={
+            "Containers": [{"Image": "img", "ModelDataUrl": f"s3://{project}-artifacts-{TOOLING}/m.tar.gz"}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+        ModelApprovalStatus="Approved",
+    )["ModelPackageArn"]
+
+    try:
+        _probe(ddb, sm, table, package, project)
+    finally:
+        admin_sm.delete_model_package(ModelPackageName=package)  # the group must be empty to be destroyed
+
+
+def _probe(ddb: Any, sm: Any, table: str, package: str, project: str) -> None:
+    def item(pk: str, sk: str) -> dict[str, Any]:
+        return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+    ddb.put_item(TableName=table, Item=item("STAGE#dev", "MARK#verified#0000000001"))  # its own: allowed
+    for other in ("staging", "prod"):
+        message = refused(ddb.put_item, TableName=table, Item=item(f"STAGE#{other}", "MARK#verified#0000000001"))
+        assert "dynamodb:PutItem" in message and f"assumed-role/{project}-deployer-dev/" in message
+        refused(ddb.delete_item, TableName=table, Key=item(f"STAGE#{other}", "HISTORY#1"))
+        refused(
+            sm.update_model_package,
+            ModelPackageArn=package,
+            CustomerMetadataProperties={f"deployer:verified:{other}": "forged"},
+        )
+    message = refused(sm.update_model_package, ModelPackageArn=package, ModelApprovalStatus="Rejected")
+    assert "with an explicit deny" in message
+    sm.update_model_package(ModelPackageArn=package, CustomerMetadataProperties={"deployer:verified:dev": "probe"})

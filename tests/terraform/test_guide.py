@@ -1,0 +1,185 @@
+"""The README's real-AWS guide, run verbatim against the sandbox from a fresh copy of the repository.
+
+What differs from real AWS is only what a user's own shell holds: the endpoint URL and credentials in the
+environment (AWS_ENDPOINT_URL for the AWS CLI, TF_VAR_aws_endpoint_url for the roots) and the principal the
+bootstrap trusts (TF_VAR_trusted_principal_arns: here the sandbox's administrator, the tooling account's
+root). Production defaults stay on: no force_destroy, deletion protection on the ledger, 30-day KMS
+windows; the guide's teardown turns off what it must, and this test proves that is enough.
+
+Between the steps the test checks what each one promises: every root re-plans with no changes, the
+Terraform roles are the ones in use (least privilege, enforced by the sandbox), the dev stage cannot forge
+another stage's records, the approval starts the dev pipeline, and teardown leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.harness import Sandbox, running
+from tests.conftest import ACCOUNTS, REPO
+from tests.terraform.conftest import PLUGIN_CACHE, TERRAFORMRC, require_terraform
+from tests.terraform.guide import guide_steps
+from tests.terraform.iam_probe import dev_cannot_forge_other_stages, probe_test_role
+
+README = REPO / "README.md"
+# The guide's steps, in the order a reader runs them: a renamed, dropped or reordered step fails here.
+EXPECTED = ["bootstrap", "wheel", "apply", "register", "destroy-stages", "destroy-tooling", "destroy-bootstrap"]
+ENVS = ("tooling", "dev", "staging", "prod")
+TIMEOUT_S = 1800
+PROJECT = "churn"
+OPERATOR = f"arn:aws:iam::{ACCOUNTS['tooling']}:root"  # the sandbox's administrator
+
+
+def test_readme_guide_has_every_step_in_order() -> None:
+    assert [s.name for s in guide_steps(README)] == EXPECTED
+
+
+def _copy_repository(dest: Path) -> Path:
+    """The repository's files as a clone has them (tracked and new, not ignored), plus the local venv."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO, capture_output=True, check=True,
+    ).stdout.decode()  # fmt: skip
+    for rel in filter(None, listed.split("\0")):
+        src = REPO / rel
+        if src.is_file():
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target)
+    (dest / ".venv").symlink_to(REPO / ".venv")  # `make setup` done, as the guide's prerequisites say
+    return dest
+
+
+def _operator_cli() -> Path:
+    """The operator's AWS CLI (the local CodeBuild image's: the same venv `make demo` uses)."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        from localbuild import ensure_build_image  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    return Path(ensure_build_image(REPO / ".build" / "operator-cli"))
+
+
+def _edit_tfvars(work: Path) -> None:
+    """What a user edits before the bootstrap: who may assume the Terraform roles (here the sandbox's
+    administrator). The account ids in the committed tfvars are the sandbox's already."""
+    tfvars = work / "envs" / "bootstrap" / "terraform.tfvars"
+    text, count = re.subn(
+        r"(?m)^trusted_principal_arns\s*=.*$", f'trusted_principal_arns = ["{OPERATOR}"]', tfvars.read_text()
+    )
+    assert count == 1, f"{tfvars}: no trusted_principal_arns line to edit"
+    tfvars.write_text(text)
+
+
+def _model_tarball(path: Path) -> None:
+    payload = path.parent / "model.json"
+    payload.write_text(json.dumps({"model": PROJECT, "training_run": 1}))
+    with tarfile.open(path, "w:gz") as tar:
+        tar.add(payload, arcname="model.json")
+    payload.unlink()
+
+
+class Guide:
+    """Runs the guide's blocks in a copy of the repository, with the operator's environment."""
+
+    def __init__(self, sandbox: Sandbox, work: Path, cli_bin: Path) -> None:
+        self.sandbox = sandbox
+        self.work = work
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("TF_VAR_", "AWS_", "TF_DATA_DIR"))},
+            **sandbox.env,
+            "PATH": f"{cli_bin}{os.pathsep}{os.environ['PATH']}",
+            "TF_VAR_aws_endpoint_url": sandbox.url,
+            "TF_CLI_CONFIG_FILE": str(TERRAFORMRC),
+            "TF_PLUGIN_CACHE_DIR": str(PLUGIN_CACHE),
+            "TF_IN_AUTOMATION": "1",
+            "CHECKPOINT_DISABLE": "1",
+        }
+        self.logs = work.parent / "logs"
+        self.logs.mkdir(exist_ok=True)
+
+    def bash(self, name: str, code: str) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", code],
+            cwd=self.work, env=self.env, capture_output=True, text=True, timeout=TIMEOUT_S,
+        )  # fmt: skip
+        (self.logs / f"{name}.log").write_text(f"{code}\n--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}")
+        return proc
+
+    def step(self, name: str, code: str) -> None:
+        proc = self.bash(name, code)
+        assert proc.returncode == 0, (
+            f"README guide step {name!r} exited {proc.returncode}\n{code}\n"
+            f"--- stdout ---\n{proc.stdout[-6000:]}\n--- stderr ---\n{proc.stderr[-4000:]}"
+        )
+
+    def replans_clean(self, env_name: str) -> None:
+        proc = self.bash(f"{env_name}-replan", f"terraform -chdir=envs/{env_name} plan -input=false -detailed-exitcode")
+        assert proc.returncode == 0, f"{env_name}: re-plan after the guide's apply is not clean\n{proc.stdout[-6000:]}"
+
+
+@pytest.fixture(scope="module")
+def guide(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Guide]:
+    require_terraform()
+    tmp = tmp_path_factory.mktemp("guide")
+    work = _copy_repository(tmp / "repo")
+    _edit_tfvars(work)
+    _model_tarball(work / "model.tar.gz")
+    cli = _operator_cli()
+    with running(tmp, iam_mode=os.environ.get("GUIDE_IAM_MODE", "enforce")) as box:
+        yield Guide(box, work, cli)
+
+
+@pytest.mark.slow
+def test_readme_guide_runs_verbatim_against_the_sandbox(guide: Guide) -> None:
+    steps = {s.name: s for s in guide_steps(README)}
+    guide.step("bootstrap", steps["bootstrap"].code)
+    _terraform_roles_exist(guide.sandbox)
+    guide.step("wheel", steps["wheel"].code)
+    guide.step("apply", steps["apply"].code)
+    for env_name in ENVS:
+        guide.replans_clean(env_name)
+    dev_cannot_forge_other_stages(guide.sandbox, PROJECT)
+    probe_test_role(guide.sandbox, PROJECT)
+    guide.step("register", steps["register"].code)
+    _approval_started_dev_pipeline(guide.sandbox)
+    for name in ("destroy-stages", "destroy-tooling", "destroy-bootstrap"):
+        guide.step(name, steps[name].code)
+    _nothing_left(guide.sandbox)
+
+
+def _terraform_roles_exist(sandbox: Sandbox) -> None:
+    for account in ENVS:
+        role = sandbox.client("iam", account).get_role(RoleName=f"{PROJECT}-terraform")["Role"]
+        trust = role["AssumeRolePolicyDocument"]
+        trust = json.loads(trust) if isinstance(trust, str) else trust
+        principals = trust["Statement"][0]["Principal"]["AWS"]
+        assert principals in ([OPERATOR], OPERATOR), f"{account}: {PROJECT}-terraform trusts {principals}"
+
+
+def _approval_started_dev_pipeline(sandbox: Sandbox) -> None:
+    """The approval event reached the dev bus through the tooling rule and started the dev pipeline."""
+    cp: Any = sandbox.client("codepipeline", "dev")
+    executions = cp.list_pipeline_executions(pipelineName=f"{PROJECT}-dev")["pipelineExecutionSummaries"]
+    triggers = [e.get("trigger", {}).get("triggerType") for e in executions]
+    assert "CloudWatchEvent" in triggers or len(executions) >= 2, executions
+
+
+def _nothing_left(sandbox: Sandbox) -> None:
+    for account in ENVS:
+        roles = sandbox.client("iam", account).list_roles()["Roles"]
+        left = [r["RoleName"] for r in roles if r["RoleName"].startswith(f"{PROJECT}-")]
+        assert not left, f"{account}: roles left after teardown: {left}"
+        buckets = [b["Name"] for b in sandbox.client("s3", account).list_buckets()["Buckets"]]
+        assert not [b for b in buckets if b.startswith(f"{PROJECT}-")], f"{account}: buckets left: {buckets}"
