@@ -2,21 +2,16 @@
 # administrator credentials; every other root then runs as <project>-terraform.
 
 module "tooling" {
-  source    = "../../modules/bootstrap"
+  source    = "../../modules/terraform-role"
   providers = { aws = aws.tooling }
 
   project                = var.project
   trusted_principal_arns = var.trusted_principal_arns
 
-  state_backend = {
-    enabled                     = true
-    force_destroy               = var.state_bucket_force_destroy
-    kms_deletion_window_in_days = var.kms_deletion_window_in_days
-  }
 }
 
 module "dev" {
-  source    = "../../modules/bootstrap"
+  source    = "../../modules/terraform-role"
   providers = { aws = aws.dev }
 
   project                = var.project
@@ -24,7 +19,7 @@ module "dev" {
 }
 
 module "staging" {
-  source    = "../../modules/bootstrap"
+  source    = "../../modules/terraform-role"
   providers = { aws = aws.staging }
 
   project                = var.project
@@ -32,9 +27,19 @@ module "staging" {
 }
 
 module "prod" {
-  source    = "../../modules/bootstrap"
+  source    = "../../modules/terraform-role"
   providers = { aws = aws.prod }
 
   project                = var.project
   trusted_principal_arns = var.trusted_principal_arns
+}
+
+module "state" {
+  source    = "../../modules/state-backend"
+  providers = { aws = aws.tooling }
+
+  project                     = var.project
+  terraform_role_arn          = module.tooling.role_arn
+  force_destroy               = var.state_bucket_force_destroy
+  kms_deletion_window_in_days = var.kms_deletion_window_in_days
 }

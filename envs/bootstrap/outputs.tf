@@ -5,15 +5,15 @@ output "terraform_role_arns" {
 
 output "state_bucket" {
   description = "Terraform state bucket in the tooling account."
-  value       = module.tooling.state_bucket
+  value       = module.state.bucket
 }
 
 output "backend_config" {
   description = "Contents of envs/backend.hcl for every root's `terraform init -backend-config=../backend.hcl`."
   value = join("\n", concat([
-    "bucket     = \"${module.tooling.state_bucket}\"",
-    "region     = \"${module.tooling.region}\"",
-    "kms_key_id = \"${module.tooling.state_kms_key_arn}\"",
+    "bucket     = \"${module.state.bucket}\"",
+    "region     = \"${module.state.region}\"",
+    "kms_key_id = \"${module.state.kms_key_arn}\"",
     "assume_role = {",
     "  role_arn = \"${module.tooling.role_arn}\"",
     "}",

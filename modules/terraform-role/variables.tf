@@ -24,27 +24,6 @@ variable "role_name" {
   default     = ""
 }
 
-variable "state_backend" {
-  description = "Create the Terraform state bucket and its KMS key here (the tooling account only). state_role_arns are the Terraform roles of the other accounts that may use it (empty: only this account's role)."
-  type = object({
-    enabled                     = optional(bool, false)
-    force_destroy               = optional(bool, false)
-    kms_deletion_window_in_days = optional(number, 30)
-    noncurrent_version_days     = optional(number, 90)
-  })
-  default = {}
-
-  validation {
-    condition     = var.state_backend.kms_deletion_window_in_days >= 7 && var.state_backend.kms_deletion_window_in_days <= 30
-    error_message = "state_backend.kms_deletion_window_in_days must be between 7 and 30."
-  }
-
-  validation {
-    condition     = var.state_backend.noncurrent_version_days >= 1
-    error_message = "state_backend.noncurrent_version_days must be at least 1."
-  }
-}
-
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)
