@@ -172,3 +172,15 @@ variable "ecr_repository_arns" {
   type        = list(string)
   default     = []
 }
+
+variable "vpc" {
+  description = "Optional VPC for the endpoint's models and (unless codebuild = false) the stage's CodeBuild projects: vpc_id, 1-16 subnet_ids, 1-5 security_group_ids, endpoint_network_isolation (default false). null (default) uses no VPC. Private subnets without an internet route need the VPC endpoints in docs/vpc.md."
+  type = object({
+    vpc_id                     = string
+    subnet_ids                 = list(string)
+    security_group_ids         = list(string)
+    endpoint_network_isolation = optional(bool, false)
+    codebuild                  = optional(bool, true)
+  })
+  default = null
+}

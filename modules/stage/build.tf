@@ -54,6 +54,16 @@ resource "aws_codebuild_project" "this" {
     }
   }
 
+  # Every project of the stage runs in the stage's subnets when var.vpc is set (and vpc.codebuild is true).
+  dynamic "vpc_config" {
+    for_each = local.codebuild_in_vpc ? [var.vpc] : []
+    content {
+      vpc_id             = vpc_config.value.vpc_id
+      subnets            = vpc_config.value.subnet_ids
+      security_group_ids = vpc_config.value.security_group_ids
+    }
+  }
+
   logs_config {
     cloudwatch_logs {
       status     = "ENABLED"

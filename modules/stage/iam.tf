@@ -270,7 +270,7 @@ locals {
           Action   = ["events:PutEvents"]
           Resource = [var.next_stage_event_bus_arn]
         },
-      ],
+      ], local.codebuild_vpc_statements,
     )
   }
 
@@ -299,7 +299,7 @@ resource "aws_iam_role_policy" "codebuild_test" {
 locals {
   codebuild_test_policy = {
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid      = "BuildLogs"
         Effect   = "Allow"
@@ -338,7 +338,7 @@ locals {
         Action   = ["codebuild:BatchPutTestCases", "codebuild:CreateReport", "codebuild:CreateReportGroup", "codebuild:UpdateReport"]
         Resource = [for r in var.test_report_names : "${local.report_group_arn}/${local.codebuild_projects["test"].name}-${r}"]
       },
-    ]
+    ], local.codebuild_vpc_statements)
   }
 }
 
@@ -362,7 +362,7 @@ resource "aws_iam_role_policy" "execution" {
 locals {
   execution_policy = {
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid      = "ModelArtifactsRead"
         Effect   = "Allow"
@@ -443,7 +443,7 @@ locals {
         Resource  = [aws_kms_key.this.arn]
         Condition = local.kms_via_s3
       },
-    ]
+    ], local.execution_vpc_statements)
   }
 }
 

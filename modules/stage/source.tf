@@ -34,6 +34,8 @@ locals {
       instance_count     = var.endpoint.instance_count
       kms_key_arn        = aws_kms_key.this.arn
       execution_role_arn = aws_iam_role.execution.arn
+      vpc                = local.endpoint_vpc_config
+      network_isolation  = local.network_isolated
     }
     data_capture = {
       enabled             = var.data_capture.enabled

@@ -512,3 +512,46 @@ variable "tags" {
     error_message = "tags: at most 40 (SageMaker allows 50 per resource, the deployer adds its own)."
   }
 }
+
+################################################################################
+# VPC (optional): endpoint models and CodeBuild projects in private subnets
+################################################################################
+
+variable "vpc" {
+  description = "Run the endpoint's models (SageMaker VpcConfig, written into the stage config) and, unless codebuild is false, every CodeBuild project of the stage in these subnets and security groups. endpoint_network_isolation turns on the model containers' network isolation. null (default) uses no VPC. Subnets without an internet route need the VPC endpoints listed in docs/vpc.md."
+  type = object({
+    vpc_id                     = string
+    subnet_ids                 = list(string)
+    security_group_ids         = list(string)
+    endpoint_network_isolation = optional(bool, false)
+    codebuild                  = optional(bool, true)
+  })
+  default = null
+
+  validation {
+    condition     = var.vpc == null || can(regex("^vpc-([0-9a-f]{8}|[0-9a-f]{17})$", var.vpc.vpc_id))
+    error_message = "vpc.vpc_id must be a VPC id: vpc- followed by 8 or 17 lowercase hex digits."
+  }
+
+  # SageMaker VpcConfig.Subnets and CodeBuild vpcConfig.subnets both allow 1-16.
+  validation {
+    condition     = var.vpc == null || (length(try(var.vpc.subnet_ids, [])) >= 1 && length(try(var.vpc.subnet_ids, [])) <= 16 && length(distinct(try(var.vpc.subnet_ids, []))) == length(try(var.vpc.subnet_ids, [])))
+    error_message = "vpc.subnet_ids must hold 1 to 16 distinct subnet ids (SageMaker's and CodeBuild's limit)."
+  }
+
+  validation {
+    condition     = var.vpc == null || alltrue([for s in try(var.vpc.subnet_ids, []) : can(regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$", s))])
+    error_message = "vpc.subnet_ids must be subnet ids: subnet- followed by 8 or 17 lowercase hex digits."
+  }
+
+  # SageMaker VpcConfig.SecurityGroupIds and CodeBuild vpcConfig.securityGroupIds both allow 1-5.
+  validation {
+    condition     = var.vpc == null || (length(try(var.vpc.security_group_ids, [])) >= 1 && length(try(var.vpc.security_group_ids, [])) <= 5 && length(distinct(try(var.vpc.security_group_ids, []))) == length(try(var.vpc.security_group_ids, [])))
+    error_message = "vpc.security_group_ids must hold 1 to 5 distinct security group ids (SageMaker's and CodeBuild's limit)."
+  }
+
+  validation {
+    condition     = var.vpc == null || alltrue([for s in try(var.vpc.security_group_ids, []) : can(regex("^sg-([0-9a-f]{8}|[0-9a-f]{17})$", s))])
+    error_message = "vpc.security_group_ids must be security group ids: sg- followed by 8 or 17 lowercase hex digits."
+  }
+}

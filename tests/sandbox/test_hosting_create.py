@@ -15,6 +15,7 @@ from tests.sandbox.test_hosting import (
     DEV,
     FAST,
     IMAGE,
+    ROLE,
     Unique,
     error_of,
     make_config,
@@ -138,3 +139,52 @@ def test_new_alarm_starts_in_insufficient_data_and_an_update_keeps_its_state(san
     put_alarm(sandbox, alarm)  # PutMetricAlarm on an existing alarm overwrites its configuration only
     found = cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]
     assert (found["StateValue"], found["StateReason"]) == ("ALARM", "5xx")
+
+
+VPC = {"Subnets": ["subnet-0123456789abcdef0", "subnet-11111111"], "SecurityGroupIds": ["sg-0123456789abcdef0"]}
+
+
+def test_model_keeps_its_vpc_config_and_network_isolation(sandbox: Sandbox, unique: Unique) -> None:
+    client = sm(sandbox)
+    container = {"Image": IMAGE, "ModelDataUrl": "s3://artifacts/model.tar.gz"}
+    isolated, plain = unique("model"), unique("model")
+    client.create_model(
+        ModelName=isolated,
+        ExecutionRoleArn=ROLE,
+        Containers=[container],
+        VpcConfig=VPC,
+        EnableNetworkIsolation=True,
+    )
+    client.create_model(ModelName=plain, ExecutionRoleArn=ROLE, Containers=[container])
+    described = client.describe_model(ModelName=isolated)
+    assert described["VpcConfig"] == VPC
+    assert described["EnableNetworkIsolation"] is True
+    assert client.describe_model(ModelName=plain)["EnableNetworkIsolation"] is False
+    assert "VpcConfig" not in client.describe_model(ModelName=plain)
+
+
+@pytest.mark.parametrize(
+    ("vpc", "message"),
+    [
+        ({**VPC, "Subnets": [f"subnet-{i:08x}" for i in range(17)]}, "at 'vpcConfig.subnets' failed to satisfy"),
+        ({**VPC, "SecurityGroupIds": [f"sg-{i:08x}" for i in range(6)]}, "less than or equal to 5"),
+        ({**VPC, "Subnets": ["subnet_1"]}, "regular expression pattern: [-0-9a-zA-Z]+"),
+    ],
+)
+def test_model_vpc_config_beyond_aws_limits_is_refused(
+    sandbox: Sandbox, unique: Unique, vpc: dict[str, list[str]], message: str
+) -> None:
+    client = sm(sandbox)
+    name = unique("model")
+    with pytest.raises(ClientError) as exc:
+        client.create_model(
+            ModelName=name,
+            ExecutionRoleArn=ROLE,
+            Containers=[{"Image": IMAGE, "ModelDataUrl": "s3://artifacts/model.tar.gz"}],
+            VpcConfig=vpc,
+        )
+    code, text = error_of(exc)
+    assert code == "ValidationException"
+    assert message in text
+    with pytest.raises(ClientError):
+        client.describe_model(ModelName=name)

@@ -571,3 +571,27 @@ def test_kms_describe_key_across_accounts_follows_the_key_policy(
     with pytest.raises(ClientError) as missing:
         allowed.describe_key(KeyId=key["Arn"].replace(key["KeyId"], "00000000-0000-0000-0000-000000000000"))
     assert missing.value.response["Error"]["Code"] == "NotFoundException"
+
+
+def test_codebuild_project_keeps_its_vpc_config(sandbox: Sandbox, unique: Callable[[str], str]) -> None:
+    cb: Any = sandbox.client("codebuild")
+    name = unique("build")
+    vpc = {"vpcId": "vpc-11111111", "subnets": ["subnet-11111111"], "securityGroupIds": ["sg-11111111"]}
+    base = {
+        "source": {"type": "NO_SOURCE", "buildspec": "version: 0.2"},
+        "artifacts": {"type": "NO_ARTIFACTS"},
+        "environment": {"type": "LINUX_CONTAINER", "image": "i", "computeType": "BUILD_GENERAL1_SMALL"},
+        "serviceRole": f"arn:aws:iam::{TOOLING}:role/codebuild",
+    }
+    with pytest.raises(ClientError) as err:
+        cb.create_project(name=name, vpcConfig={"subnets": ["subnet-11111111"]}, **base)
+    assert err.value.response["Error"]["Code"] == "InvalidInputException"
+    assert "vpcId, subnets and securityGroupIds" in err.value.response["Error"]["Message"]
+
+    cb.create_project(name=name, vpcConfig=vpc, **base)
+    assert cb.batch_get_projects(names=[name])["projects"][0]["vpcConfig"] == vpc
+    moved = {**vpc, "subnets": ["subnet-22222222", "subnet-33333333"]}
+    assert cb.update_project(name=name, vpcConfig=moved)["project"]["vpcConfig"] == moved
+    with pytest.raises(ClientError):
+        cb.update_project(name=name, vpcConfig={**vpc, "securityGroupIds": [f"sg-{i:08x}" for i in range(6)]})
+    assert cb.batch_get_projects(names=[name])["projects"][0]["vpcConfig"] == moved

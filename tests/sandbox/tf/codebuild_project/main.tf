@@ -57,6 +57,13 @@ resource "aws_codebuild_project" "deploy" {
     }
   }
 
+  # As modules/stage's var.vpc renders it; the sandbox keeps it as given (no interfaces are created).
+  vpc_config {
+    vpc_id             = "vpc-0123456789abcdef0"
+    subnets            = ["subnet-0123456789abcdef0", "subnet-11111111"]
+    security_group_ids = ["sg-0123456789abcdef0"]
+  }
+
   logs_config {
     cloudwatch_logs {
       group_name = aws_cloudwatch_log_group.build.name

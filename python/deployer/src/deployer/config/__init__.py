@@ -19,6 +19,7 @@ from deployer.config.settings import (
     StageConfig,
     StepSettings,
     TargetSettings,
+    VpcSettings,
 )
 from deployer.config.sources import (
     DEFAULTS_FILE,
@@ -49,6 +50,7 @@ __all__ = [
     "StageConfig",
     "StepSettings",
     "TargetSettings",
+    "VpcSettings",
     "deep_merge",
     "discover_stages",
     "load_raw",

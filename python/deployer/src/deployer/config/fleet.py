@@ -5,22 +5,32 @@ Numeric limits are SageMaker's and Application Auto Scaling's, read from botocor
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from deployer.config.aws_limits import QUOTA_NOTE, TARGET_VALUE_DOC, TARGET_VALUE_MAX, int_limit
-from deployer.config.checker import Checker
-from deployer.config.patterns import INSTANCE_TYPE, KMS, S3_URI, SM_NAME, SMOKE_DIR
-from deployer.config.settings import AutoscalingSettings, DataCaptureSettings, EndpointSettings
+from deployer.config.checker import Checker, shown
+from deployer.config.patterns import INSTANCE_TYPE, KMS, S3_URI, SECURITY_GROUP_ID, SM_NAME, SMOKE_DIR, SUBNET_ID
+from deployer.config.settings import AutoscalingSettings, DataCaptureSettings, EndpointSettings, VpcSettings
 
 KMS_ALLOWED = 'a KMS key ARN, key id or alias, or ""'
 NAME_ALLOWED = "1-63 of a-z A-Z 0-9 and single hyphens inside"
+ENDPOINT_OPTIONAL_KEYS = ("vpc", "network_isolation")
+VPC_KEYS = ("subnet_ids", "security_group_ids")
+# Each key of endpoint.vpc: its id pattern, the id prefix shown, and its member of SageMaker's VpcConfig.
+_VPC_IDS: dict[str, tuple[re.Pattern[str], str, str]] = {
+    "subnet_ids": (SUBNET_ID, "subnet-", "Subnets"),
+    "security_group_ids": (SECURITY_GROUP_ID, "sg-", "SecurityGroupIds"),
+}
 TARGET_ALLOWED = f"a number > 0 and <= 2^360; Application Auto Scaling's TargetValue range is {TARGET_VALUE_DOC}"
 
 
 def endpoint_settings(data: dict[str, Any], c: Checker, target_account: str) -> tuple[EndpointSettings, bool]:
-    """The endpoint section, and whether instance_count is valid (strategy limits depend on it)."""
+    """The endpoint section, and whether instance_count is valid (strategy limits depend on it).
+
+    `vpc` and `network_isolation` are optional (older configs lack them): absent reads as null and false."""
     keys = ("name", "variant_name", "instance_type", "instance_count", "kms_key_arn", "execution_role_arn")
-    ep = c.section(data, "endpoint", keys)
+    ep = c.section(data, "endpoint", (*keys, *ENDPOINT_OPTIONAL_KEYS))
     if ep is None:
         return EndpointSettings("", "", "", 1, "", ""), False
     name = c.string(ep, "endpoint.name", SM_NAME, NAME_ALLOWED)
@@ -32,7 +42,42 @@ def endpoint_settings(data: dict[str, Any], c: Checker, target_account: str) -> 
     count_ok = isinstance(raw, int) and not isinstance(raw, bool) and count == raw  # True == 1 in Python
     kms = c.string(ep, "endpoint.kms_key_arn", KMS, KMS_ALLOWED, empty_ok=True)
     role = c.role(ep, "endpoint.execution_role_arn", target_account, empty_ok=False)
-    return EndpointSettings(name, variant, instance_type, count, kms, role), count_ok
+    isolation = c.boolean(ep, "endpoint.network_isolation") if "network_isolation" in ep else False
+    settings = EndpointSettings(name, variant, instance_type, count, kms, role, vpc_settings(ep, c), isolation)
+    return settings, count_ok
+
+
+def vpc_settings(ep: dict[str, Any], c: Checker) -> VpcSettings | None:
+    """`endpoint.vpc`: null (or absent) for no VPC, else the models' subnets and security groups."""
+    raw = ep.get("vpc")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        c.add("endpoint.vpc", f"{shown(raw)} is {type(raw).__name__}", f"null or an object with {', '.join(VPC_KEYS)}")
+        return None
+    for extra in sorted(set(raw) - set(VPC_KEYS)):
+        c.add(f"endpoint.vpc.{extra}", "unknown key", ", ".join(VPC_KEYS))
+    return VpcSettings(_ids(raw, c, "subnet_ids"), _ids(raw, c, "security_group_ids"))
+
+
+def _ids(raw: dict[str, Any], c: Checker, key: str) -> tuple[str, ...]:
+    """A list of distinct EC2 ids within SageMaker's VpcConfig limits (botocore's model)."""
+    path = f"endpoint.vpc.{key}"
+    pattern, prefix, member = _VPC_IDS[key]
+    limit = int_limit("sagemaker", "VpcConfig", member)
+    allowed = f"{limit.low}-{limit.high} distinct ids {prefix}<8 or 17 lowercase hex digits>; {limit.source}"
+    value = raw.get(key)
+    if not isinstance(value, list):
+        c.add(path, "missing" if key not in raw else f"{shown(value)} is not a list", allowed)
+        return ()
+    if not limit.low <= len(value) <= limit.high:
+        c.add(path, f"has {len(value)} ids", allowed)
+    bad = [v for v in value if not isinstance(v, str) or not pattern.match(v)]
+    if bad:
+        c.add(path, f"{', '.join(shown(v) for v in bad)} {'is' if len(bad) == 1 else 'are'} invalid", allowed)
+    if len({v for v in value if isinstance(v, str)}) < len(value) and not bad:
+        c.add(path, "repeats an id", allowed)
+    return tuple(v for v in value if isinstance(v, str))
 
 
 def data_capture_settings(data: dict[str, Any], c: Checker) -> DataCaptureSettings:

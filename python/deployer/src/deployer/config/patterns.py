@@ -20,3 +20,6 @@ INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
 S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
 ALARM = re.compile(r"^[^\x00-\x1f]{1,255}$")
 SMOKE_DIR = re.compile(r"^(?!/)(?!.*(^|/)\.\.(/|$))[\w./-]{1,255}$")
+# EC2 ids: the prefix and 8 (older) or 17 lowercase hex digits, as modules/stage's var.vpc checks them.
+SUBNET_ID = re.compile(r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")
+SECURITY_GROUP_ID = re.compile(r"^sg-([0-9a-f]{8}|[0-9a-f]{17})$")

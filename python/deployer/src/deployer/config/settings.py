@@ -48,6 +48,14 @@ class TargetSettings:
 
 
 @dataclass(frozen=True)
+class VpcSettings:
+    """The subnets and security groups of the endpoint's models (CreateModel's VpcConfig)."""
+
+    subnet_ids: tuple[str, ...]
+    security_group_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class EndpointSettings:
     name: str
     variant_name: str
@@ -55,6 +63,8 @@ class EndpointSettings:
     instance_count: int
     kms_key_arn: str
     execution_role_arn: str
+    vpc: VpcSettings | None = None  # None: the models run outside any VPC
+    network_isolation: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,24 @@ from deployer.naming import ENDPOINT_TAG
 
 
 def model_request(config: StageConfig, package_arn: str) -> dict[str, Any]:
-    """CreateModel for the model package, without ModelName and Tags."""
-    return {
-        "ExecutionRoleArn": config.endpoint.execution_role_arn,
+    """CreateModel for the model package, without ModelName and Tags.
+
+    VpcConfig and EnableNetworkIsolation are sent only when set, so a stage without them keeps the request, and
+    so the names, it had before they existed; changing either changes the request, hence a new model and config.
+    """
+    endpoint = config.endpoint
+    request: dict[str, Any] = {
+        "ExecutionRoleArn": endpoint.execution_role_arn,
         "Containers": [{"ModelPackageName": package_arn}],
     }
+    if endpoint.vpc is not None:
+        request["VpcConfig"] = {
+            "Subnets": list(endpoint.vpc.subnet_ids),
+            "SecurityGroupIds": list(endpoint.vpc.security_group_ids),
+        }
+    if endpoint.network_isolation:
+        request["EnableNetworkIsolation"] = True
+    return request
 
 
 def endpoint_config_request(config: StageConfig, model_name: str) -> dict[str, Any]:

@@ -3,18 +3,24 @@
 moto overwrites an endpoint config created twice under one name, builds a model from a model package that
 has no InferenceSpecification (nothing to host), and starts every new CloudWatch alarm in OK. AWS refuses
 the first two and starts an alarm in INSUFFICIENT_DATA until it has been evaluated on data; nothing here
-evaluates metrics, so a new alarm stays there until SetAlarmState moves it. See python/sandbox/docs/hosting.md.
+evaluates metrics, so a new alarm stays there until SetAlarmState moves it. moto's CreateModel also drops
+EnableNetworkIsolation (DescribeModel always said false) and takes any VpcConfig: here the flag is kept and
+VpcConfig is held to the limits of AWS's model (1-16 subnets, 1-5 security groups). The network interfaces
+SageMaker would create in those subnets are not modelled. See python/sandbox/docs/hosting.md.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
 from moto.cloudwatch.models import CloudWatchBackend
+from moto.core.responses import ActionResult
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import SageMakerModelBackend
+from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 
 from sandbox.ext import _patch
@@ -44,6 +50,53 @@ def check_package_refs(specs: list[dict[str, Any]], account_id: str, region: str
             )
 
 
+# SageMaker's VpcConfig members: (wire name, AWS's member path in messages, most ids, id pattern).
+_VPC_MEMBERS = (
+    ("Subnets", "vpcConfig.subnets", 16, re.compile(r"^[-0-9a-zA-Z]{1,32}$")),
+    ("SecurityGroupIds", "vpcConfig.securityGroupIds", 5, re.compile(r"^[-0-9a-zA-Z]{1,32}$")),
+)
+
+
+def check_vpc_config(vpc: Any) -> None:
+    """AWS's constraint errors for a VpcConfig (both lists required, 1..max ids of the id pattern)."""
+    if vpc is None:
+        return
+    errors = []
+    for key, path, most, pattern in _VPC_MEMBERS:
+        ids = vpc.get(key) if isinstance(vpc, dict) else None
+        if not isinstance(ids, list) or not ids:
+            errors.append(f"Value null at '{path}' failed to satisfy constraint: Member must not be null")
+        elif len(ids) > most:
+            errors.append(
+                f"Value '{ids}' at '{path}' failed to satisfy constraint: "
+                f"Member must have length less than or equal to {most}"
+            )
+        elif not all(isinstance(i, str) and pattern.match(i) for i in ids):
+            errors.append(
+                f"Value '{ids}' at '{path}' failed to satisfy constraint: "
+                "Member must satisfy constraint: [Member must satisfy regular expression pattern: [-0-9a-zA-Z]+]"
+            )
+    if errors:
+        count = f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected"
+        raise ValidationError(message=f"{count}: {'; '.join(errors)}")
+
+
+def create_model(self: Any) -> ActionResult:
+    """moto's CreateModel, keeping EnableNetworkIsolation and checking VpcConfig first."""
+    vpc = _patch.param(self, "VpcConfig")
+    check_vpc_config(vpc)
+    model = self.sagemaker_backend.create_model(
+        model_name=_patch.param(self, "ModelName"),
+        execution_role_arn=_patch.param(self, "ExecutionRoleArn"),
+        primary_container=_patch.param(self, "PrimaryContainer"),
+        vpc_config=vpc,
+        containers=_patch.param(self, "Containers"),
+        tags=_patch.param(self, "Tags"),
+    )
+    model.enable_network_isolation = bool(_patch.param(self, "EnableNetworkIsolation"))
+    return ActionResult(model.response_create)
+
+
 def _create_endpoint_config(original: Callable[..., Any]) -> Callable[..., Any]:
     def create_endpoint_config(self: Any, endpoint_config_name: str, *args: Any, **kwargs: Any) -> Any:
         if endpoint_config_name in self.endpoint_configs:
@@ -71,5 +124,6 @@ def _put_metric_alarm(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def apply() -> None:
+    _patch.replace(SageMakerResponse, "create_model", create_model)
     _patch.wrap(SageMakerModelBackend, "create_endpoint_config", _create_endpoint_config)
     _patch.wrap(CloudWatchBackend, "put_metric_alarm", _put_metric_alarm)

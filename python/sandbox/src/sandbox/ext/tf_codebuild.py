@@ -4,7 +4,8 @@ Stock moto demands a source/artifacts location even for CODEPIPELINE and NO_SOUR
 UpdateProject, always reports `alias/aws/s3` as the encryption key, and drops fields it does not
 model (badge, concurrency, batch config, file systems, secondary sources). Here CreateProject
 validates as AWS does and keeps every field the caller set, with AWS's defaults for the rest;
-UpdateProject merges the fields it is given.
+UpdateProject merges the fields it is given. A vpcConfig must name its VPC, 1-16 subnets and 1-5 security
+groups (AWS's model); the network interfaces CodeBuild would create in them are not modelled.
 """
 
 from __future__ import annotations
@@ -77,6 +78,17 @@ def _validate_environment(environment: dict[str, Any] | None) -> None:
         raise InvalidInputException(f"Invalid compute type provided: {environment.get('computeType')}")
 
 
+def _validate_vpc(vpc: dict[str, Any] | None) -> None:
+    """CodeBuild needs all three of vpcId, subnets and securityGroupIds (the message wording is ours)."""
+    if vpc is None:
+        return
+    subnets, groups = vpc.get("subnets") or [], vpc.get("securityGroupIds") or []
+    if not vpc.get("vpcId") or not subnets or not groups:
+        raise InvalidInputException("Invalid vpc config: vpcId, subnets and securityGroupIds are all required")
+    if len(subnets) > 16 or len(groups) > 5:
+        raise InvalidInputException("Invalid vpc config: at most 16 subnets and 5 security groups")
+
+
 def _validate_role(account_id: str, region: str, role: str | None) -> None:
     if not role or not role.startswith(f"arn:{get_partition(region)}:iam::{account_id}:role/"):
         raise InvalidInputException("Invalid service role: Service role account ID does not match caller's account")
@@ -145,6 +157,7 @@ def create_project(self: CodeBuildResponse) -> ActionResult:
     _validate_pairing(source, artifacts)
     _validate_environment(_patch.param(self, "environment"))
     _validate_role(self.current_account, self.region, _patch.param(self, "serviceRole"))
+    _validate_vpc(_patch.param(self, "vpcConfig"))
     backend = self.codebuild_backend
     if name in backend.codebuild_projects:
         raise ResourceAlreadyExistsException(
@@ -201,6 +214,8 @@ def update_project(self: CodeBuildResponse) -> ActionResult:
         _validate_environment(fields.values["environment"])
     if "serviceRole" in fields.values:
         _validate_role(self.current_account, self.region, fields.values["serviceRole"])
+    if "vpcConfig" in fields.values:
+        _validate_vpc(fields.values["vpcConfig"])
     _store(project, fields, self.region)
     return ActionResult({"project": meta})
 
