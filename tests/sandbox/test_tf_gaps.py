@@ -595,3 +595,26 @@ def test_codebuild_project_keeps_its_vpc_config(sandbox: Sandbox, unique: Callab
     with pytest.raises(ClientError):
         cb.update_project(name=name, vpcConfig={**vpc, "securityGroupIds": [f"sg-{i:08x}" for i in range(6)]})
     assert cb.batch_get_projects(names=[name])["projects"][0]["vpcConfig"] == moved
+
+
+def test_versioned_bucket_with_delete_markers_empties_and_deletes(
+    sandbox: Sandbox, unique: Callable[[str], str]
+) -> None:
+    """force_destroy of a versioned bucket deletes every version, delete markers included (a state bucket's
+    lockfiles leave markers): each delete answers 204, then the bucket deletes."""
+    s3: Any = sandbox.client("s3")
+    bucket = unique("markers")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for _ in range(2):
+        s3.put_object(Bucket=bucket, Key="state.tflock", Body=b"lock")
+        s3.delete_object(Bucket=bucket, Key="state.tflock")  # a delete marker on top
+    listing = s3.list_object_versions(Bucket=bucket)
+    versions = listing.get("Versions", []) + listing.get("DeleteMarkers", [])
+    assert len(listing.get("DeleteMarkers", [])) == 2 and len(versions) == 4
+    for version in versions:
+        answer = s3.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
+        assert answer["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert not s3.list_object_versions(Bucket=bucket).get("Versions")
+    s3.delete_bucket(Bucket=bucket)
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]

@@ -8,6 +8,10 @@ bucket policy, its Principal and its Condition (aws:SecureTransport is "true" un
 `x-sandbox-secure-transport: false`, since the sandbox stands in for AWS's HTTPS endpoints).
 
 A bare 403 that moto still sends gets AWS's AccessDenied XML body.
+
+Deleting the last version of a key whose other versions are delete markers (what `force_destroy` of a
+versioned bucket does, e.g. a Terraform state bucket with lockfile delete markers) made moto dispose of
+each version, and its delete markers have no `dispose`: a 500. A delete marker holds no data to dispose.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.iam.access_control import PermissionResult
-from moto.s3.models import FakeBucket
+from moto.s3.models import FakeBucket, FakeDeleteMarker
 
 from sandbox.ext import _patch
 
@@ -58,6 +62,11 @@ def wrap(app: WSGIApp) -> WSGIApp:
     return middleware
 
 
+def _dispose_marker(self: FakeDeleteMarker, garbage: bool = False) -> None:
+    """A delete marker holds no data: nothing to release."""
+
+
 def apply() -> None:
     _patch.replace(FakeBucket, "get_permission", get_permission)
+    _patch.add(FakeDeleteMarker, "dispose", _dispose_marker)
     log.debug("s3: bucket policies are left to the IAM evaluator")
