@@ -29,4 +29,8 @@ module "stage" {
   kms_deletion_window_in_days = var.kms_deletion_window_in_days
   force_destroy_buckets       = var.force_destroy_buckets
   tags                        = var.tags
+
+  # Source: CodeCommit (default) or an external repository through CodeConnections (docs/codeconnections.md).
+  source_provider   = var.source_provider
+  source_connection = var.source_connection
 }

@@ -252,3 +252,36 @@ def test_detect_changes_false_and_bad_requests(sandbox: Sandbox, unique: Callabl
         complete_connection(sandbox.url, f"arn:aws:codestar-connections:{REGION}:{DEV}:connection/missing")
     with pytest.raises(GitHostError, match="owner"):
         push(sandbox.url, "no-owner", "main", {"a": b"a"}, "m")
+
+
+def test_create_pipeline_needs_pass_connection(sandbox: Sandbox, unique: Callable[[str], str]) -> None:
+    """Naming a connection in a pipeline passes it to CodePipeline: PassConnection, as iam:PassRole for roles."""
+    arn = _connections(sandbox).create_connection(ProviderType="GitHub", ConnectionName=unique("c")[:32])[
+        "ConnectionArn"
+    ]
+    base = [{"Effect": "Allow", "Action": ["codepipeline:CreatePipeline", "iam:PassRole"], "Resource": "*"}]
+    passing = {
+        "Effect": "Allow",
+        "Action": "codestar-connections:PassConnection",
+        "Resource": arn,
+        "Condition": {"StringEquals": {"codestar-connections:PassedToService": "codepipeline.amazonaws.com"}},
+    }
+    config = {"ConnectionArn": arn, "FullRepositoryId": "acme/x", "BranchName": "main"}
+    _, declared = _pipeline(sandbox, unique, config, True)
+    spec = sandbox.client("codepipeline", account="dev").get_pipeline(name=declared)["pipeline"]
+    for statements, allowed in ((base, False), ([*base, passing], True)):
+        role = _limited_role(sandbox, unique, statements)
+        creds = (
+            sandbox.base_session()
+            .client("sts", endpoint_url=sandbox.url)
+            .assume_role(RoleArn=f"arn:aws:iam::{DEV}:role/{role}", RoleSessionName="limited")["Credentials"]
+        )
+        cp = session_from(creds, REGION).client("codepipeline", endpoint_url=sandbox.url)
+        pipeline = {**spec, "name": unique("passed")}
+        if allowed:
+            assert cp.create_pipeline(pipeline=pipeline)["pipeline"]["name"] == pipeline["name"]
+        else:
+            with pytest.raises(ClientError) as denied:
+                cp.create_pipeline(pipeline=pipeline)
+            assert _code(denied) == "AccessDeniedException"
+            assert "codestar-connections:PassConnection" in str(denied.value)
