@@ -78,7 +78,7 @@ def test_create_connection_validates_its_input(sandbox: Sandbox, unique: Callabl
 
 
 def test_codeconnections_json_api_makes_codeconnections_arns(sandbox: Sandbox, unique: Callable[[str], str]) -> None:
-    """The renamed service (JSON protocol, as the Go SDK speaks it) shares the connections."""
+    """The renamed service (JSON protocol, as Terraform's Go SDK speaks it) shares the connections."""
     credentials = sandbox.session("dev").get_credentials()
     body = json.dumps({"ProviderType": "GitLab", "ConnectionName": unique("cc")[:32]})
     request = AWSRequest(
@@ -87,7 +87,8 @@ def test_codeconnections_json_api_makes_codeconnections_arns(sandbox: Sandbox, u
         data=body,
         headers={
             "Content-Type": "application/x-amz-json-1.0",
-            "X-Amz-Target": "com.amazonaws.codeconnections.CodeConnections_20231201.CreateConnection",
+            # The Go SDK's short target (botocore sends com.amazonaws.codeconnections.<this>).
+            "X-Amz-Target": "CodeConnections_20231201.CreateConnection",
         },
     )
     SigV4Auth(credentials, "codeconnections", REGION).add_auth(request)

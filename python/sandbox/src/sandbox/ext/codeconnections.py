@@ -32,11 +32,13 @@ from sandbox.iam.principals import signature_of
 log = logging.getLogger(__name__)
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
-# botocore's targetPrefix of each service -> the ARN service its CreateConnection makes.
-TARGETS = {
+# X-Amz-Target prefix -> the ARN service its CreateConnection makes. botocore sends its model's full
+# targetPrefix; the Go SDK (Terraform's provider) sends only the last part, which AWS accepts too.
+_FULL_TARGETS = {
     "com.amazonaws.codestar.connections.CodeStar_connections_20191201": "codestar-connections",
     "com.amazonaws.codeconnections.CodeConnections_20231201": "codeconnections",
 }
+TARGETS = {**_FULL_TARGETS, **{k.rsplit(".", 1)[1]: v for k, v in _FULL_TARGETS.items()}}
 ROUTE = "/_sandbox/codeconnections/"
 SOURCE_PROVIDER = "CodeStarSourceConnection"
 
