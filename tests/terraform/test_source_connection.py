@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +19,7 @@ import pytest
 from sandbox.git_host import complete_connection, push, tree
 from sandbox.harness import running
 from tests.conftest import REPO
-from tests.terraform.test_apply import Envs, _deployer_wheel, _fail, _preconditions
+from tests.terraform.test_apply import SCRIPT, Envs, _deployer_wheel, _fail, _preconditions
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +43,10 @@ def envs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Envs]:
 
 
 def _outputs(envs: Envs) -> dict[str, Any]:
-    proc = envs.run("dev", "output", "-json")
+    # Not envs.run: `terraform output` takes no -input flag.
+    proc = subprocess.run(
+        [str(SCRIPT), "dev", "output", "-json"], cwd=REPO, env=envs.env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, _fail("dev: output", proc)
     return {name: value["value"] for name, value in json.loads(proc.stdout).items()}
 
