@@ -183,4 +183,22 @@ variable "vpc" {
     codebuild                  = optional(bool, true)
   })
   default = null
+variable "source_provider" {
+  description = "Where the pipeline source lives: codecommit (a repository created and seeded here) or codeconnections (your GitHub, GitLab or Bitbucket repository through a connection; see docs/codeconnections.md)."
+  type        = string
+  default     = "codecommit"
+}
+
+variable "source_connection" {
+  description = "With codeconnections: full_repository_id (owner/name), branch, and either connection_arn (an existing connection) or create = true (this root creates one, PENDING until completed in the console) with provider_type (Bitbucket, GitHub, GitLab; GitHubEnterpriseServer and GitLabSelfManaged with host_arn) and an optional name."
+  type = object({
+    connection_arn     = optional(string, "")
+    full_repository_id = optional(string, "")
+    branch             = optional(string, "main")
+    create             = optional(bool, false)
+    name               = optional(string, "")
+    provider_type      = optional(string, "GitHub")
+    host_arn           = optional(string, "")
+  })
+  default = {}
 }

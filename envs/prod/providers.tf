@@ -39,6 +39,8 @@ provider "aws" {
       sagemaker    = endpoints.value
       sns          = endpoints.value
       sts          = endpoints.value
+
+      codestarconnections = endpoints.value
     }
   }
 

@@ -47,3 +47,13 @@ output "stage_config_json" {
   description = "Rendered config/<stage>.json committed to the stage repository."
   value       = module.stage.stage_config_json
 }
+
+output "connection_arn" {
+  description = "CodeConnections connection of the Source action; null with codecommit."
+  value       = module.stage.connection_arn
+}
+
+output "connection_status" {
+  description = "Status of the connection this root created (PENDING until an admin completes it in the console); null when none was created."
+  value       = module.stage.connection_status
+}

@@ -513,7 +513,7 @@ locals {
           Sid      = "SourceConnection"
           Effect   = "Allow"
           Action   = ["codeconnections:UseConnection", "codestar-connections:UseConnection"]
-          Resource = [var.source_connection.connection_arn]
+          Resource = [local.connection_arn]
         },
       ],
       local.create_topic ? [

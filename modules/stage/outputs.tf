@@ -112,3 +112,13 @@ output "notification_topic_arn" {
   description = "ARN of the notification topic, null when none is created."
   value       = one(aws_sns_topic.this[*].arn)
 }
+
+output "connection_arn" {
+  description = "ARN of the CodeConnections connection the Source action uses (created here or given); null with codecommit."
+  value       = local.use_codecommit ? null : local.connection_arn
+}
+
+output "connection_status" {
+  description = "Status of the connection this module created when it was last read (PENDING until completed in the console, then AVAILABLE); null when none was created here."
+  value       = one(aws_codestarconnections_connection.this[*].connection_status)
+}

@@ -35,7 +35,7 @@ resource "aws_codepipeline" "this" {
         PollForSourceChanges = "false"
         OutputArtifactFormat = "CODE_ZIP"
         } : {
-        ConnectionArn        = var.source_connection.connection_arn
+        ConnectionArn        = local.connection_arn
         FullRepositoryId     = var.source_connection.full_repository_id
         BranchName           = var.source_connection.branch
         OutputArtifactFormat = "CODE_ZIP"

@@ -154,11 +154,15 @@ variable "source_provider" {
 }
 
 variable "source_connection" {
-  description = "CodeConnections source, used when source_provider is codeconnections: connection ARN, full repository id (owner/name) and branch."
+  description = "CodeConnections source, used when source_provider is codeconnections: an existing connection_arn, or create = true to create one here (it starts PENDING until an admin completes it in the console; see docs/codeconnections.md); full repository id (owner/name) and branch. name defaults to <project>-<stage>; provider_type is for cloud providers, host_arn for installed ones (GitHub Enterprise Server, GitLab self-managed)."
   type = object({
     connection_arn     = optional(string, "")
     full_repository_id = optional(string, "")
     branch             = optional(string, "main")
+    create             = optional(bool, false)
+    name               = optional(string, "")
+    provider_type      = optional(string, "GitHub")
+    host_arn           = optional(string, "")
   })
   default = {}
 
@@ -173,8 +177,29 @@ variable "source_connection" {
   }
 
   validation {
-    condition     = var.source_provider != "codeconnections" || (var.source_connection.connection_arn != "" && var.source_connection.full_repository_id != "")
-    error_message = "source_connection.connection_arn and source_connection.full_repository_id are required when source_provider is codeconnections."
+    condition     = var.source_provider != "codeconnections" || ((var.source_connection.connection_arn != "") != var.source_connection.create && var.source_connection.full_repository_id != "")
+    error_message = "source_connection: when source_provider is codeconnections, full_repository_id is required, and exactly one of connection_arn (an existing connection) or create = true (create one here)."
+  }
+
+  validation {
+    condition     = contains(["Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab", "GitLabSelfManaged"], var.source_connection.provider_type)
+    error_message = "source_connection.provider_type must be one of: Bitbucket, GitHub, GitHubEnterpriseServer, GitLab, GitLabSelfManaged."
+  }
+
+  validation {
+    condition     = var.source_connection.host_arn == "" || can(regex("^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:[0-9]{12}:host/[A-Za-z0-9_.-]+$", var.source_connection.host_arn))
+    error_message = "source_connection.host_arn must be empty or a connections host ARN (arn:<partition>:codestar-connections:<region>:<account id>:host/<name>-<id>)."
+  }
+
+  # Installed providers connect through a host; cloud providers have none.
+  validation {
+    condition     = !var.source_connection.create || (var.source_connection.host_arn != "") == contains(["GitHubEnterpriseServer", "GitLabSelfManaged"], var.source_connection.provider_type)
+    error_message = "source_connection: provider_type GitHubEnterpriseServer and GitLabSelfManaged need host_arn; Bitbucket, GitHub and GitLab take no host_arn."
+  }
+
+  validation {
+    condition     = !var.source_connection.create || can(regex("^[A-Za-z0-9_.-]{1,32}$", coalesce(var.source_connection.name, "${var.project}-${var.stage}")))
+    error_message = "source_connection.name (default <project>-<stage>, here ${var.project}-${var.stage}) must be 1 to 32 characters of letters, digits, _ . and -."
   }
 }
 

@@ -1,4 +1,4 @@
-"""`python -m sandbox serve|start|stop|status|reset|env`."""
+"""`python -m sandbox serve|start|stop|status|reset|env|iam-report|connection-complete|git-push`."""
 
 from __future__ import annotations
 
@@ -214,6 +214,39 @@ def cmd_env(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_connection_complete(args: argparse.Namespace) -> int:
+    from sandbox.git_host import GitHostError, complete_connection
+
+    try:
+        connection = complete_connection(_target_url(args), args.connection_arn)
+    except (GitHostError, urllib.error.URLError, OSError) as exc:
+        print(f"cannot complete the connection: {exc}")
+        return 1
+    print(f"{connection['ConnectionArn']}: {connection['ConnectionStatus']}")
+    return 0
+
+
+def cmd_git_push(args: argparse.Namespace) -> int:
+    from sandbox.git_host import GitHostError, push, tree
+
+    extra: dict[str, bytes] = {}
+    for item in args.file:
+        path, sep, local = item.partition("=")
+        if not sep or not path or not local:
+            print(f"--file must be <path in repo>=<local file>, not {item!r}")
+            return 2
+        extra[path] = Path(local).read_bytes()
+    try:
+        answer = push(_target_url(args), args.repository, args.branch, tree(Path(args.directory), extra), args.message)
+    except (GitHostError, urllib.error.URLError, OSError) as exc:
+        print(f"cannot push: {exc}")
+        return 1
+    print(json.dumps(answer, indent=2) if args.output == "json" else f"pushed {answer['commitId']}")
+    for started in answer["startedExecutions"] if args.output != "json" else []:
+        print(f"started {started['pipeline']} in {started['account']}: {started['executionId']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sandbox", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -238,6 +271,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--output", choices=("text", "json"), default="text")
     report.add_argument("--summary", action="store_true", help="only roles with denials or unused grants")
     report.set_defaults(func=cmd_iam_report)
+    complete = add("connection-complete", "the console handshake: a PENDING connection becomes AVAILABLE", None)
+    complete.add_argument("connection_arn")
+    complete.set_defaults(func=cmd_connection_complete)
+    git_push = add("git-push", "push a directory to the stand-in Git provider (starts watching pipelines)", None)
+    git_push.add_argument("repository", help="<owner>/<name>, the FullRepositoryId of the source action")
+    git_push.add_argument("directory", help="the branch's whole tree after the push")
+    git_push.add_argument("--branch", default="main")
+    git_push.add_argument("--message", default="sandbox push")
+    git_push.add_argument("--file", action="append", default=[], help="<path in repo>=<local file>, repeatable")
+    git_push.add_argument("--output", choices=("text", "json"), default="text")
+    git_push.set_defaults(func=cmd_git_push)
     return parser
 
 

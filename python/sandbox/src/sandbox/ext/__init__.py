@@ -26,6 +26,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 ORDER = (
     "accounts",
     "codecommit_files",
+    "codeconnections",
     "codepipeline_runtime",
     "events",
     "kms_cross_account",

@@ -22,7 +22,10 @@ def _calls(action: Any, account: str, region: str, store: dict[str, Any]) -> lis
         repo = f"arn:aws:codecommit:{region}:{account}:{config.get('RepositoryName', '')}"
         calls += [(a, repo) for a in ("codecommit:GetBranch", "codecommit:GetCommit", "codecommit:UploadArchive")]
     elif action.provider == "CodeStarSourceConnection" and config.get("ConnectionArn"):
-        calls.append(("codestar-connections:UseConnection", str(config["ConnectionArn"])))
+        # The action's prefix follows the connection ARN's service (codestar-connections or codeconnections).
+        arn = str(config["ConnectionArn"])
+        prefix = "codeconnections" if arn.split(":")[2:3] == ["codeconnections"] else "codestar-connections"
+        calls.append((f"{prefix}:UseConnection", arn))
     elif action.provider == "CodeBuild":
         project = f"arn:aws:codebuild:{region}:{account}:project/{config.get('ProjectName', '')}"
         calls += [("codebuild:StartBuild", project), ("codebuild:BatchGetBuilds", project)]

@@ -17,7 +17,7 @@ from typing import Any
 from moto.codepipeline.exceptions import PipelineNotFoundException
 from moto.codepipeline.models import CodePipeline, CodePipelineBackend, codepipeline_backends
 
-from sandbox.ext import _pipeline_access, _pipeline_vars
+from sandbox.ext import _pipeline_access, _pipeline_sources, _pipeline_vars
 from sandbox.ext._pipeline_runs import ActionRun, Execution, StageRun
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,8 @@ def find_pipeline(backend: CodePipelineBackend, name: str) -> CodePipeline:
 
 
 def _source_revision(account: str, region: str, action: ActionRun) -> dict[str, Any] | None:
+    if action.provider == _pipeline_sources.PROVIDER:
+        return _pipeline_sources.revision(action)
     if action.provider != "CodeCommit":
         return None
     from sandbox.ext import codecommit_files
@@ -73,6 +75,8 @@ def _enter(pipeline: CodePipeline, execution: Execution, stage: dict[str, Any], 
                 execution.source_revisions.append(action.revision)
             if action.namespace and action.provider == "CodeCommit":
                 action.output_variables = _pipeline_vars.codecommit_variables(account, region, action)
+            if action.namespace and action.provider == _pipeline_sources.PROVIDER:
+                action.output_variables = _pipeline_sources.variables(action)
 
 
 def release(pipeline: CodePipeline, execution: Execution) -> None:
@@ -94,6 +98,8 @@ def _start_action(
         action.fail(now, _pipeline_vars.unresolved_message(action))
         return
     refused = _pipeline_access.refusal(pipeline, action.spec, action, *where)
+    if refused is None and action.provider == _pipeline_sources.PROVIDER:
+        refused = _pipeline_sources.problem(action)
     if refused is None:
         action.start(now)
     else:

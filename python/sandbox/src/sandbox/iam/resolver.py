@@ -83,6 +83,11 @@ class MotoResolver:
 
             tagged = kms_backends[account][region].list_resource_tags(arn)
             return {t["TagKey"]: t["TagValue"] for t in tagged.get("Tags", [])}
+        if service in ("codestar-connections", "codeconnections"):
+            from sandbox.ext._connections_store import find
+
+            connection = find(arn)
+            return dict(connection.tags) if connection is not None else {}
         return {}
 
     @_quiet(True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sandbox.iam.services import (
     autoscaling,
+    connections,
     devtools,
     dynamodb,
     events,
@@ -38,6 +39,8 @@ RULES: dict[str, Rule] = {
     "application-autoscaling": autoscaling.rules,
     "sns": messaging.sns_rules,
     "sqs": messaging.sqs_rules,
+    "codestar-connections": connections.rules,
+    "codeconnections": connections.rules,
 }
 
 # botocore service name -> IAM prefix, where they differ.

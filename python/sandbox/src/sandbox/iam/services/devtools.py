@@ -7,8 +7,12 @@ actions `<pipeline>/<stage>/<action>`; ECR repositories `repository/<name>` in t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sandbox.iam.model import Authorization
 from sandbox.iam.services._call import Call, Ctx, Rule, as_dict, as_list, as_str, dispatch, is_arn
+from sandbox.iam.services.connections import connection_prefix
 
 _LIST_STAR = ("List", "BatchGetRepositories")
 
@@ -96,7 +100,26 @@ def _pipeline_write(call: Call) -> list[Authorization]:
     role = as_str(pipeline.get("roleArn"))
     if role:
         out.append(call.pass_role(role, "codepipeline.amazonaws.com", associated=arn))
+    out += [_pass_connection(call, c) for c in _connection_arns(pipeline)]
     return out
+
+
+def _connection_arns(pipeline: Mapping[str, Any]) -> list[str]:
+    """The connections a pipeline's actions name (ConnectionArn), once each."""
+    found: dict[str, None] = {}
+    for stage in as_list(pipeline.get("stages")):
+        for action in as_list(as_dict(stage).get("actions")):
+            arn = as_str(as_dict(as_dict(action).get("configuration")).get("ConnectionArn"))
+            if is_arn(arn):
+                found[arn] = None
+    return list(found)
+
+
+def _pass_connection(call: Call, arn: str) -> Authorization:
+    """<prefix>:PassConnection: handing a connection to CodePipeline, as iam:PassRole hands a role."""
+    prefix = connection_prefix(arn)
+    context = {f"{prefix}:passedtoservice": ("codepipeline.amazonaws.com",)}
+    return call.auth(arn, f"{prefix}:PassConnection", context=context, tags=False)
 
 
 def codepipeline_rules(call: Call) -> list[Authorization]:
