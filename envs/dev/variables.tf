@@ -183,6 +183,8 @@ variable "vpc" {
     codebuild                  = optional(bool, true)
   })
   default = null
+}
+
 variable "source_provider" {
   description = "Where the pipeline source lives: codecommit (a repository created and seeded here) or codeconnections (your GitHub, GitLab or Bitbucket repository through a connection; see docs/codeconnections.md)."
   type        = string

@@ -31,6 +31,7 @@ module "stage" {
   tags                        = var.tags
 
   vpc = var.vpc
+
   # Source: CodeCommit (default) or an external repository through CodeConnections (docs/codeconnections.md).
   source_provider   = var.source_provider
   source_connection = var.source_connection
