@@ -17,6 +17,7 @@ from sandbox.iam.services import (
     observability,
     s3,
     sagemaker,
+    ssm,
 )
 from sandbox.iam.services._call import Rule
 
@@ -38,6 +39,7 @@ RULES: dict[str, Rule] = {
     "application-autoscaling": autoscaling.rules,
     "sns": messaging.sns_rules,
     "sqs": messaging.sqs_rules,
+    "ssm": ssm.rules,
 }
 
 # botocore service name -> IAM prefix, where they differ.
