@@ -189,14 +189,8 @@ variable "repository_branch" {
   }
 }
 
-variable "seed_enabled" {
-  description = "Seed the CodeCommit repository with seed_dir plus the rendered config/<stage>.json (local-exec of `python -m deployer seed-repo`). Ignored for codeconnections."
-  type        = bool
-  default     = true
-}
-
 variable "seed_dir" {
-  description = "Absolute path of the directory copied into the stage repository (buildspecs, smoke tests, config). Required when seeding."
+  description = "Absolute path of the directory copied into the stage repository (buildspecs, smoke tests, config/stage.json.example as config/<stage>.json). Required when seed_mode is local-exec."
   type        = string
   default     = ""
 
@@ -207,7 +201,7 @@ variable "seed_dir" {
 }
 
 variable "seed_python" {
-  description = "Python interpreter that can import the deployer package; runs the seed-repo command."
+  description = "Python interpreter that can import the deployer package, where Terraform runs; runs the seed-repo command when seed_mode is local-exec."
   type        = string
   default     = "python3"
 }
@@ -510,5 +504,16 @@ variable "tags" {
   validation {
     condition     = length(var.tags) <= 40
     error_message = "tags: at most 40 (SageMaker allows 50 per resource, the deployer adds its own)."
+  }
+}
+
+variable "seed_mode" {
+  description = "How the CodeCommit repository gets its first files (ignored for codeconnections). local-exec: Terraform runs `seed_python -m deployer seed-repo` (needs python3 and the deployer where Terraform runs), writing only files the repository lacks or still holds as seeded. none: Terraform needs only the AWS provider and creates an empty repository; the team pushes seed/ once (seed/README.md), and that push starts the pipeline."
+  type        = string
+  default     = "local-exec"
+
+  validation {
+    condition     = contains(["local-exec", "none"], var.seed_mode)
+    error_message = "seed_mode must be one of: local-exec, none."
   }
 }
