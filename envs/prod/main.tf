@@ -29,4 +29,6 @@ module "stage" {
   kms_deletion_window_in_days = var.kms_deletion_window_in_days
   force_destroy_buckets       = var.force_destroy_buckets
   tags                        = var.tags
+
+  seed_mode = var.seed_mode
 }

@@ -47,3 +47,8 @@ output "stage_config_json" {
   description = "Rendered config/<stage>.json committed to the stage repository."
   value       = module.stage.stage_config_json
 }
+
+output "platform_config_parameter_name" {
+  description = "SSM parameter holding the platform-owned stage config (the deployer merges config/<stage>.json over it)."
+  value       = module.stage.platform_config_parameter_name
+}

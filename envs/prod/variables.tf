@@ -85,7 +85,7 @@ variable "requires_approval" {
 }
 
 variable "seed_python" {
-  description = "Python interpreter that can import the deployer (runs `python -m deployer seed-repo`)."
+  description = "Python interpreter that can import the deployer (runs `python -m deployer seed-repo` when seed_mode is local-exec)."
   type        = string
   default     = "python3"
 }
@@ -171,4 +171,10 @@ variable "ecr_repository_arns" {
   description = "ECR repositories the SageMaker execution role may pull inference images from, e.g. the tooling account's arn:aws:ecr:us-east-1:111111111111:repository/churn-inference (its repository policy comes from envs/tooling ecr_repository_names). Empty allows any repository in this region (SageMaker's prebuilt images live in AWS-owned accounts)."
   type        = list(string)
   default     = []
+}
+
+variable "seed_mode" {
+  description = "How the stage repository gets its first files: local-exec (Terraform runs seed_python -m deployer seed-repo) or none (an empty repository; push seed/ yourself, see seed/README.md)."
+  type        = string
+  default     = "local-exec"
 }

@@ -71,3 +71,24 @@ def probe_test_role(sandbox: Sandbox, project: str) -> None:
     bus = f"arn:aws:events:{REGION}:{ACCOUNTS['staging']}:event-bus/{project}-staging"
     entry = {"Source": "mlops.deployer", "DetailType": "Model Version Verified", "Detail": "{}", "EventBusName": bus}
     refused(events.put_events, Entries=[entry])
+
+
+def platform_config_as(sandbox: Sandbox, project: str, role: str, build_project: str) -> dict[str, Any]:
+    """The platform config read as a CodeBuild role reads it (its real policy): GetParameter, KMS through SSM."""
+    from deployer.config import fetch_platform_config
+
+    ssm: Any = build_session(sandbox, role, build_project).client("ssm", endpoint_url=sandbox.url)
+    parameter = f"/{project}/dev/deployer/config"
+    document = fetch_platform_config(ssm, parameter, account=DEV, role=role).document
+    refused(ssm.get_parameter, Name=f"/{project}/dev/other", WithDecryption=True)  # only that parameter
+    return document
+
+
+def probe_platform_config(sandbox: Sandbox, project: str) -> None:
+    """Both dev CodeBuild roles read dev's platform config (deploy: the rollout; test: `deployer test`)."""
+    for role, build_project in ((f"{project}-dev-codebuild", f"{project}-dev-deploy"),
+                                (f"{project}-dev-codebuild-test", f"{project}-dev-test")):  # fmt: skip
+        document = platform_config_as(sandbox, project, role, build_project)
+        assert (
+            document["endpoint"]["name"] == f"{project}-dev" and document["ledger"]["table_name"] == f"{project}-ledger"
+        )
