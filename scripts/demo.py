@@ -35,6 +35,8 @@ from typing import Any
 
 import boto3
 
+from deployer.config import deep_merge
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from demo_pipeline import PipelineRun
 from localbuild import BuildFailed, LocalCodeBuild, ensure_build_image
@@ -287,7 +289,12 @@ class Demo:
             blob = self.client(stage, "codecommit").get_file(
                 repositoryName=f"{PROJECT}-{stage}", filePath=f"config/{stage}.json"
             )
-            (config_dir / f"{stage}.json").write_bytes(blob["fileContent"])
+            # The team's file over the platform config Terraform wrote to SSM, as the pipeline's deployer reads it.
+            parameter = self.client(stage, "ssm").get_parameter(
+                Name=f"/{PROJECT}/{stage}/deployer/config", WithDecryption=True
+            )["Parameter"]["Value"]
+            merged = deep_merge(json.loads(parameter), json.loads(blob["fileContent"]))
+            (config_dir / f"{stage}.json").write_text(json.dumps(merged, indent=2))
         # The operator reads every account through its admin role (the configs name the pipeline's roles).
         status = (PY, "-m", "deployer", "--config-dir", str(config_dir), "status", "--read-role-name", ADMIN_ROLE)
         self.run(*status)

@@ -247,7 +247,9 @@ class LocalCodeBuild:
             flush=True,
         )
 
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DEPLOYER_", "STAGE"))}
+        # The image's environment, not the operator's: no AWS/deployer settings, and no PYTHONPATH (a checkout's
+        # sources on it would shadow, and skip installing, the wheel the buildspec installs).
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DEPLOYER_", "STAGE", "PYTHONPATH"))}
         env.pop("VIRTUAL_ENV", None)
         env.update({str(k): str(v) for k, v in ((spec.get("env") or {}).get("variables") or {}).items()})
         for variable in project["environment"].get("environmentVariables", []):

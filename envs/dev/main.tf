@@ -35,4 +35,5 @@ module "stage" {
   # Source: CodeCommit (default) or an external repository through CodeConnections (docs/codeconnections.md).
   source_provider   = var.source_provider
   source_connection = var.source_connection
+  seed_mode         = var.seed_mode
 }

@@ -57,3 +57,8 @@ output "connection_status" {
   description = "Status of the connection this root created (PENDING until an admin completes it in the console); null when none was created."
   value       = module.stage.connection_status
 }
+
+output "platform_config_parameter_name" {
+  description = "SSM parameter holding the platform-owned stage config (the deployer merges config/<stage>.json over it)."
+  value       = module.stage.platform_config_parameter_name
+}

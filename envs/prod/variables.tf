@@ -85,7 +85,7 @@ variable "requires_approval" {
 }
 
 variable "seed_python" {
-  description = "Python interpreter that can import the deployer (runs `python -m deployer seed-repo`)."
+  description = "Python interpreter that can import the deployer (runs `python -m deployer seed-repo` when seed_mode is local-exec)."
   type        = string
   default     = "python3"
 }
@@ -203,4 +203,10 @@ variable "source_connection" {
     host_arn           = optional(string, "")
   })
   default = {}
+}
+
+variable "seed_mode" {
+  description = "How the stage repository gets its first files: local-exec (Terraform runs seed_python -m deployer seed-repo) or none (an empty repository; push seed/ yourself, see seed/README.md)."
+  type        = string
+  default     = "local-exec"
 }

@@ -38,6 +38,7 @@ provider "aws" {
       s3           = endpoints.value
       sagemaker    = endpoints.value
       sns          = endpoints.value
+      ssm          = endpoints.value
       sts          = endpoints.value
 
       codestarconnections = endpoints.value

@@ -1,7 +1,8 @@
 # One stage account (dev) fed by the tooling account's registry: the smallest call of modules/stage.
 # It uses an external repository through CodeConnections, so Terraform seeds nothing and needs no
-# Python; commit the `stage_config_json` output as config/dev.json in that repository yourself.
-# The env roots under envs/ are the full, CodeCommit-seeded version.
+# Python; copy ../../seed into that repository yourself, with seed/config/stage.json.example as
+# config/dev.json (the team's keys; the platform's are in the SSM parameter the module writes, see
+# dev.json here for the merged shape). The env roots under envs/ are the full, CodeCommit-seeded version.
 
 terraform {
   required_version = ">= 1.10"
@@ -33,12 +34,11 @@ module "stage" {
     connection_arn     = "arn:aws:codeconnections:us-east-1:222222222222:connection/00000000-0000-0000-0000-000000000000"
     full_repository_id = "example-org/churn-dev"
   }
-  seed_enabled = false
 }
 
-output "stage_config_json" {
-  description = "Commit this as config/dev.json in the stage repository."
-  value       = module.stage.stage_config_json
+output "platform_config_parameter_name" {
+  description = "SSM parameter holding the platform-owned stage config; the deployer merges the repository's config/dev.json over it."
+  value       = module.stage.platform_config_parameter_name
 }
 
 output "endpoint_name" {

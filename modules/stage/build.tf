@@ -52,6 +52,12 @@ resource "aws_codebuild_project" "this" {
       name  = "DEPLOYER_WHEEL_S3_URI"
       value = local.deployer_wheel_s3_uri
     }
+
+    # The platform-owned stage config the deployer merges config/<stage>.json over (source.tf).
+    environment_variable {
+      name  = "DEPLOYER_PLATFORM_CONFIG"
+      value = local.platform_config_parameter_name
+    }
   }
 
   # Every project of the stage runs in the stage's subnets when var.vpc is set (and vpc.codebuild is true).

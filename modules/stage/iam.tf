@@ -51,6 +51,29 @@ locals {
   alarm_arn_prefix           = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:"
   rollback_alarm_arns        = ["${local.alarm_arn_prefix}${local.alarm_5xx_name}", "${local.alarm_arn_prefix}${local.alarm_latency_name}"]
   kms_via_s3                 = { StringEquals = { "kms:ViaService" = "s3.${local.region}.amazonaws.com" } }
+
+  # Both CodeBuild roles run the deployer, which reads the platform config (source.tf): exactly that parameter,
+  # and the stage key only through SSM for exactly that parameter (SSM's encryption context).
+  platform_config_statements = [
+    {
+      Sid      = "PlatformConfigRead"
+      Effect   = "Allow"
+      Action   = ["ssm:GetParameter"]
+      Resource = [local.platform_config_parameter_arn]
+    },
+    {
+      Sid      = "StageKeyDecryptPlatformConfig"
+      Effect   = "Allow"
+      Action   = ["kms:Decrypt"]
+      Resource = [aws_kms_key.this.arn]
+      Condition = {
+        StringEquals = {
+          "kms:ViaService"                      = "ssm.${local.region}.amazonaws.com"
+          "kms:EncryptionContext:PARAMETER_ARN" = local.platform_config_parameter_arn
+        }
+      }
+    },
+  ]
 }
 
 ################################################################################
@@ -263,6 +286,7 @@ locals {
           Resource = ["${local.report_group_arn}/${local.codebuild_projects["promote"].name}-${local.promote_report_name}"]
         },
       ],
+      local.platform_config_statements,
       var.next_stage_event_bus_arn == "" ? [] : [
         {
           Sid      = "PromoteToNextStage"
@@ -338,7 +362,11 @@ locals {
         Action   = ["codebuild:BatchPutTestCases", "codebuild:CreateReport", "codebuild:CreateReportGroup", "codebuild:UpdateReport"]
         Resource = [for r in var.test_report_names : "${local.report_group_arn}/${local.codebuild_projects["test"].name}-${r}"]
       },
-    ], local.codebuild_vpc_statements)
+      ],
+      # `deployer test` in the team's buildspec needs the endpoint's name and the smoke settings.
+      local.platform_config_statements,
+      local.codebuild_vpc_statements,
+    )
   }
 }
 

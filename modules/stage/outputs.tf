@@ -1,11 +1,11 @@
 output "stage_config" {
-  description = "The rendered stage config (the object written to config/<stage>.json in the stage repository)."
-  value       = local.stage_config
+  description = "The platform-owned stage config (the SSM parameter platform_config_parameter_name holds it as JSON); the team's config/<stage>.json is merged over it."
+  value       = local.platform_config
 }
 
 output "stage_config_json" {
-  description = "The rendered stage config as JSON; commit it yourself when source_provider is codeconnections."
-  value       = local.stage_config_json
+  description = "The platform-owned stage config as JSON, as stored in the SSM parameter (the repository holds only the team's config/<stage>.json)."
+  value       = local.platform_config_json
 }
 
 output "requires_approval" {
@@ -95,7 +95,7 @@ output "data_capture_bucket_name" {
 
 output "data_capture_s3_uri" {
   description = "S3 URI the endpoint captures requests and responses to."
-  value       = local.stage_config.data_capture.destination_s3_uri
+  value       = local.platform_config.data_capture.destination_s3_uri
 }
 
 output "alarm_names" {
@@ -121,4 +121,14 @@ output "connection_arn" {
 output "connection_status" {
   description = "Status of the connection this module created when it was last read (PENDING until completed in the console, then AVAILABLE); null when none was created here."
   value       = one(aws_codestarconnections_connection.this[*].connection_status)
+}
+
+output "platform_config_parameter_name" {
+  description = "Name of the SSM SecureString parameter holding the platform-owned stage config (DEPLOYER_PLATFORM_CONFIG in the CodeBuild projects)."
+  value       = aws_ssm_parameter.platform_config.name
+}
+
+output "platform_config_parameter_arn" {
+  description = "ARN of the SSM parameter holding the platform-owned stage config."
+  value       = aws_ssm_parameter.platform_config.arn
 }

@@ -145,6 +145,7 @@ resource "aws_codepipeline" "this" {
     aws_iam_role_policy.pipeline,
     aws_s3_object.deployer_wheel,
     terraform_data.seed,
+    aws_ssm_parameter.platform_config, # the first execution's Deploy reads it
   ]
 }
 

@@ -1,9 +1,14 @@
 ################################################################################
-# Stage config: exactly the shape of seed/config/<stage>.json that the deployer reads
+# Platform config: what Terraform owns of the stage config, in SSM (not in the repository)
+#
+# The deployer reads this parameter (DEPLOYER_PLATFORM_CONFIG) and deep-merges the team's
+# config/<stage>.json over it; the team file may set only the team keys (deployment choices,
+# autoscaling, smoke tests, instance shape, data capture sampling) and is refused if it sets
+# anything else. The values of those team keys here are the platform's defaults.
 ################################################################################
 
 locals {
-  stage_config = {
+  platform_config = {
     schema_version    = 1
     project           = var.project
     stage             = var.stage
@@ -66,7 +71,21 @@ locals {
     }
     tags = var.tags
   }
-  stage_config_json = jsonencode(local.stage_config)
+  platform_config_json = jsonencode(local.platform_config)
+
+  platform_config_parameter_name = "/${var.project}/${var.stage}/deployer/config"
+  platform_config_parameter_arn  = "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter${local.platform_config_parameter_name}"
+}
+
+resource "aws_ssm_parameter" "platform_config" {
+  name        = local.platform_config_parameter_name
+  description = "${local.name}: the platform-owned stage config the deployer merges the team's config/${var.stage}.json over."
+  type        = "SecureString"
+  key_id      = aws_kms_key.this.arn
+  value       = local.platform_config_json
+  # Standard holds 4 KB; many long tags can push the document past it.
+  tier = length(local.platform_config_json) > 4096 ? "Advanced" : "Standard"
+  tags = var.tags
 }
 
 ################################################################################
@@ -74,7 +93,7 @@ locals {
 ################################################################################
 
 resource "aws_codecommit_repository" "this" {
-  #checkov:skip=CKV2_AWS_37:Approval rules gate pull requests; this repo changes through the Terraform seed commit, and prod is gated by the pipeline's manual approval.
+  #checkov:skip=CKV2_AWS_37:Approval rules gate pull requests; the team pushes to this repo (the seed commit only adds files it lacks), and prod is gated by the pipeline's manual approval.
   count = local.use_codecommit ? 1 : 0
 
   repository_name = local.repository_name
@@ -83,43 +102,46 @@ resource "aws_codecommit_repository" "this" {
 }
 
 locals {
-  seed         = local.use_codecommit && var.seed_enabled
+  seed         = local.use_codecommit && var.seed_mode == "local-exec"
   seed_files   = var.seed_dir == "" ? [] : sort(fileset(var.seed_dir, "**"))
   seed_dir_sha = sha256(join("\n", [for f in local.seed_files : "${f}:${filesha256("${var.seed_dir}/${f}")}"]))
+  # The team's starting config/<stage>.json (team keys only), taken from the seed under this name.
+  seed_stage_config = "config/stage.json.example"
 }
 
-# Terraform has no resource for repository files: the deployer's seed-repo command commits
-# seed_dir plus the rendered config/<stage>.json. It runs again when either changes.
-# It runs before the pipeline exists, so the pipeline's first execution builds the seed commit.
+# Terraform has no resource for repository files: the deployer's seed-repo command commits seed_dir, with
+# config/stage.json.example as config/<stage>.json. Every file is the team's: written only while the repository
+# lacks it or still holds exactly what an earlier seed wrote (.seed/manifest.json), so re-applies never
+# overwrite an edit. Nothing Terraform owns is in the repository (that is the SSM parameter), so a change of
+# platform facts never re-seeds. It runs before the pipeline exists: the first execution builds the seed commit.
 resource "terraform_data" "seed" {
   count = local.seed ? 1 : 0
 
   triggers_replace = {
     repository_id = aws_codecommit_repository.this[0].repository_id
-    config_sha256 = sha256(local.stage_config_json)
     seed_sha256   = local.seed_dir_sha
     branch        = var.repository_branch
+    stage         = var.stage
   }
 
   provisioner "local-exec" {
     interpreter = ["/bin/sh", "-c"]
     command     = <<-EOT
       set -eu
-      work="$(mktemp -d)"
-      trap 'rm -rf "$work"' EXIT
-      printf '%s' "$STAGE_CONFIG_JSON" | "$SEED_PYTHON" -m json.tool > "$work/config.json"
-      set -- --repository-name "$SEED_REPOSITORY" --branch "$SEED_BRANCH" --source-dir "$SEED_DIR" \
-        --file "config/$SEED_STAGE.json=$work/config.json" --region "$SEED_REGION"
+      set -- --repository-name "$SEED_REPOSITORY" --branch "$SEED_BRANCH" --source-dir "$SEED_DIR" --region "$SEED_REGION"
+      if [ -f "$SEED_DIR/$SEED_STAGE_CONFIG" ]; then
+        set -- "$@" --seed-file "config/$SEED_STAGE.json=$SEED_DIR/$SEED_STAGE_CONFIG"
+      fi
       if [ -n "$SEED_ROLE_ARN" ]; then set -- "$@" --role-arn "$SEED_ROLE_ARN"; fi
       "$SEED_PYTHON" -m deployer seed-repo "$@"
     EOT
     environment = {
-      STAGE_CONFIG_JSON = local.stage_config_json
       SEED_PYTHON       = var.seed_python
       SEED_REPOSITORY   = aws_codecommit_repository.this[0].repository_name
       SEED_BRANCH       = var.repository_branch
       SEED_DIR          = var.seed_dir
       SEED_STAGE        = var.stage
+      SEED_STAGE_CONFIG = local.seed_stage_config
       SEED_REGION       = local.region
       SEED_ROLE_ARN     = var.seed_role_arn
     }
@@ -128,7 +150,7 @@ resource "terraform_data" "seed" {
   lifecycle {
     precondition {
       condition     = var.seed_dir != ""
-      error_message = "seed_dir is required when seed_enabled is true and source_provider is codecommit."
+      error_message = "seed_dir is required when seed_mode is \"local-exec\" and source_provider is codecommit (or set seed_mode = \"none\" and push the seed yourself)."
     }
   }
 }

@@ -214,14 +214,8 @@ variable "repository_branch" {
   }
 }
 
-variable "seed_enabled" {
-  description = "Seed the CodeCommit repository with seed_dir plus the rendered config/<stage>.json (local-exec of `python -m deployer seed-repo`). Ignored for codeconnections."
-  type        = bool
-  default     = true
-}
-
 variable "seed_dir" {
-  description = "Absolute path of the directory copied into the stage repository (buildspecs, smoke tests, config). Required when seeding."
+  description = "Absolute path of the directory copied into the stage repository (buildspecs, smoke tests, config/stage.json.example as config/<stage>.json). Required when seed_mode is local-exec."
   type        = string
   default     = ""
 
@@ -232,7 +226,7 @@ variable "seed_dir" {
 }
 
 variable "seed_python" {
-  description = "Python interpreter that can import the deployer package; runs the seed-repo command."
+  description = "Python interpreter that can import the deployer package, where Terraform runs; runs the seed-repo command when seed_mode is local-exec."
   type        = string
   default     = "python3"
 }
@@ -578,5 +572,16 @@ variable "vpc" {
   validation {
     condition     = var.vpc == null || alltrue([for s in try(var.vpc.security_group_ids, []) : can(regex("^sg-([0-9a-f]{8}|[0-9a-f]{17})$", s))])
     error_message = "vpc.security_group_ids must be security group ids: sg- followed by 8 or 17 lowercase hex digits."
+  }
+}
+
+variable "seed_mode" {
+  description = "How the CodeCommit repository gets its first files (ignored for codeconnections). local-exec: Terraform runs `seed_python -m deployer seed-repo` (needs python3 and the deployer where Terraform runs), writing only files the repository lacks or still holds as seeded. none: Terraform needs only the AWS provider and creates an empty repository; the team pushes seed/ once (seed/README.md), and that push starts the pipeline."
+  type        = string
+  default     = "local-exec"
+
+  validation {
+    condition     = contains(["local-exec", "none"], var.seed_mode)
+    error_message = "seed_mode must be one of: local-exec, none."
   }
 }

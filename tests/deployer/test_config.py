@@ -13,7 +13,7 @@ from deployer.config import discover_stages, load_stage_config
 from deployer.errors import ConfigError
 from tests.conftest import REPO
 
-SEED_DEV = REPO / "seed" / "config" / "dev.json"
+SEED_DEV = REPO / "examples" / "stage" / "dev.json"  # the full shape: platform config and team keys merged
 
 
 def base_doc() -> dict[str, Any]:

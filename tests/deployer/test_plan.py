@@ -50,7 +50,7 @@ def test_action_values_are_what_output_and_ledger_show() -> None:
 
 
 def test_names_hash_the_exact_request() -> None:
-    config = load_stage_config(REPO / "seed" / "config", "dev")
+    config = load_stage_config(REPO / "examples" / "stage", "dev")
     request = endpoint_config_request(config, "churn-dev-v7-12345678")
     name, hash8 = hashed_name(config.endpoint.name, 7, request)
     assert (name, hash8) == (f"churn-dev-v7-{digest(request)[:8]}", digest(request)[:8])

@@ -53,6 +53,8 @@ class FakeResolver:
         self.tags = {ENDPOINT: {"Stage": "dev"}}
         self.slr_exists = slr_exists
         self.hash_keys = dict(hash_keys) if hash_keys is not None else {"churn-ledger": "pk"}
+        # SecureString parameters and their key ("" = the AWS managed aws/ssm key); a String has none.
+        self.parameters = {"/churn/dev/deployer/config": DEV_KEY_ID, "/churn/dev/managed": ""}
 
     def bucket_account(self, bucket: str) -> str | None:
         found = self.buckets.get(bucket)
@@ -79,6 +81,9 @@ class FakeResolver:
 
     def table_hash_key(self, account: str, region: str, table: str) -> str | None:
         return self.hash_keys.get(table.rsplit("/", 1)[-1])
+
+    def ssm_parameter_kms_key(self, name: str, account: str, region: str) -> str | None:
+        return self.parameters.get(name)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -1181,7 +1186,45 @@ OPERATIONS = [
     case("sqs", "list_queues", {}, E("sqs:ListQueues", "*")),
 ]
 
-CASES = [*SAGEMAKER, *DYNAMODB, *EVENTS, *KMS, *S3, *IDENTITY, *DEVTOOLS, *OPERATIONS]
+PARAMETER = arn("ssm", "parameter/churn/dev/deployer/config")
+VIA_SSM = {
+    "kms:viaservice": (f"ssm.{REGION}.amazonaws.com",),
+    "kms:encryptioncontext:parameter_arn": (PARAMETER,),
+}
+SSM = [
+    case(
+        "ssm",
+        "get_parameter",
+        {"Name": "/churn/dev/deployer/config", "WithDecryption": True},
+        E("ssm:GetParameter", PARAMETER),
+        E("kms:Decrypt", DEV_KEY, ctx=VIA_SSM),
+    ),
+    case(
+        "ssm",
+        "get_parameters",
+        {"Names": ["/churn/dev/managed", "plain"], "WithDecryption": True},
+        E("ssm:GetParameters", arn("ssm", "parameter/churn/dev/managed")),
+        E("ssm:GetParameters", arn("ssm", "parameter/plain")),
+    ),
+    case(
+        "ssm",
+        "put_parameter",
+        {"Name": "/churn/dev/deployer/config", "Type": "SecureString", "KeyId": DEV_KEY, "Value": "{}", "Tags": TAG},
+        E("ssm:PutParameter", PARAMETER, ctx=TAG_CTX),
+        E("ssm:AddTagsToResource", PARAMETER, ctx=TAG_CTX),
+        E("kms:Encrypt", DEV_KEY, ctx=VIA_SSM),
+    ),
+    case("ssm", "describe_parameters", {}, E("ssm:DescribeParameters", "*")),
+    case(
+        "ssm",
+        "list_tags_for_resource",
+        {"ResourceType": "Parameter", "ResourceId": "/churn/dev/deployer/config"},
+        E("ssm:ListTagsForResource", PARAMETER),
+    ),
+    case("ssm", "delete_parameter", {"Name": "/churn/dev/deployer/config"}, E("ssm:DeleteParameter", PARAMETER)),
+]
+
+CASES = [*SAGEMAKER, *DYNAMODB, *EVENTS, *KMS, *S3, *IDENTITY, *DEVTOOLS, *OPERATIONS, *SSM]
 
 
 # ---------------------------------------------------------------------------------------------------------------------

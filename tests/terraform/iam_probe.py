@@ -114,3 +114,24 @@ def _probe(ddb: Any, sm: Any, table: str, package: str, project: str) -> None:
     message = refused(sm.update_model_package, ModelPackageArn=package, ModelApprovalStatus="Rejected")
     assert "with an explicit deny" in message
     sm.update_model_package(ModelPackageArn=package, CustomerMetadataProperties={"deployer:verified:dev": "probe"})
+
+
+def platform_config_as(sandbox: Sandbox, project: str, role: str, build_project: str) -> dict[str, Any]:
+    """The platform config read as a CodeBuild role reads it (its real policy): GetParameter, KMS through SSM."""
+    from deployer.config import fetch_platform_config
+
+    ssm: Any = build_session(sandbox, role, build_project).client("ssm", endpoint_url=sandbox.url)
+    parameter = f"/{project}/dev/deployer/config"
+    document = fetch_platform_config(ssm, parameter, account=DEV, role=role).document
+    refused(ssm.get_parameter, Name=f"/{project}/dev/other", WithDecryption=True)  # only that parameter
+    return document
+
+
+def probe_platform_config(sandbox: Sandbox, project: str) -> None:
+    """Both dev CodeBuild roles read dev's platform config (deploy: the rollout; test: `deployer test`)."""
+    for role, build_project in ((f"{project}-dev-codebuild", f"{project}-dev-deploy"),
+                                (f"{project}-dev-codebuild-test", f"{project}-dev-test")):  # fmt: skip
+        document = platform_config_as(sandbox, project, role, build_project)
+        assert (
+            document["endpoint"]["name"] == f"{project}-dev" and document["ledger"]["table_name"] == f"{project}-ledger"
+        )

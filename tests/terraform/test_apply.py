@@ -7,19 +7,29 @@ an operator uses, with AWS_ENDPOINT_URL pointing at a sandbox started for this m
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from deployer.config import PlatformConfig, load_stage_config
 from sandbox.harness import Sandbox, running
 from tests.conftest import REPO
 from tests.terraform.conftest import PLUGIN_CACHE, TERRAFORMRC, require_terraform
-from tests.terraform.iam_probe import dev_cannot_forge_other_stages, probe_test_role
+from tests.terraform.iam_probe import (
+    DEV,
+    dev_cannot_forge_other_stages,
+    platform_config_as,
+    probe_platform_config,
+    probe_test_role,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -129,6 +139,8 @@ def test_envs_apply_replan_clean_and_destroy(envs: Envs) -> None:
             assert proc.returncode == 0, _fail(f"{name}: re-plan (expected no changes)", proc)
         dev_cannot_forge_other_stages(envs.sandbox, "churn")
         probe_test_role(envs.sandbox, "churn")
+        probe_platform_config(envs.sandbox, "churn")
+        _team_edits_survive_a_reapply(envs)
         passed = True
     finally:
         errors = []
@@ -139,3 +151,33 @@ def test_envs_apply_replan_clean_and_destroy(envs: Envs) -> None:
         # A failed apply or plan is the error to report; destroy failures only when all else passed.
         if passed:
             assert not errors, "\n\n".join(errors)
+
+
+def _team_edits_survive_a_reapply(envs: Envs) -> None:
+    """The team edits its buildspec and config/dev.json; the platform re-applies dev with new defaults. Both edits
+    stay, and the deploy role reads the new Terraform facts from SSM (the repository carries none of them)."""
+    cc: Any = envs.sandbox.client("codecommit", "dev")
+    repo = "churn-dev"
+
+    def content(path: str) -> bytes:
+        return bytes(cc.get_file(repositoryName=repo, filePath=path)["fileContent"])
+
+    assert json.loads(content("config/dev.json")) == {"schema_version": 1}  # the seed: team keys only
+    buildspec = content("buildspecs/test.yml") + b"# the team's extra tests\n"
+    team_config = b'{"schema_version": 1, "deployment": {"strategy": "all_at_once"}}\n'
+    head = cc.get_branch(repositoryName=repo, branchName="main")["branch"]["commitId"]
+    cc.create_commit(repositoryName=repo, branchName="main", parentCommitId=head, commitMessage="team edits",
+                     putFiles=[{"filePath": "buildspecs/test.yml", "fileContent": buildspec},
+                               {"filePath": "config/dev.json", "fileContent": team_config}])  # fmt: skip
+    new_defaults = 'deployment={strategy="linear",step_type="CAPACITY_PERCENT",step_value=20,wait_seconds=120}'
+    proc = envs.run("dev", "apply", "-auto-approve", f"-var={new_defaults}")
+    assert proc.returncode == 0, _fail("dev: re-apply with new platform defaults", proc)
+    assert content("buildspecs/test.yml") == buildspec and content("config/dev.json") == team_config
+    platform = platform_config_as(envs.sandbox, "churn", "churn-dev-codebuild", "churn-dev-deploy")
+    assert platform["deployment"]["wait_seconds"] == 120 and platform["deployment"]["strategy"] == "linear"
+    assert platform["target"]["account_id"] == DEV
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "dev.json").write_bytes(team_config)
+        parameter = PlatformConfig("/churn/dev/deployer/config", platform)
+        config = load_stage_config(tmp, "dev", platform=lambda: parameter)
+    assert config.deployment.strategy == "all_at_once" and config.deployment.wait_seconds == 120

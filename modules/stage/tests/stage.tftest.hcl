@@ -87,7 +87,7 @@ variables {
   next_stage               = "staging"
   next_stage_event_bus_arn = "arn:aws:events:us-east-1:333333333333:event-bus/churn-staging"
   tooling_account_id       = "111111111111"
-  seed_enabled             = false
+  seed_mode                = "none"
   deployer_wheel_path      = "tests/fixtures/dist/deployer-0.0.0-py3-none-any.whl"
   endpoint                 = { instance_type = "ml.m5.large", instance_count = 2 }
   autoscaling              = { min_capacity = 2, max_capacity = 4 }
@@ -394,6 +394,7 @@ run "test_role_policy" {
       "sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint",
       "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel", "sagemaker:ListTags",
       "codebuild:BatchPutTestCases", "codebuild:CreateReport", "codebuild:CreateReportGroup", "codebuild:UpdateReport",
+      "ssm:GetParameter",
     ])
     error_message = "The test role reads source, describes and invokes the endpoint, writes its reports: nothing else (no ledger, registry, endpoint changes or promotion)."
   }
@@ -593,15 +594,15 @@ run "event_bus_first_stage" {
 
 run "rendered_config_shape" {
   assert {
-    condition     = toset(keys(output.stage_config)) == toset(keys(jsondecode(file("../../seed/config/dev.json"))))
-    error_message = "The rendered config must have exactly the keys of seed/config/dev.json."
+    condition     = toset(keys(output.stage_config)) == toset(keys(jsondecode(file("../../examples/stage/dev.json"))))
+    error_message = "The platform config must have exactly the keys of the full example, examples/stage/dev.json."
   }
   assert {
     condition = alltrue([
-      for k, v in jsondecode(file("../../seed/config/dev.json")) :
+      for k, v in jsondecode(file("../../examples/stage/dev.json")) :
       toset(keys(output.stage_config[k])) == toset(keys(v)) if can(keys(v))
     ])
-    error_message = "Every nested object of the rendered config must have the keys of seed/config/dev.json."
+    error_message = "Every nested object of the platform config must have the keys of examples/stage/dev.json."
   }
   assert {
     condition     = toset(keys(output.stage_config.deployment.step)) == toset(["type", "value"])
@@ -845,9 +846,9 @@ run "codeconnections_source" {
 run "seed_planned" {
   command = plan
   variables {
-    seed_enabled = true
-    seed_dir     = "tests/fixtures/seed"
-    seed_python  = "/usr/bin/python3"
+    seed_mode   = "local-exec"
+    seed_dir    = "tests/fixtures/seed"
+    seed_python = "/usr/bin/python3"
   }
   assert {
     condition     = length(terraform_data.seed) == 1
@@ -857,15 +858,97 @@ run "seed_planned" {
     condition     = terraform_data.seed[0].triggers_replace.branch == "main"
     error_message = "The seed lands on main."
   }
+  assert {
+    condition     = toset(keys(terraform_data.seed[0].triggers_replace)) == toset(["repository_id", "seed_sha256", "branch", "stage"])
+    error_message = "Platform facts do not re-seed: the seed carries none of them."
+  }
 }
 
 run "seed_requires_dir" {
   command = plan
   variables {
-    seed_enabled = true
-    seed_dir     = ""
+    seed_mode = "local-exec"
+    seed_dir  = ""
   }
   expect_failures = [terraform_data.seed]
+}
+
+run "seed_mode_none" {
+  command = plan
+  variables {
+    seed_mode = "none"
+    seed_dir  = ""
+  }
+  assert {
+    condition     = length(aws_codecommit_repository.this) == 1 && length(terraform_data.seed) == 0
+    error_message = "seed_mode none creates the repository and runs nothing locally."
+  }
+}
+
+run "platform_config_parameter" {
+  assert {
+    condition     = aws_ssm_parameter.platform_config.name == "/churn/dev/deployer/config" && aws_ssm_parameter.platform_config.type == "SecureString"
+    error_message = "The platform config is the SecureString /<project>/<stage>/deployer/config."
+  }
+  assert {
+    condition     = aws_ssm_parameter.platform_config.key_id == aws_kms_key.this.arn && aws_ssm_parameter.platform_config.tier == "Standard"
+    error_message = "Encrypted with the stage key, standard tier while it fits in 4 KB."
+  }
+  assert {
+    condition     = jsondecode(aws_ssm_parameter.platform_config.value).endpoint.name == "churn-dev" && jsondecode(aws_ssm_parameter.platform_config.value).ledger.table_name == "churn-ledger" && jsondecode(aws_ssm_parameter.platform_config.value).deployment.strategy == "canary"
+    error_message = "The parameter holds the platform facts and the platform's defaults."
+  }
+  assert {
+    condition = alltrue([
+      for p in aws_codebuild_project.this : { for e in p.environment[0].environment_variable : e.name => e.value }["DEPLOYER_PLATFORM_CONFIG"] == "/churn/dev/deployer/config"
+    ])
+    error_message = "Every CodeBuild project names the parameter in DEPLOYER_PLATFORM_CONFIG."
+  }
+}
+
+run "platform_config_large_tags_use_advanced_tier" {
+  variables {
+    tags = { for i in range(30) : format("tag-%02d-%s", i, join("", [for j in range(100) : "k"])) => join("", [for j in range(200) : "v"]) }
+  }
+  assert {
+    condition     = aws_ssm_parameter.platform_config.tier == "Advanced"
+    error_message = "A platform config over 4 KB takes the advanced tier."
+  }
+}
+
+run "platform_config_grants" {
+  assert {
+    condition = alltrue([
+      for policy in [aws_iam_role_policy.codebuild.policy, aws_iam_role_policy.codebuild_test.policy] :
+      one([for s in jsondecode(policy).Statement : s if s.Sid == "PlatformConfigRead"]).Resource == ["arn:aws:ssm:us-east-1:222222222222:parameter/churn/dev/deployer/config"]
+      && one([for s in jsondecode(policy).Statement : s if s.Sid == "PlatformConfigRead"]).Action == ["ssm:GetParameter"]
+    ])
+    error_message = "Both CodeBuild roles may read exactly the platform config parameter (GetParameter only)."
+  }
+  assert {
+    condition = alltrue([
+      for policy in [aws_iam_role_policy.codebuild.policy, aws_iam_role_policy.codebuild_test.policy] :
+      one([for s in jsondecode(policy).Statement : s if s.Sid == "StageKeyDecryptPlatformConfig"]).Condition.StringEquals == {
+        "kms:ViaService"                      = "ssm.us-east-1.amazonaws.com"
+        "kms:EncryptionContext:PARAMETER_ARN" = "arn:aws:ssm:us-east-1:222222222222:parameter/churn/dev/deployer/config"
+      }
+    ])
+    error_message = "The stage key decrypts only through SSM, for exactly that parameter."
+  }
+  assert {
+    condition = length([
+      for s in jsondecode(aws_iam_role_policy.codebuild_test.policy).Statement : s if contains(flatten([s.Action]), "ssm:GetParameter")
+    ]) == 1
+    error_message = "The test role's only SSM grant is the platform config read."
+  }
+}
+
+run "invalid_seed_mode" {
+  command = plan
+  variables {
+    seed_mode = "git"
+  }
+  expect_failures = [var.seed_mode]
 }
 
 # Every validation block rejects bad input.

@@ -14,9 +14,17 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import BotoCoreError
 
+from deployer import env
 from deployer.cli_output import configure_logging, emit, fail
 from deployer.cli_parser import build_parser, resolve_globals
-from deployer.config import discover_stages, load_stage_config
+from deployer.config import (
+    PLATFORM_CONFIG_ENV,
+    PlatformConfig,
+    StageConfig,
+    discover_stages,
+    fetch_platform_config,
+    load_stage_config,
+)
 from deployer.errors import DeployerError, InputError, SmokeTestError
 from deployer.promotion import StageRun, open_stage_run
 from deployer.seed_repo import collect_files, seed_repository
@@ -48,14 +56,42 @@ def _sessions(args: argparse.Namespace, stage: str) -> AccountSessions:
     return factory(stage, args.region)
 
 
+def _load_config(args: argparse.Namespace, stage: str, sessions: Callable[[], AccountSessions]) -> StageConfig:
+    """The stage's config: the files, merged over the platform config in SSM when DEPLOYER_PLATFORM_CONFIG is set.
+
+    The parameter is read with the current credentials (the CodeBuild role) in its ARN's region or --region.
+    """
+    parameter = env.platform_config()
+    if not parameter:
+        return load_stage_config(args.config_dir, stage)
+    arn_parts = parameter.split(":", 5) if parameter.startswith("arn:") else []
+    region = arn_parts[3] if len(arn_parts) == 6 else args.region
+    if not region:
+        raise InputError(f"{PLATFORM_CONFIG_ENV}: {parameter!r} needs a region (allowed: an ARN, or set AWS_REGION)")
+    account = arn_parts[4] if len(arn_parts) == 6 else ""
+
+    def platform() -> PlatformConfig:
+        ssm = sessions().client("ssm", "", region)
+        return fetch_platform_config(ssm, parameter, account=account, role="current credentials")
+
+    return load_stage_config(args.config_dir, stage, platform=platform)
+
+
 def _run(args: argparse.Namespace, stage: str) -> StageRun:
     if getattr(args, "keep", 0) < 0:
         raise InputError(f"--keep: {args.keep} (allowed: integer >= 0)")
     timeout = getattr(args, "timeout", None)  # --lock-wait and --timeout are checked as they are parsed
-    config = load_stage_config(args.config_dir, stage)
+    built: list[AccountSessions] = []
+
+    def sessions() -> AccountSessions:
+        if not built:
+            built.append(_sessions(args, stage))
+        return built[0]
+
+    config = _load_config(args, stage, sessions)
     return open_stage_run(
         config,
-        _sessions(args, stage),
+        sessions(),
         keep=getattr(args, "keep", 3),
         timeout_seconds=timeout,
         lock_wait=getattr(args, "lock_wait", 0.0),
@@ -165,14 +201,19 @@ def cmd_status(args: argparse.Namespace) -> int:
         raise InputError(f"--config-dir: no stage configs in {args.config_dir}")
     if args.limit < 1:
         raise InputError(f"--limit: {args.limit} (allowed: integer >= 1)")
-    configs = [load_stage_config(args.config_dir, stage) for stage in stages]
+    shared = _sessions(args, "status")  # one session per account and role, reused by every stage
+    # The platform config in SSM is one stage's: it applies to `status --stage`, files only otherwise.
+    configs = (
+        [_load_config(args, stages[0], lambda: shared)]
+        if args.stage
+        else [load_stage_config(args.config_dir, stage) for stage in stages]
+    )
     if args.read_role_name:
         if not _ROLE_NAME.match(args.read_role_name):
             raise InputError(
                 f"--read-role-name: {args.read_role_name!r} (allowed: an IAM role name, [\\w+=,.@-]{{1,64}})"
             )
         configs = [with_read_role(config, args.read_role_name) for config in configs]
-    shared = _sessions(args, "status")  # one session per account and role, reused by every stage
     matrix = status_matrix(configs, lambda stage: shared, limit=args.limit)
     emit(args, matrix, matrix_lines(matrix))
     return EXIT_OK
@@ -181,7 +222,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_seed_repo(args: argparse.Namespace) -> int:
     if not args.region:
         raise InputError("--region: required (or set AWS_REGION)")
-    files = collect_files(args.source_dir, args.file)
+    files = collect_files(args.source_dir, args.file, args.seed_file)
     sessions = AccountSessions("seed", boto3.Session(region_name=args.region))
     account = sessions.account_id(args.role_arn, args.region)
     client = sessions.client("codecommit", args.role_arn, args.region)

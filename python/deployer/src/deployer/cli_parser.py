@@ -225,7 +225,18 @@ def _seed_repo(verbs: Verbs) -> None:
     seed.add_argument("--branch", default="main")
     seed.add_argument("--source-dir", help="directory whose files are seeded (relative paths kept)")
     seed.add_argument(
-        "--file", action="append", default=[], metavar="REPO_PATH=LOCAL_FILE", help="extra file; repeatable"
+        "--file",
+        action="append",
+        default=[],
+        metavar="REPO_PATH=LOCAL_FILE",
+        help="generated file, replaced whenever it differs; repeatable",
+    )
+    seed.add_argument(
+        "--seed-file",
+        action="append",
+        default=[],
+        metavar="REPO_PATH=LOCAL_FILE",
+        help="seed file under another name (the team's once it exists, like --source-dir files); repeatable",
     )
     seed.add_argument("--role-arn", default="", help="role to assume for CodeCommit (default: current credentials)")
     seed.add_argument("--message", default="Seed from Terraform (mlops-deployer seed-repo)")

@@ -98,6 +98,12 @@ def region() -> str | None:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
 
 
+def platform_config() -> str:
+    """DEPLOYER_PLATFORM_CONFIG: name or ARN of the SSM parameter holding the platform-owned stage config (empty:
+    the config files are the whole config)."""
+    return os.environ.get("DEPLOYER_PLATFORM_CONFIG", "").strip()
+
+
 def output() -> str:
     """DEPLOYER_OUTPUT: `text` or `json`."""
     return os.environ.get("DEPLOYER_OUTPUT") or "text"

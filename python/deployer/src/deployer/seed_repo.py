@@ -3,12 +3,13 @@
 Terraform's terraform_data local-exec calls `deployer seed-repo` after creating a stage repository, and
 again when the seed changes. Two kinds of file:
 
-- generated (`--file REPO_PATH=LOCAL_FILE`, e.g. the rendered config): Terraform owns them; the repo's
-  copy is replaced whenever it differs.
-- seeded (`--source-dir`): the team owns them once they exist. A seeded file is written only when the
-  repo lacks it, or when the repo still holds exactly what an earlier seed wrote (its SHA-256 is in the
-  manifest `.seed/manifest.json`, committed with every seed). A file the team changed is kept, and the
-  result lists it under `kept`.
+- seeded (`--source-dir`, and `--seed-file REPO_PATH=LOCAL_FILE` for a seed file that lands under another name,
+  such as config/stage.json.example as config/<stage>.json): the team owns them once they exist. A seeded
+  file is written only when the repo lacks it, or when the repo still holds exactly what an earlier seed
+  wrote (its SHA-256 is in the manifest `.seed/manifest.json`, committed with every seed). A file the team
+  changed is kept, and the result lists it under `kept`.
+- generated (`--file REPO_PATH=LOCAL_FILE`): the caller owns them; the repo's copy is replaced whenever it
+  differs. The stage module no longer generates any (its facts live in SSM).
 
 Files in the repo that are not in the seed are never touched. Every run commits at most once per batch,
 and not at all when nothing changed.
@@ -66,10 +67,27 @@ class SeedResult:
         }
 
 
-def collect_files(source_dir: str | Path | None, mappings: list[str]) -> SeedFiles:
-    """Every file under `source_dir` (seeded), then `REPO_PATH=LOCAL_FILE` mappings (generated)."""
+def _mapping(flag: str, mapping: str) -> tuple[str, Path]:
+    repo_path, sep, local_file = mapping.partition("=")
+    repo_path = repo_path.strip().lstrip("/")
+    if not sep or not repo_path or not local_file:
+        raise InputError(f"{flag} {mapping!r}: expected REPO_PATH=LOCAL_FILE")
+    if ".." in Path(repo_path).parts:
+        raise InputError(f"{flag} {mapping!r}: REPO_PATH must stay inside the repository")
+    local = Path(local_file)
+    if not local.is_file():
+        raise InputError(f"{flag} {mapping!r}: {local} is not a file")
+    return repo_path, local
+
+
+def collect_files(
+    source_dir: str | Path | None, mappings: list[str], seed_mappings: list[str] | tuple[str, ...] = ()
+) -> SeedFiles:
+    """Every file under `source_dir` (seeded), `REPO_PATH=LOCAL_FILE` seed mappings (seeded, under REPO_PATH
+    instead of their own path when they lie in `source_dir`), then mappings (generated)."""
     files: dict[str, Path] = {}
     generated: set[str] = set()
+    renamed = {_mapping("--seed-file", m)[1].resolve() for m in seed_mappings}
     if source_dir is not None:
         root = Path(source_dir)
         if not root.is_dir():
@@ -78,17 +96,13 @@ def collect_files(source_dir: str | Path | None, mappings: list[str]) -> SeedFil
             dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
             for filename in sorted(filenames):
                 local = Path(dirpath) / filename
-                files[local.relative_to(root).as_posix()] = local
+                if local.resolve() not in renamed:
+                    files[local.relative_to(root).as_posix()] = local
+    for mapping in seed_mappings:
+        repo_path, local = _mapping("--seed-file", mapping)
+        files[repo_path] = local
     for mapping in mappings:
-        repo_path, sep, local_file = mapping.partition("=")
-        repo_path = repo_path.strip().lstrip("/")
-        if not sep or not repo_path or not local_file:
-            raise InputError(f"--file {mapping!r}: expected REPO_PATH=LOCAL_FILE")
-        if ".." in Path(repo_path).parts:
-            raise InputError(f"--file {mapping!r}: REPO_PATH must stay inside the repository")
-        local = Path(local_file)
-        if not local.is_file():
-            raise InputError(f"--file {mapping!r}: {local} is not a file")
+        repo_path, local = _mapping("--file", mapping)
         files[repo_path] = local
         generated.add(repo_path)
     if not files:

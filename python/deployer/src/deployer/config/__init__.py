@@ -1,4 +1,5 @@
-"""Stage config: load `config/<stage>.json` (see sources.py for the files and the template overlay), validate it.
+"""Stage config: load `config/<stage>.json` (see sources.py for the files and the template overlay), merge it over
+the platform config from SSM when DEPLOYER_PLATFORM_CONFIG names one (platform.py), validate it.
 
 One validator per section (sections.py, fleet.py, deployment.py) returns that section's settings
 dataclass (settings.py); validate.py runs them in document order and builds the StageConfig.
@@ -7,6 +8,13 @@ dataclass (settings.py); validate.py runs them in document order and builds the 
 from __future__ import annotations
 
 from deployer.config.deployment import shift_steps
+from deployer.config.platform import (
+    PLATFORM_CONFIG_ENV,
+    TEAM_KEYS,
+    PlatformConfig,
+    fetch_platform_config,
+    platform_keys_set,
+)
 from deployer.config.settings import (
     SCHEMA_VERSION,
     AutoscalingSettings,
@@ -36,7 +44,9 @@ from deployer.config.validate import TOP_LEVEL_KEYS, load_stage_config, validate
 __all__ = [
     "DEFAULTS_FILE",
     "IGNORED_TEMPLATE_PARAMETERS",
+    "PLATFORM_CONFIG_ENV",
     "SCHEMA_VERSION",
+    "TEAM_KEYS",
     "TEMPLATE_PARAMETERS",
     "TEMPLATE_SUFFIX",
     "TOP_LEVEL_KEYS",
@@ -45,6 +55,7 @@ __all__ = [
     "DeploymentSettings",
     "EndpointSettings",
     "LedgerSettings",
+    "PlatformConfig",
     "PromotionSettings",
     "RegistrySettings",
     "StageConfig",
@@ -53,9 +64,11 @@ __all__ = [
     "VpcSettings",
     "deep_merge",
     "discover_stages",
+    "fetch_platform_config",
     "load_raw",
     "load_stage_config",
     "overlay_template",
+    "platform_keys_set",
     "shift_steps",
     "validate",
 ]

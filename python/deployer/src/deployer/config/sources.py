@@ -147,8 +147,11 @@ def overlay_template(
         data["tags"] = {**(tags or {}), **_tags_from_template(template["Tags"], where, problems)}
 
 
-def load_raw(config_dir: Path, stage: str) -> tuple[dict[str, Any], str, list[str]]:
-    """Return the merged document, a description of its source files, and read problems."""
+def load_raw(config_dir: Path, stage: str, *, required: bool = True) -> tuple[dict[str, Any], str, list[str]]:
+    """Return the merged document, a description of its source files, and read problems.
+
+    `required=False` (a platform config supplies the rest) lets the stage have no file of its own.
+    """
     problems: list[str] = []
     defaults_path = config_dir / DEFAULTS_FILE
     native_path = config_dir / f"{stage}.json"
@@ -156,7 +159,7 @@ def load_raw(config_dir: Path, stage: str) -> tuple[dict[str, Any], str, list[st
     defaults = _read_json(defaults_path, problems) or {}
     native = _read_json(native_path, problems)
     template = _read_json(template_path, problems)
-    if native is None and template is None and not problems:
+    if native is None and template is None and not problems and required:
         problems.append(
             f"{native_path}: (file): not found (allowed: {native_path.name} or {template_path.name} in {config_dir})"
         )

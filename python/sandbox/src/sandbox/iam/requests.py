@@ -74,6 +74,7 @@ class Resolver(Protocol):
     def service_linked_role_exists(self, account: str, role_name: str) -> bool: ...
     def model_package_arn(self, name_or_arn: str, account: str, region: str) -> str | None: ...
     def table_hash_key(self, account: str, region: str, table: str) -> str | None: ...  # name or ARN
+    def ssm_parameter_kms_key(self, name: str, account: str, region: str) -> str | None: ...  # SecureString's key
 
 
 def parse(request: HttpRequest, resolver: Resolver) -> ParsedRequest | None:

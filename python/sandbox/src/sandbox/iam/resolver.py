@@ -69,6 +69,18 @@ class MotoResolver:
         key = backend.keys.get(bare)
         return str(key.arn) if key is not None else None
 
+    @_quiet(None)
+    def ssm_parameter_kms_key(self, name: str, account: str, region: str) -> str | None:
+        from moto.ssm.models import ssm_backends
+
+        if name.startswith("arn:"):
+            parts = name.split(":", 5)
+            account, region = parts[4], parts[3]
+        found = ssm_backends[account][region].get_parameter(name)
+        if found is None or found.parameter_type != "SecureString":
+            return None
+        return str(found.keyid or "")
+
     @_quiet({}.copy())
     def resource_tags(self, arn: str) -> Mapping[str, str]:
         parts = arn.split(":", 5)

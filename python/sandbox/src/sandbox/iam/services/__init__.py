@@ -18,6 +18,7 @@ from sandbox.iam.services import (
     observability,
     s3,
     sagemaker,
+    ssm,
 )
 from sandbox.iam.services._call import Rule
 
@@ -41,6 +42,7 @@ RULES: dict[str, Rule] = {
     "sqs": messaging.sqs_rules,
     "codestar-connections": connections.rules,
     "codeconnections": connections.rules,
+    "ssm": ssm.rules,
 }
 
 # botocore service name -> IAM prefix, where they differ.
