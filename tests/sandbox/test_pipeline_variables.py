@@ -201,3 +201,34 @@ def test_eventbridge_rule_starts_a_codebuild_build(sandbox: Sandbox, unique: Cal
     [build_id] = cb.list_builds_for_project(projectName=project)["ids"]  # the refused target started nothing
     [build] = cb.batch_get_builds(ids=[build_id])["builds"]
     assert build["projectName"] == project
+
+
+def _build_result(sandbox: Sandbox, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(
+        f"{sandbox.url}/_sandbox/codebuild/build-result", data=json.dumps(payload).encode(), method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_a_started_build_runs_until_its_runner_reports(sandbox: Sandbox, unique: Callable[[str], str]) -> None:
+    """A build started with StartBuild is IN_PROGRESS until the build runner says how it ended (stock moto
+    answered SUCCEEDED at the first read, for a build that never ran)."""
+    cb, project = _build_project(sandbox, unique)
+    build_id = cb.start_build(projectName=project)["build"]["id"]
+    for _ in range(2):  # reading it does not finish it
+        [build] = cb.batch_get_builds(ids=[build_id])["builds"]
+        assert (build["buildStatus"], build["currentPhase"], build["buildComplete"]) == ("IN_PROGRESS", "BUILD", False)
+        assert "endTime" not in build
+    assert _build_result(sandbox, {"build_id": build_id, "status": "DONE"})[0] == 400
+    assert _build_result(sandbox, {"build_id": f"{project}:no-such-build", "status": "FAILED"})[0] == 404
+    assert _build_result(sandbox, {"build_id": build_id, "status": "FAILED"}) == (
+        200,
+        {"id": build_id, "buildStatus": "FAILED"},
+    )
+    [build] = cb.batch_get_builds(ids=[build_id])["builds"]
+    assert (build["buildStatus"], build["currentPhase"], build["buildComplete"]) == ("FAILED", "COMPLETED", True)
+    assert build["endTime"]
