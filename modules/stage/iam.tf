@@ -271,6 +271,16 @@ locals {
           Resource = [var.next_stage_event_bus_arn]
         },
       ],
+      local.deployer_bundled ? [
+        {
+          # deployer_dependencies = "bundled": the install step lists the wheelhouse prefix to copy it.
+          Sid       = "DeployerWheelhouseList"
+          Effect    = "Allow"
+          Action    = ["s3:ListBucket"]
+          Resource  = [local.artifact_bucket_arn]
+          Condition = { StringLike = { "s3:prefix" = ["deployer/wheelhouse/*"] } }
+        },
+      ] : [],
     )
   }
 

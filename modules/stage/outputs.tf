@@ -112,3 +112,15 @@ output "notification_topic_arn" {
   description = "ARN of the notification topic, null when none is created."
   value       = one(aws_sns_topic.this[*].arn)
 }
+
+output "deployer_build" {
+  description = "What the buildspecs install (docs/supply-chain.md): wheel and lock S3 URIs with their sha256, the dependency mode, and the wheelhouse prefix (bundled only). Empty strings when no wheel was given."
+  value = {
+    wheel_s3_uri      = local.deployer_wheel_s3_uri
+    wheel_sha256      = local.deployer_wheel_sha256
+    lock_s3_uri       = local.deployer_lock_s3_uri
+    lock_sha256       = local.deployer_lock_sha256
+    dependencies      = var.deployer_dependencies
+    wheelhouse_s3_uri = local.deployer_wheelhouse_s3_uri
+  }
+}
