@@ -42,21 +42,24 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _clean() -> None:
+    """Stale files in build/ would end up in the wheel."""
+    shutil.rmtree(PACKAGE / "build", ignore_errors=True)
+
+
 def build_wheel(out: Path = DIST, python: str = sys.executable) -> Path:
     """Build the deployer wheel into `out` (its older wheels removed), copy the lock beside it; returns the wheel."""
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.whl"):
         old.unlink()
-    # Stale files in build/ would end up in the wheel; the egg-info holds a build-time SOURCES list.
-    for leftover in (PACKAGE / "build", *PACKAGE.glob("src/*.egg-info")):
-        shutil.rmtree(leftover, ignore_errors=True)
+    _clean()
     env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "PYTHONHASHSEED": "0"}
     subprocess.run(
         [python, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
          "--wheel-dir", str(out), str(PACKAGE)],
         check=True, env=env, cwd=REPO,
     )  # fmt: skip
-    shutil.rmtree(PACKAGE / "build", ignore_errors=True)
+    _clean()
     wheels = sorted(out.glob("*.whl"))
     if len(wheels) != 1:
         raise SystemExit(f"expected one wheel in {out}, found {[w.name for w in wheels]}")

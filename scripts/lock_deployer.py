@@ -74,7 +74,9 @@ def resolve(requirements: list[Requirement]) -> dict[str, Pin]:
                 info = item["download_info"]
                 assert isinstance(meta, dict) and isinstance(info, dict)
                 name = canonicalize_name(str(meta["name"]))
-                pin = pins.setdefault(name, Pin(name, str(meta["version"]), requires=list(meta.get("requires_dist", []))))
+                pin = pins.setdefault(
+                    name, Pin(name, str(meta["version"]), requires=list(meta.get("requires_dist", [])))
+                )
                 if pin.version != meta["version"]:
                     raise SystemExit(f"{name}: {pin.version} on {PLATFORMS[0]} but {meta['version']} on {platform}")
                 pin.hashes.add(str(info["archive_info"]["hashes"]["sha256"]))

@@ -47,3 +47,8 @@ output "stage_config_json" {
   description = "Rendered config/<stage>.json committed to the stage repository."
   value       = module.stage.stage_config_json
 }
+
+output "deployer_build" {
+  description = "The deployer build CodeBuild installs: wheel and lock S3 URIs with their sha256, dependency mode, wheelhouse prefix (docs/supply-chain.md)."
+  value       = module.stage.deployer_build
+}
