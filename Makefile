@@ -89,3 +89,16 @@ lint: lint-py test-terraform-static checkov ## ruff, mypy, terraform fmt -check 
 
 clean: sandbox-stop ## Remove virtual environments, build output and sandbox state
 	rm -rf $(VENV) $(CHECKOV_VENV) $(BUILD) .sandbox .pytest_cache .mypy_cache .ruff_cache
+
+# Deployer supply chain (docs/supply-chain.md): one reproducible wheel, a hash-pinned lock, an optional wheelhouse.
+.PHONY: wheel wheelhouse lock
+
+wheel: $(VENV)/.installed ## Build the deployer wheel reproducibly, with its hash-pinned requirements.lock, into .build/dist/
+	$(BIN)/python scripts/deployer_dist.py wheel
+
+wheelhouse: $(VENV)/.installed ## Download the locked dependency wheels into .build/wheelhouse/ (deployer_dependencies = "bundled")
+	$(BIN)/python scripts/deployer_dist.py wheelhouse
+
+lock: $(VENV)/.installed ## Re-resolve python/deployer/requirements.lock from PyPI (after changing the deployer's dependencies)
+	$(BIN)/python scripts/lock_deployer.py
+	cp python/deployer/requirements.lock modules/stage/tests/fixtures/dist/requirements.lock
