@@ -271,18 +271,21 @@ locals {
           Resource = [var.next_stage_event_bus_arn]
         },
       ],
-      local.deployer_bundled ? [
-        {
-          # deployer_dependencies = "bundled": the install step lists the wheelhouse prefix to copy it.
-          Sid       = "DeployerWheelhouseList"
-          Effect    = "Allow"
-          Action    = ["s3:ListBucket"]
-          Resource  = [local.artifact_bucket_arn]
-          Condition = { StringLike = { "s3:prefix" = ["deployer/wheelhouse/*"] } }
-        },
-      ] : [],
+      local.deployer_wheelhouse_statements,
     )
   }
+
+  # deployer_dependencies = "bundled": the install step (platform buildspecs and the seeded Test buildspec)
+  # lists the wheelhouse prefix to copy it.
+  deployer_wheelhouse_statements = local.deployer_bundled ? [
+    {
+      Sid       = "DeployerWheelhouseList"
+      Effect    = "Allow"
+      Action    = ["s3:ListBucket"]
+      Resource  = [local.artifact_bucket_arn]
+      Condition = { StringLike = { "s3:prefix" = ["deployer/wheelhouse/*"] } }
+    },
+  ] : []
 
   sagemaker_arns = [local.endpoint_arn, "${local.endpoint_config_arn_prefix}*", "${local.model_arn_prefix}*"]
 }
@@ -309,7 +312,7 @@ resource "aws_iam_role_policy" "codebuild_test" {
 locals {
   codebuild_test_policy = {
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid      = "BuildLogs"
         Effect   = "Allow"
@@ -348,7 +351,7 @@ locals {
         Action   = ["codebuild:BatchPutTestCases", "codebuild:CreateReport", "codebuild:CreateReportGroup", "codebuild:UpdateReport"]
         Resource = [for r in var.test_report_names : "${local.report_group_arn}/${local.codebuild_projects["test"].name}-${r}"]
       },
-    ]
+    ], local.deployer_wheelhouse_statements)
   }
 }
 

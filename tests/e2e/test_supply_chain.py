@@ -116,6 +116,11 @@ def test_the_lock_is_what_the_stage_module_fixture_and_make_wheel_ship() -> None
     assert fixture.read_text() == LOCK.read_text(), "copy python/deployer/requirements.lock to the unit tests' fixture"
 
 
+def test_the_seeded_test_buildspec_installs_the_deployer_with_the_same_step() -> None:
+    spec = yaml.safe_load((REPO / "seed" / "buildspecs" / "test.yml").read_text())
+    assert spec["phases"]["install"]["commands"] == [INSTALL_STEP.read_text().strip()]
+
+
 # -- the install step, run by localbuild ---------------------------------------------------------------------------
 
 

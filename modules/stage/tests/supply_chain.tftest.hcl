@@ -126,7 +126,7 @@ run "pypi_dependencies_pinned_by_the_lock" {
     error_message = "The platform buildspecs' install step is exactly install-deployer.sh (what the e2e test runs)."
   }
   assert {
-    condition     = length(aws_s3_object.deployer_wheelhouse) == 0 && !strcontains(aws_iam_role_policy.codebuild.policy, "DeployerWheelhouseList")
+    condition     = length(aws_s3_object.deployer_wheelhouse) == 0 && !strcontains(aws_iam_role_policy.codebuild.policy, "DeployerWheelhouseList") && !strcontains(aws_iam_role_policy.codebuild_test.policy, "DeployerWheelhouseList")
     error_message = "pypi mode uploads no wheelhouse and grants no listing."
   }
   assert {
@@ -165,6 +165,10 @@ run "bundled_dependencies_from_the_artifact_bucket" {
       Condition = { StringLike = { "s3:prefix" = ["deployer/wheelhouse/*"] } }
     }]
     error_message = "Bundled: the platform role may list the wheelhouse prefix only."
+  }
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.codebuild_test.policy).Statement : s if s.Sid == "DeployerWheelhouseList"]) == 1
+    error_message = "Bundled: the test role (the seeded Test buildspec installs the deployer the same way) may list the wheelhouse too."
   }
 }
 
