@@ -136,7 +136,8 @@ def test_envs_apply_replan_clean_and_destroy(envs: Envs) -> None:
 
 def _deployer_build_uploaded(envs: Envs) -> None:
     """dev's CodeBuild projects name the exact wheel and lock, by content hash, and the objects hold those bytes."""
-    proc = envs.run("dev", "output", "-json", "deployer_build")
+    proc = subprocess.run([str(SCRIPT), "dev", "output", "-no-color", "-json", "deployer_build"], cwd=REPO,
+                          env=envs.env, capture_output=True, text=True, timeout=TIMEOUT_S)  # fmt: skip
     assert proc.returncode == 0, _fail("dev: output deployer_build", proc)
     build = json.loads(proc.stdout)
     lock = envs.wheel.parent / LOCK_NAME
