@@ -93,7 +93,7 @@ clean: sandbox-stop ## Remove virtual environments, build output and sandbox sta
 # Deployer supply chain (docs/supply-chain.md): one reproducible wheel, a hash-pinned lock, an optional wheelhouse.
 .PHONY: wheel wheelhouse lock
 
-wheel: $(VENV)/.installed ## Build the deployer wheel reproducibly, with its hash-pinned requirements.lock, into .build/dist/
+wheel: $(VENV)/.installed ## Build the deployer wheel reproducibly, with its hash-pinned requirements.lock, into dist/
 	$(BIN)/python scripts/deployer_dist.py wheel
 
 wheelhouse: $(VENV)/.installed ## Download the locked dependency wheels into .build/wheelhouse/ (deployer_dependencies = "bundled")

@@ -1,6 +1,6 @@
 """The deployer as CodeBuild installs it: one wheel, built reproducibly, plus its hash-pinned lock file.
 
-    .venv/bin/python scripts/deployer_dist.py wheel       # .build/dist/<wheel> and .build/dist/requirements.lock
+    .venv/bin/python scripts/deployer_dist.py wheel       # dist/<wheel> and dist/requirements.lock
     .venv/bin/python scripts/deployer_dist.py wheelhouse  # .build/wheelhouse/: the locked dependency wheels
 
 The wheel is built without build isolation from a clean build directory with SOURCE_DATE_EPOCH fixed, so the
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "python" / "deployer"
 LOCK = PACKAGE / "requirements.lock"
-DIST = REPO / ".build" / "dist"
+DIST = REPO / "dist"
 WHEELHOUSE = REPO / ".build" / "wheelhouse"
 LOCK_NAME = "requirements.lock"
 INDEX_URL = "https://pypi.org/simple"

@@ -310,7 +310,7 @@ resource "aws_s3_object" "deployer_wheel" {
   source_hash            = filemd5(var.deployer_wheel_path)
   server_side_encryption = "aws:kms"
   kms_key_id             = aws_kms_key.this.arn
-  tags                   = merge(var.tags, { "deployer-sha256" = local.deployer_wheel_sha256 })
+  tags                   = var.tags
 
   lifecycle {
     create_before_destroy = true

@@ -530,7 +530,7 @@ variable "deployer_lock_path" {
 
   validation {
     condition     = !endswith(var.deployer_wheel_path, ".whl") || fileexists(var.deployer_lock_path != "" ? var.deployer_lock_path : "${dirname(var.deployer_wheel_path)}/requirements.lock")
-    error_message = "deployer_lock_path: no lock file at the given path (or, when empty, no requirements.lock beside deployer_wheel_path). Build both with `make wheel` (.build/dist/) or pass the path of python/deployer/requirements.lock."
+    error_message = "deployer_lock_path: no lock file at the given path (or, when empty, no requirements.lock beside deployer_wheel_path). Build both with `make wheel` (dist/) or pass the path of python/deployer/requirements.lock."
   }
 }
 
