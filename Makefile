@@ -11,7 +11,7 @@ export TF_CLI_CONFIG_FILE := $(abspath $(BUILD)/terraformrc)
 export TF_IN_AUTOMATION := 1
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help setup demo wheel bench sandbox sandbox-stop iam-report test test-sandbox test-deployer test-terraform-unit test-terraform-static test-terraform-apply test-e2e test-bench test-sandbox-newest-moto checkov lint lint-py docs clean
+.PHONY: help setup demo bench sandbox sandbox-stop iam-report test test-sandbox test-deployer test-terraform-unit test-terraform-static test-terraform-apply test-e2e test-bench test-sandbox-newest-moto checkov lint lint-py docs clean
 
 help: ## List every target
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-22s %s\n", $$1, $$2}'
@@ -44,10 +44,6 @@ sandbox-stop: ## Stop the background sandbox
 
 demo: setup ## Sandbox end to end: apply 4 accounts, ship v1 dev->staging->prod, canary v2, reject it, roll back (KEEP=1 keeps the sandbox)
 	$(BIN)/python scripts/demo.py --timings $(BUILD)/demo-timings.json
-
-wheel: $(BIN)/python ## Build the deployer wheel into dist/ (what the stage roots upload for CodeBuild)
-	rm -f dist/mlops_deployer-*.whl
-	$(BIN)/pip wheel -q --no-deps --no-build-isolation -w dist python/deployer
 
 bench: setup ## Benchmarks on the sandbox: bench/results.{json,md} (QUICK=1: a short run into .build/bench/)
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick,)
@@ -93,3 +89,16 @@ lint: lint-py test-terraform-static checkov ## ruff, mypy, terraform fmt -check 
 
 clean: sandbox-stop ## Remove virtual environments, build output and sandbox state
 	rm -rf $(VENV) $(CHECKOV_VENV) $(BUILD) .sandbox .pytest_cache .mypy_cache .ruff_cache
+
+# Deployer supply chain (docs/supply-chain.md): one reproducible wheel, a hash-pinned lock, an optional wheelhouse.
+.PHONY: wheel wheelhouse lock
+
+wheel: $(BIN)/python ## Build the deployer wheel reproducibly, with its hash-pinned requirements.lock, into dist/
+	$(BIN)/python scripts/deployer_dist.py wheel
+
+wheelhouse: $(VENV)/.installed ## Download the locked dependency wheels into .build/wheelhouse/ (deployer_dependencies = "bundled")
+	$(BIN)/python scripts/deployer_dist.py wheelhouse
+
+lock: $(VENV)/.installed ## Re-resolve python/deployer/requirements.lock from PyPI (after changing the deployer's dependencies)
+	$(BIN)/python scripts/lock_deployer.py
+	cp python/deployer/requirements.lock modules/stage/tests/fixtures/dist/requirements.lock

@@ -1,7 +1,7 @@
 """`make demo`: a model travels dev -> staging -> prod across four accounts on the local sandbox.
 
   1. start the sandbox (or wipe the one that runs)     5. approve v1: dev, staging, then prod after its plan
-  2. build the deployer wheel                              and its approval (which names v1)
+  2. build the deployer wheel (+ lock, wheelhouse)         and its approval (which names v1)
   3. terraform apply tooling, dev, staging, prod        6. approve v2: canary to dev, linear to staging, and
   4. register a sample model as versions 1 and 2           prod after an approval that names v2
                                                         7. reject v2: dev and staging roll back through their
@@ -39,6 +39,7 @@ from deployer.config import deep_merge
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from demo_pipeline import PipelineRun
+from deployer_dist import build_wheel, ensure_wheelhouse
 from localbuild import BuildFailed, LocalCodeBuild, ensure_build_image
 
 REPO = Path(__file__).resolve().parent.parent
@@ -141,14 +142,12 @@ class Demo:
     # -- 2, 3. wheel and terraform --------------------------------------------------------------------------------
 
     def build_wheel(self) -> Path:
-        dist = BUILD / "dist"
-        dist.mkdir(parents=True, exist_ok=True)
-        for old in dist.glob("*.whl"):
-            old.unlink()
-        self.run(PY, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(dist),
-                 str(REPO / "python" / "deployer"), quiet=True)  # fmt: skip
-        wheel = next(dist.glob("*.whl"))
-        self.say(f"    {wheel.relative_to(REPO)}")
+        """`make wheel` (reproducible wheel + lock in .build/dist) and the locked dependency wheels, which the stage
+        roots upload (deployer_dependencies = "bundled"): the local builds install them as CodeBuild would,
+        hash-checked, without an index."""
+        wheel = build_wheel(BUILD / "dist", PY)
+        ensure_wheelhouse(BUILD / "wheelhouse", python=PY)
+        self.say(f"    {wheel.relative_to(REPO)} (+ requirements.lock; dependencies from .build/wheelhouse)")
         return wheel
 
     def image_repository(self) -> None:
@@ -159,7 +158,8 @@ class Demo:
             ecr.create_repository(repositoryName=IMAGE_REPOSITORY)
 
     def apply(self, name: str, wheel: Path) -> None:
-        env = {**os.environ, "DEPLOYER_WHEEL": str(wheel), "SANDBOX_PYTHON": PY}
+        env = {**os.environ, "DEPLOYER_WHEEL": str(wheel), "DEPLOYER_WHEELHOUSE": str(BUILD / "wheelhouse"),
+               "SANDBOX_PYTHON": PY}  # fmt: skip
         if name == "tooling":
             env["TF_VAR_ecr_repository_names"] = json.dumps([IMAGE_REPOSITORY])
         else:

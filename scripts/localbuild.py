@@ -12,9 +12,9 @@ CreateReportGroup, CreateReport, BatchPutTestCases, UpdateReport on <project>-<r
 which, refused, fails the build as it would in CodeBuild.
 
 What is simulated: the build container. Commands run in a scratch copy of the source on this machine, with
-a virtual environment standing in for the CodeBuild image's Python (it holds the AWS CLI, as the standard
-image does); `runtime-versions` is logged and ignored. Nothing here knows about the deployer: it runs
-whatever the buildspec says.
+a virtual environment standing in for the CodeBuild image's Python (with the AWS CLI beside it, in a venv of
+its own, as the standard image has it); `runtime-versions` is logged and ignored. Nothing here knows about the
+deployer: it runs whatever the buildspec says.
 """
 
 from __future__ import annotations
@@ -64,15 +64,21 @@ class BuildResult:
 
 
 def ensure_build_image(venv: Path, python: str = sys.executable) -> Path:
-    """The stand-in for the CodeBuild image: a venv with the AWS CLI (idempotent). Returns its bin dir."""
+    """The stand-in for the CodeBuild image (idempotent); returns its bin dir. The build's python and pip are a
+    venv of their own, and the AWS CLI lives in another (venv/awscli) linked into its bin, as the image's CLI v2
+    is a standalone install: what a buildspec pip-installs (the deployer's locked boto3) never changes the CLI."""
     bin_dir = venv / "bin"
-    if not (bin_dir / "aws").exists():
+    cli = venv / "awscli"
+    if not (bin_dir / "aws").is_symlink() or not (cli / "bin" / "aws").exists():
         print(f"    preparing the local build image {venv} (python + AWS CLI; once)", flush=True)
+        shutil.rmtree(venv, ignore_errors=True)  # an image of the older layout (CLI inside the build's venv)
         subprocess.run([python, "-m", "venv", str(venv)], check=True)
+        subprocess.run([python, "-m", "venv", str(cli)], check=True)
         subprocess.run(
-            [str(bin_dir / "pip"), "install", "-q", "--disable-pip-version-check", "awscli"],
+            [str(cli / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", "awscli"],
             check=True,
         )
+        (bin_dir / "aws").symlink_to(cli / "bin" / "aws")
     # Every demo run installs the freshly built deployer wheel, as a fresh CodeBuild container would.
     subprocess.run(
         [str(bin_dir / "pip"), "uninstall", "-q", "-y", "mlops-deployer"],
@@ -247,10 +253,9 @@ class LocalCodeBuild:
             flush=True,
         )
 
-        # The image's environment, not the operator's: no AWS/deployer settings, and no PYTHONPATH (a checkout's
-        # sources on it would shadow, and skip installing, the wheel the buildspec installs).
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DEPLOYER_", "STAGE", "PYTHONPATH"))}
-        env.pop("VIRTUAL_ENV", None)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DEPLOYER_", "STAGE"))}
+        for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):  # this machine's Python setup, not the image's
+            env.pop(name, None)
         env.update({str(k): str(v) for k, v in ((spec.get("env") or {}).get("variables") or {}).items()})
         for variable in project["environment"].get("environmentVariables", []):
             env[variable["name"]] = variable["value"]

@@ -109,5 +109,9 @@ export TF_VAR_kms_deletion_window_in_days="${TF_VAR_kms_deletion_window_in_days:
 if [[ -z "${TF_VAR_deployer_wheel_path:-}" && -n "${DEPLOYER_WHEEL:-}" ]]; then
   export TF_VAR_deployer_wheel_path="$DEPLOYER_WHEEL"
 fi
+# DEPLOYER_WHEELHOUSE: the locked dependency wheels, uploaded so the local builds install offline.
+if [[ -z "${TF_VAR_deployer_wheelhouse_dir:-}" && -n "${DEPLOYER_WHEELHOUSE:-}" ]]; then
+  export TF_VAR_deployer_dependencies=bundled TF_VAR_deployer_wheelhouse_dir="$DEPLOYER_WHEELHOUSE"
+fi
 
 exec terraform "$@"

@@ -17,6 +17,10 @@ module "stage" {
   seed_role_arn       = local.terraform_role_arn
   deployer_wheel_path = var.deployer_wheel_path
 
+  deployer_lock_path      = var.deployer_lock_path
+  deployer_dependencies   = var.deployer_dependencies
+  deployer_wheelhouse_dir = var.deployer_wheelhouse_dir
+
   endpoint     = var.endpoint
   data_capture = var.data_capture
   deployment   = var.deployment

@@ -62,3 +62,8 @@ output "platform_config_parameter_name" {
   description = "SSM parameter holding the platform-owned stage config (the deployer merges config/<stage>.json over it)."
   value       = module.stage.platform_config_parameter_name
 }
+
+output "deployer_build" {
+  description = "The deployer build CodeBuild installs: wheel and lock S3 URIs with their sha256, dependency mode, wheelhouse prefix (docs/supply-chain.md)."
+  value       = module.stage.deployer_build
+}

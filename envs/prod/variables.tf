@@ -210,3 +210,26 @@ variable "seed_mode" {
   type        = string
   default     = "local-exec"
 }
+
+variable "deployer_lock_path" {
+  description = "Hash-pinned lock of the deployer's dependencies uploaded with the wheel (docs/supply-chain.md). Empty: requirements.lock beside deployer_wheel_path (make wheel puts it there)."
+  type        = string
+  default     = ""
+}
+
+variable "deployer_dependencies" {
+  description = "Where CodeBuild gets the locked dependencies: \"pypi\" (the image's package index, hash-checked) or \"bundled\" (deployer_wheelhouse_dir uploaded to the artifact bucket; no internet needed)."
+  type        = string
+  default     = "pypi"
+
+  validation {
+    condition     = contains(["pypi", "bundled"], var.deployer_dependencies)
+    error_message = "deployer_dependencies must be \"pypi\" or \"bundled\"."
+  }
+}
+
+variable "deployer_wheelhouse_dir" {
+  description = "With deployer_dependencies = \"bundled\": directory of the locked dependency wheels (make wheelhouse writes .build/wheelhouse)."
+  type        = string
+  default     = ""
+}

@@ -48,9 +48,20 @@ resource "aws_codebuild_project" "this" {
       value = var.stage
     }
 
-    environment_variable {
-      name  = "DEPLOYER_WHEEL_S3_URI"
-      value = local.deployer_wheel_s3_uri
+    # The exact deployer build and lock (with their sha256, checked before installing) and, bundled, the
+    # wheelhouse prefix: install-deployer.sh reads them.
+    dynamic "environment_variable" {
+      for_each = {
+        DEPLOYER_WHEEL_S3_URI      = local.deployer_wheel_s3_uri
+        DEPLOYER_WHEEL_SHA256      = local.deployer_wheel_sha256
+        DEPLOYER_LOCK_S3_URI       = local.deployer_lock_s3_uri
+        DEPLOYER_LOCK_SHA256       = local.deployer_lock_sha256
+        DEPLOYER_WHEELHOUSE_S3_URI = local.deployer_wheelhouse_s3_uri
+      }
+      content {
+        name  = environment_variable.key
+        value = environment_variable.value
+      }
     }
 
     # The platform-owned stage config the deployer merges config/<stage>.json over (source.tf).
@@ -83,5 +94,6 @@ resource "aws_codebuild_project" "this" {
 
   tags = var.tags
 
-  depends_on = [aws_iam_role_policy.codebuild, aws_iam_role_policy.codebuild_test]
+  # The wheelhouse is in place before a build can list it (the wheel and lock URIs come from their objects).
+  depends_on = [aws_iam_role_policy.codebuild, aws_iam_role_policy.codebuild_test, aws_s3_object.deployer_wheelhouse]
 }

@@ -23,7 +23,8 @@ locals {
         runtime-versions:
           python: "3.11"
         commands:
-          - wheel_dir="$(mktemp -d)" && aws s3 cp --only-show-errors "$DEPLOYER_WHEEL_S3_URI" "$wheel_dir/" && pip install --quiet --disable-pip-version-check "$wheel_dir"/*.whl
+          - |-
+            ${indent(8, trimspace(file("${path.module}/install-deployer.sh")))}
   EOT
 
   buildspec_install = "${trimspace(local.buildspec_env)}\n${trimspace(local.buildspec_phases)}"

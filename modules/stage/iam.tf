@@ -294,9 +294,23 @@ locals {
           Action   = ["events:PutEvents"]
           Resource = [var.next_stage_event_bus_arn]
         },
-      ], local.codebuild_vpc_statements,
+      ],
+      local.codebuild_vpc_statements,
+      local.deployer_wheelhouse_statements,
     )
   }
+
+  # deployer_dependencies = "bundled": the install step (platform buildspecs and the seeded Test buildspec)
+  # lists the wheelhouse prefix to copy it.
+  deployer_wheelhouse_statements = local.deployer_bundled ? [
+    {
+      Sid       = "DeployerWheelhouseList"
+      Effect    = "Allow"
+      Action    = ["s3:ListBucket"]
+      Resource  = [local.artifact_bucket_arn]
+      Condition = { StringLike = { "s3:prefix" = ["deployer/wheelhouse/*"] } }
+    },
+  ] : []
 
   sagemaker_arns = [local.endpoint_arn, "${local.endpoint_config_arn_prefix}*", "${local.model_arn_prefix}*"]
 }
@@ -366,6 +380,7 @@ locals {
       # `deployer test` in the team's buildspec needs the endpoint's name and the smoke settings.
       local.platform_config_statements,
       local.codebuild_vpc_statements,
+      local.deployer_wheelhouse_statements,
     )
   }
 }

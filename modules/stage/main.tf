@@ -81,8 +81,22 @@ locals {
   registry_forward_role_arn = "arn:${local.partition}:iam::${var.tooling_account_id}:role/${var.project}-registry-events-forward"
   org_condition             = var.organization_id == "" ? {} : { StringEquals = { "aws:PrincipalOrgID" = var.organization_id } }
 
-  deployer_wheel_key    = var.deployer_wheel_path == "" ? "" : "deployer/${basename(var.deployer_wheel_path)}"
-  deployer_wheel_s3_uri = var.deployer_wheel_path == "" ? "" : "s3://${local.artifact_bucket_name}/${local.deployer_wheel_key}"
+  # One build, one name: the wheel's key carries <distribution>-<version> and its sha256, so a new build is a
+  # new object and an object is never overwritten; the lock and the wheelhouse are keyed by the lock's sha256.
+  deployer_wheel            = var.deployer_wheel_path != ""
+  deployer_wheel_name       = basename(var.deployer_wheel_path)
+  deployer_wheel_sha256     = local.deployer_wheel ? filesha256(var.deployer_wheel_path) : ""
+  deployer_wheel_key        = local.deployer_wheel ? "deployer/${join("-", slice(split("-", local.deployer_wheel_name), 0, 2))}/sha256-${local.deployer_wheel_sha256}/${local.deployer_wheel_name}" : ""
+  deployer_lock_path        = var.deployer_lock_path != "" ? var.deployer_lock_path : (local.deployer_wheel ? "${dirname(var.deployer_wheel_path)}/requirements.lock" : "")
+  deployer_lock_sha256      = local.deployer_wheel ? filesha256(local.deployer_lock_path) : ""
+  deployer_lock_key         = local.deployer_wheel ? "deployer/requirements/sha256-${local.deployer_lock_sha256}/requirements.lock" : ""
+  deployer_bundled          = local.deployer_wheel && var.deployer_dependencies == "bundled"
+  deployer_wheelhouse       = local.deployer_bundled ? "deployer/wheelhouse/sha256-${local.deployer_lock_sha256}/" : ""
+  deployer_wheelhouse_files = local.deployer_bundled ? fileset(var.deployer_wheelhouse_dir, "*.whl") : toset([])
+  # From the objects, not the locals: CodeBuild is pointed at a build only once it is uploaded.
+  deployer_wheel_s3_uri      = local.deployer_wheel ? "s3://${local.artifact_bucket_name}/${aws_s3_object.deployer_wheel[0].key}" : ""
+  deployer_lock_s3_uri       = local.deployer_wheel ? "s3://${local.artifact_bucket_name}/${aws_s3_object.deployer_lock[0].key}" : ""
+  deployer_wheelhouse_s3_uri = local.deployer_bundled ? "s3://${local.artifact_bucket_name}/${local.deployer_wheelhouse}" : ""
 
   ecr_repository_arns = length(var.ecr_repository_arns) > 0 ? var.ecr_repository_arns : ["arn:${local.partition}:ecr:${local.region}:*:repository/*"]
 
@@ -284,10 +298,11 @@ resource "aws_s3_bucket_policy" "this" {
   depends_on = [aws_s3_bucket_public_access_block.this]
 }
 
-# The deployer wheel the buildspecs pip-install. source_hash (not etag): with SSE-KMS the
-# object ETag is not the file's MD5, so etag would show a change on every plan.
+# The deployer wheel the buildspecs pip-install (docs/supply-chain.md). source_hash (not etag): with SSE-KMS
+# the object ETag is not the file's MD5, so etag would show a change on every plan. The key changes with the
+# content, so a new build replaces the object: the new one is created before the old one goes.
 resource "aws_s3_object" "deployer_wheel" {
-  count = var.deployer_wheel_path == "" ? 0 : 1
+  count = local.deployer_wheel ? 1 : 0
 
   bucket                 = aws_s3_bucket.this["artifacts"].id
   key                    = local.deployer_wheel_key
@@ -296,6 +311,54 @@ resource "aws_s3_object" "deployer_wheel" {
   server_side_encryption = "aws:kms"
   kms_key_id             = aws_kms_key.this.arn
   tags                   = var.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
+
+  depends_on = [aws_s3_bucket_server_side_encryption_configuration.this, aws_s3_bucket_policy.this]
+}
+
+# Its hash-pinned lock file: the buildspecs install exactly these dependency files (pip --require-hashes).
+resource "aws_s3_object" "deployer_lock" {
+  count = local.deployer_wheel ? 1 : 0
+
+  bucket                 = aws_s3_bucket.this["artifacts"].id
+  key                    = local.deployer_lock_key
+  source                 = local.deployer_lock_path
+  source_hash            = filemd5(local.deployer_lock_path)
+  content_type           = "text/plain"
+  server_side_encryption = "aws:kms"
+  kms_key_id             = aws_kms_key.this.arn
+  tags                   = var.tags
+
+  lifecycle {
+    create_before_destroy = true
+
+    precondition {
+      condition     = length(regexall("(?m)^[A-Za-z0-9]", file(local.deployer_lock_path))) > 0 && length(regexall("(?m)^[A-Za-z0-9]", file(local.deployer_lock_path))) == length(regexall("(?m)^[A-Za-z0-9][A-Za-z0-9._-]*==[^ ;]+ \\\\\n +--hash=sha256:[0-9a-f]{64}", file(local.deployer_lock_path)))
+      error_message = "deployer_lock_path (${local.deployer_lock_path}): every requirement must be an exact name==version pin followed by its --hash=sha256: lines, as scripts/lock_deployer.py writes it (make wheel copies it beside the wheel)."
+    }
+  }
+
+  depends_on = [aws_s3_bucket_server_side_encryption_configuration.this, aws_s3_bucket_policy.this]
+}
+
+# deployer_dependencies = "bundled": the locked dependency wheels, so builds need no internet access.
+resource "aws_s3_object" "deployer_wheelhouse" {
+  for_each = local.deployer_wheelhouse_files
+
+  bucket                 = aws_s3_bucket.this["artifacts"].id
+  key                    = "${local.deployer_wheelhouse}${each.value}"
+  source                 = "${var.deployer_wheelhouse_dir}/${each.value}"
+  source_hash            = filemd5("${var.deployer_wheelhouse_dir}/${each.value}")
+  server_side_encryption = "aws:kms"
+  kms_key_id             = aws_kms_key.this.arn
+  tags                   = var.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
 
   depends_on = [aws_s3_bucket_server_side_encryption_configuration.this, aws_s3_bucket_policy.this]
 }

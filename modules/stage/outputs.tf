@@ -132,3 +132,15 @@ output "platform_config_parameter_arn" {
   description = "ARN of the SSM parameter holding the platform-owned stage config."
   value       = aws_ssm_parameter.platform_config.arn
 }
+
+output "deployer_build" {
+  description = "What the buildspecs install (docs/supply-chain.md): wheel and lock S3 URIs with their sha256, the dependency mode, and the wheelhouse prefix (bundled only). Empty strings when no wheel was given."
+  value = {
+    wheel_s3_uri      = local.deployer_wheel_s3_uri
+    wheel_sha256      = local.deployer_wheel_sha256
+    lock_s3_uri       = local.deployer_lock_s3_uri
+    lock_sha256       = local.deployer_lock_sha256
+    dependencies      = var.deployer_dependencies
+    wheelhouse_s3_uri = local.deployer_wheelhouse_s3_uri
+  }
+}

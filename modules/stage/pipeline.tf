@@ -144,6 +144,8 @@ resource "aws_codepipeline" "this" {
   depends_on = [
     aws_iam_role_policy.pipeline,
     aws_s3_object.deployer_wheel,
+    aws_s3_object.deployer_lock,
+    aws_s3_object.deployer_wheelhouse,
     terraform_data.seed,
     aws_ssm_parameter.platform_config, # the first execution's Deploy reads it
   ]

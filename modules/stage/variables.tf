@@ -251,6 +251,12 @@ variable "deployer_wheel_path" {
     condition     = var.deployer_wheel_path == "" || can(regex("\\.whl$", var.deployer_wheel_path))
     error_message = "deployer_wheel_path must be empty or the path of a .whl file."
   }
+
+  # The S3 key carries <distribution>-<version> from the file name, and pip needs a valid wheel name.
+  validation {
+    condition     = var.deployer_wheel_path == "" || can(regex("^[A-Za-z0-9_.]+-[A-Za-z0-9_.!+]+(-[0-9][A-Za-z0-9_.]*)?-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+\\.whl$", basename(var.deployer_wheel_path)))
+    error_message = "deployer_wheel_path must name a wheel file <distribution>-<version>-<python tag>-<abi tag>-<platform tag>.whl, for example mlops_deployer-0.1.0-py3-none-any.whl (make wheel builds it)."
+  }
 }
 
 ################################################################################
@@ -583,5 +589,44 @@ variable "seed_mode" {
   validation {
     condition     = contains(["local-exec", "none"], var.seed_mode)
     error_message = "seed_mode must be one of: local-exec, none."
+  }
+}
+
+################################################################################
+# Deployer supply chain (docs/supply-chain.md)
+################################################################################
+
+variable "deployer_lock_path" {
+  description = "Local path of the deployer's hash-pinned dependency lock (python/deployer/requirements.lock; make wheel copies it beside the wheel). Empty: requirements.lock beside deployer_wheel_path. Uploaded under deployer/requirements/sha256-<hex>/ (DEPLOYER_LOCK_S3_URI, DEPLOYER_LOCK_SHA256); the buildspecs install it with pip --require-hashes --no-deps before the wheel."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = !endswith(var.deployer_wheel_path, ".whl") || fileexists(var.deployer_lock_path != "" ? var.deployer_lock_path : "${dirname(var.deployer_wheel_path)}/requirements.lock")
+    error_message = "deployer_lock_path: no lock file at the given path (or, when empty, no requirements.lock beside deployer_wheel_path). Build both with `make wheel` (dist/) or pass the path of python/deployer/requirements.lock."
+  }
+}
+
+variable "deployer_dependencies" {
+  description = "Where CodeBuild gets the deployer's locked dependencies: \"pypi\" (pip downloads them from the index the build image is configured with, checked against the lock's hashes) or \"bundled\" (the wheels of deployer_wheelhouse_dir are uploaded to the artifact bucket and installed with --no-index, so builds need no internet access)."
+  type        = string
+  default     = "pypi"
+  nullable    = false
+
+  validation {
+    condition     = contains(["pypi", "bundled"], var.deployer_dependencies)
+    error_message = "deployer_dependencies must be \"pypi\" or \"bundled\"."
+  }
+}
+
+variable "deployer_wheelhouse_dir" {
+  description = "With deployer_dependencies = \"bundled\": local directory of the locked dependency wheels (make wheelhouse writes .build/wheelhouse/). Its *.whl files are uploaded under deployer/wheelhouse/sha256-<lock hex>/ (DEPLOYER_WHEELHOUSE_S3_URI). Ignored with \"pypi\"."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.deployer_dependencies != "bundled" || !endswith(var.deployer_wheel_path, ".whl") || length(fileset(var.deployer_wheelhouse_dir == "" ? "." : var.deployer_wheelhouse_dir, "*.whl")) > 0 && var.deployer_wheelhouse_dir != ""
+    error_message = "deployer_wheelhouse_dir: with deployer_dependencies = \"bundled\" it must be a directory holding the locked dependency wheels (*.whl), for example .build/wheelhouse from `make wheelhouse`."
   }
 }

@@ -7,6 +7,7 @@ an operator uses, with AWS_ENDPOINT_URL pointing at a sandbox started for this m
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -31,6 +32,9 @@ from tests.terraform.iam_probe import (
     probe_test_role,
 )
 
+sys.path.insert(0, str(REPO / "scripts"))
+from deployer_dist import LOCK_NAME, WHEELHOUSE, build_wheel, ensure_wheelhouse, sha256
+
 pytestmark = pytest.mark.slow
 
 ENVS = ("tooling", "dev", "staging", "prod")
@@ -38,29 +42,15 @@ SCRIPT = REPO / "scripts" / "tf-sandbox.sh"
 TIMEOUT_S = 1800
 
 
-def _deployer_wheel(out_dir: Path) -> Path | None:
-    """The deployer wheel the stage roots upload for CodeBuild.
+def _deployer_wheel(out_dir: Path) -> Path:
+    """The deployer wheel the stage roots upload for CodeBuild, with requirements.lock beside it.
 
-    $DEPLOYER_WHEEL, else a wheel already built under python/deployer/dist or .build/dist, else one
-    built here without network (needs setuptools>=68 in the venv). None when there is none: the
-    stage module then uploads nothing (deployer_wheel_path = "") and everything else still applies.
+    $DEPLOYER_WHEEL (its lock beside it), else one built here as `make wheel` builds it (no network).
     """
     given = os.environ.get("DEPLOYER_WHEEL")
     if given:
         return Path(given)
-    for dist in (REPO / "python" / "deployer" / "dist", REPO / ".build" / "dist"):
-        wheels = sorted(dist.glob("*deployer-*.whl"))
-        if wheels:
-            return wheels[-1]
-    proc = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
-         "-w", str(out_dir), str(REPO / "python" / "deployer")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )  # fmt: skip
-    wheels = sorted(out_dir.glob("*deployer-*.whl"))
-    return wheels[-1] if proc.returncode == 0 and wheels else None
+    return Path(build_wheel(out_dir))
 
 
 def _preconditions() -> None:
@@ -78,7 +68,7 @@ def _preconditions() -> None:
 class Envs:
     """Runs scripts/tf-sandbox.sh <env> <args> against this module's sandbox."""
 
-    def __init__(self, sandbox: Sandbox, wheel: Path | None, log_dir: Path) -> None:
+    def __init__(self, sandbox: Sandbox, wheel: Path, log_dir: Path) -> None:
         self.sandbox = sandbox
         self.log_dir = log_dir
         self.env = {
@@ -92,10 +82,10 @@ class Envs:
             "SANDBOX_PYTHON": sys.executable,
             "TF_VAR_seed_python": sys.executable,
         }
-        if wheel is not None:
-            self.env["DEPLOYER_WHEEL"] = str(wheel)
-        else:
-            self.env.pop("DEPLOYER_WHEEL", None)
+        # The stage roots upload the wheel, its lock and the locked dependency wheels (bundled: offline builds).
+        self.wheel = wheel
+        self.env["DEPLOYER_WHEEL"] = str(wheel)
+        self.env["DEPLOYER_WHEELHOUSE"] = str(ensure_wheelhouse(WHEELHOUSE))
 
     def run(self, env_name: str, *args: str) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
@@ -138,6 +128,7 @@ def test_envs_apply_replan_clean_and_destroy(envs: Envs) -> None:
             proc = envs.run(name, "plan", "-detailed-exitcode")
             assert proc.returncode == 0, _fail(f"{name}: re-plan (expected no changes)", proc)
         dev_cannot_forge_other_stages(envs.sandbox, "churn")
+        _deployer_build_uploaded(envs)
         probe_test_role(envs.sandbox, "churn")
         probe_platform_config(envs.sandbox, "churn")
         _team_edits_survive_a_reapply(envs)
@@ -151,6 +142,37 @@ def test_envs_apply_replan_clean_and_destroy(envs: Envs) -> None:
         # A failed apply or plan is the error to report; destroy failures only when all else passed.
         if passed:
             assert not errors, "\n\n".join(errors)
+
+
+def _deployer_build_uploaded(envs: Envs) -> None:
+    """dev's CodeBuild projects name the exact wheel and lock, by content hash, and the objects hold those bytes."""
+    proc = subprocess.run([str(SCRIPT), "dev", "output", "-no-color", "-json", "deployer_build"], cwd=REPO,
+                          env=envs.env, capture_output=True, text=True, timeout=TIMEOUT_S)  # fmt: skip
+    assert proc.returncode == 0, _fail("dev: output deployer_build", proc)
+    build = json.loads(proc.stdout)
+    lock = envs.wheel.parent / LOCK_NAME
+    assert build["wheel_sha256"] == sha256(envs.wheel) and build["lock_sha256"] == sha256(lock), build
+    assert build["wheel_s3_uri"].endswith(f"/sha256-{build['wheel_sha256']}/{envs.wheel.name}"), build
+    assert build["dependencies"] == "bundled", build
+    s3: Any = envs.sandbox.client("s3", "dev")
+    for uri, digest in ((build["wheel_s3_uri"], build["wheel_sha256"]), (build["lock_s3_uri"], build["lock_sha256"])):
+        bucket, key = uri.removeprefix("s3://").split("/", 1)
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        assert hashlib.sha256(body).hexdigest() == digest, uri
+    bucket, prefix = build["wheelhouse_s3_uri"].removeprefix("s3://").split("/", 1)
+    listed = {o["Key"].rsplit("/", 1)[-1] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]}
+    assert listed == {p.name for p in WHEELHOUSE.glob("*.whl")}, listed
+    env = {e["name"]: e["value"] for e in _project_env(envs.sandbox, "churn-dev-deploy")}
+    assert {k: env[k] for k in ("DEPLOYER_WHEEL_S3_URI", "DEPLOYER_WHEEL_SHA256", "DEPLOYER_LOCK_S3_URI")} == {
+        "DEPLOYER_WHEEL_S3_URI": build["wheel_s3_uri"],
+        "DEPLOYER_WHEEL_SHA256": build["wheel_sha256"],
+        "DEPLOYER_LOCK_S3_URI": build["lock_s3_uri"],
+    }
+
+
+def _project_env(sandbox: Sandbox, project: str) -> list[dict[str, str]]:
+    codebuild: Any = sandbox.client("codebuild", "dev")
+    return list(codebuild.batch_get_projects(names=[project])["projects"][0]["environment"]["environmentVariables"])
 
 
 def _team_edits_survive_a_reapply(envs: Envs) -> None:

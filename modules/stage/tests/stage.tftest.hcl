@@ -207,16 +207,16 @@ run "codebuild_projects" {
     error_message = "No privileged mode; encryption with the stage key."
   }
   assert {
-    condition     = { for e in aws_codebuild_project.this["deploy"].environment[0].environment_variable : e.name => e.value }["DEPLOYER_WHEEL_S3_URI"] == "s3://churn-dev-pipeline-222222222222/deployer/deployer-0.0.0-py3-none-any.whl"
-    error_message = "DEPLOYER_WHEEL_S3_URI must point at the uploaded wheel."
+    condition     = { for e in aws_codebuild_project.this["deploy"].environment[0].environment_variable : e.name => e.value }["DEPLOYER_WHEEL_S3_URI"] == "s3://churn-dev-pipeline-222222222222/deployer/deployer-0.0.0/sha256-${filesha256("tests/fixtures/dist/deployer-0.0.0-py3-none-any.whl")}/deployer-0.0.0-py3-none-any.whl"
+    error_message = "DEPLOYER_WHEEL_S3_URI must point at the uploaded wheel, under its version and sha256."
   }
   assert {
     condition     = { for e in aws_codebuild_project.this["test"].environment[0].environment_variable : e.name => e.value }["STAGE"] == "dev"
     error_message = "STAGE must be set."
   }
   assert {
-    condition     = aws_s3_object.deployer_wheel[0].key == "deployer/deployer-0.0.0-py3-none-any.whl" && aws_s3_object.deployer_wheel[0].source_hash == filemd5("tests/fixtures/dist/deployer-0.0.0-py3-none-any.whl")
-    error_message = "The wheel is uploaded under deployer/ and tracked by its MD5."
+    condition     = aws_s3_object.deployer_wheel[0].key == "deployer/deployer-0.0.0/sha256-${filesha256("tests/fixtures/dist/deployer-0.0.0-py3-none-any.whl")}/deployer-0.0.0-py3-none-any.whl" && aws_s3_object.deployer_wheel[0].source_hash == filemd5("tests/fixtures/dist/deployer-0.0.0-py3-none-any.whl")
+    error_message = "The wheel is uploaded under deployer/<distribution>-<version>/sha256-<hex>/ and tracked by its MD5."
   }
   assert {
     condition     = alltrue([for g in aws_cloudwatch_log_group.this : g.retention_in_days == 365 && g.kms_key_id == aws_kms_key.this.arn])
