@@ -280,7 +280,9 @@ class Demo:
         for build_id in started:
             self.seen_builds.add(build_id)
             self.say(f"    {project}: build {build_id.rsplit(':', 1)[-1][:8]} started by the rejection event")
-            self.builders[stage].run(project, f"{PROJECT}-{stage}", self.head(stage), label=f"{stage}/rollback")
+            self.builders[stage].run(
+                project, f"{PROJECT}-{stage}", self.head(stage), label=f"{stage}/rollback", started_build=build_id
+            )
 
     def status(self) -> None:
         config_dir = BUILD / "demo" / "config"

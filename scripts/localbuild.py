@@ -39,6 +39,8 @@ import yaml  # type: ignore[import-untyped]
 PHASES = ("install", "pre_build", "build", "post_build")
 CODEBUILD_SERVICE = "codebuild.amazonaws.com"
 SERVICE_ASSUME_PATH = "/_sandbox/sts/assume-role-as-service"  # credentials as a service gets them
+BUILD_RESULT_PATH = "/_sandbox/codebuild/build-result"  # how a started build ended, as CodeBuild records it
+BUILD_RESULT_PATH = "/_sandbox/codebuild/build-result"  # how a started build ended, as CodeBuild records it
 AUTHORIZE_PATH = "/_sandbox/iam/authorize"  # permission-only checks of what a service does as the role
 REPORT_ACTIONS = ("codebuild:CreateReportGroup", "codebuild:CreateReport", "codebuild:BatchPutTestCases",
                   "codebuild:UpdateReport")  # fmt: skip
@@ -174,6 +176,7 @@ class LocalCodeBuild:
         self.bin_dir = bin_dir
         self.work_root = work_root
         self.extra_env = extra_env  # endpoint URL and poll interval: what differs on this machine
+        self.initiator = "localbuild"  # CODEBUILD_INITIATOR: who started the build
 
     def _endpoint(self) -> str:
         url = self.extra_env.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT_URL", "")
@@ -235,21 +238,53 @@ class LocalCodeBuild:
             raise BuildFailed(f"{label}: {what}: {refused[0].get('message') or refused[0]['action']}", 5)
 
     def run(
-        self, project_name: str, repository: str, commit: str, *, label: str, action_env: dict[str, str] | None = None
+        self,
+        project_name: str,
+        repository: str | None,
+        commit: str,
+        *,
+        label: str,
+        action_env: dict[str, str] | None = None,
+        started_build: str | None = None,
     ) -> BuildResult:
-        """`action_env`: the pipeline action's EnvironmentVariables (resolved), which override the project's."""
+        """`action_env`: the pipeline action's EnvironmentVariables (resolved), which override the project's.
+        `repository` None: a NO_SOURCE project. `started_build`: the id of a build started with StartBuild, whose
+        end this runner reports to the sandbox, as CodeBuild would record it."""
+        try:
+            result = self._run(project_name, repository, commit, label, action_env, started_build)
+        except BuildFailed:
+            if started_build:
+                self._sandbox_post(BUILD_RESULT_PATH, {"build_id": started_build, "status": "FAILED"})
+            raise
+        if started_build:
+            self._sandbox_post(BUILD_RESULT_PATH, {"build_id": started_build, "status": "SUCCEEDED"})
+        return result
+
+    def _run(
+        self,
+        project_name: str,
+        repository: str | None,
+        commit: str,
+        label: str,
+        action_env: dict[str, str] | None,
+        started_build: str | None,
+    ) -> BuildResult:
         started = time.monotonic()
         project = self.operator.client("codebuild").batch_get_projects(names=[project_name])["projects"][0]
-        build_id = f"{project_name}:{uuid.uuid4()}"
+        build_id = started_build or f"{project_name}:{uuid.uuid4()}"
         src = self.work_root / build_id.replace(":", "-")
         if src.exists():
             shutil.rmtree(src)
         src.mkdir(parents=True)
-        files = download_repository(self.operator.client("codecommit"), repository, commit, src)
+        files = (
+            0
+            if repository is None
+            else download_repository(self.operator.client("codecommit"), repository, commit, src)
+        )
         spec, origin = load_buildspec(project.get("source", {}).get("buildspec"), src, label)
+        where = "no source" if repository is None else f"{files} file(s) of {repository}@{commit[:8]}"
         print(
-            f"    [{label}] build {build_id}: {files} file(s) of {repository}@{commit[:8]}, "
-            f"{origin}, role {project['serviceRole'].rsplit('/', 1)[-1]}",
+            f"    [{label}] build {build_id}: {where}, {origin}, role {project['serviceRole'].rsplit('/', 1)[-1]}",
             flush=True,
         )
 
@@ -285,6 +320,7 @@ class LocalCodeBuild:
                 "CODEBUILD_BUILD_ID": build_id,
                 "CODEBUILD_SRC_DIR": str(src),
                 "CODEBUILD_RESOLVED_SOURCE_VERSION": commit,
+                "CODEBUILD_INITIATOR": self.initiator,
                 "LOCALBUILD_EXPORTS": str(exports_file),
                 **self.extra_env,
                 **creds,

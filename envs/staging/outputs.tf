@@ -67,3 +67,8 @@ output "deployer_build" {
   description = "The deployer build CodeBuild installs: wheel and lock S3 URIs with their sha256, dependency mode, wheelhouse prefix (docs/supply-chain.md)."
   value       = module.stage.deployer_build
 }
+
+output "teardown_project_name" {
+  description = "CodeBuild project that tears this stage's endpoint down: start it before terraform destroy."
+  value       = module.stage.teardown_project_name
+}

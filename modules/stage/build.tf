@@ -23,12 +23,12 @@ resource "aws_codebuild_project" "this" {
   encryption_key = aws_kms_key.this.arn
 
   source {
-    type      = "CODEPIPELINE"
+    type      = try(each.value.source, "CODEPIPELINE")
     buildspec = each.value.buildspec
   }
 
   artifacts {
-    type = "CODEPIPELINE"
+    type = try(each.value.source, "CODEPIPELINE") == "NO_SOURCE" ? "NO_ARTIFACTS" : "CODEPIPELINE"
   }
 
   environment {

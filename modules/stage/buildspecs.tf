@@ -55,6 +55,15 @@ locals {
           - deployer rollback --stage "$STAGE" --if-rejected
   EOT
 
+  teardown_buildspec = <<-EOT
+    # Teardown build (platform-owned, from Terraform), started by an operator before `terraform destroy`: delete
+    # the endpoint and the configs and models the deployer created for it, and record it in the ledger.
+    ${trimspace(local.buildspec_install)}
+      build:
+        commands:
+          - deployer teardown --stage "$STAGE" --yes --reason "$${TEARDOWN_REASON:-teardown build $CODEBUILD_BUILD_ID started by $CODEBUILD_INITIATOR}"
+  EOT
+
   deploy_buildspec = <<-EOT
     # Deploy action (platform-owned, from Terraform): roll the candidate out to this stage's endpoint; after a
     # manual approval, exactly the version the Plan action named (DEPLOYER_MODEL_VERSION from the pipeline).

@@ -49,14 +49,17 @@ locals {
       deploy  = { name = "${local.name}-deploy", buildspec = local.deploy_buildspec, role = "platform", summary = "rolls the candidate out (platform buildspec)" }
       test    = { name = "${local.name}-test", buildspec = var.test_buildspec, role = "test", summary = "runs the stage repository's tests (${var.test_buildspec})" }
       promote = { name = "${local.name}-promote", buildspec = local.promote_buildspec, role = "platform", summary = "re-runs the smoke cases, records verified, promotes (platform buildspec)" }
+      # Outside the pipeline, started by an operator before `terraform destroy`: it needs no source (the
+      # platform config comes from SSM), and CodeBuild runs a CODEPIPELINE-source project only in a pipeline.
+      teardown = { name = "${local.name}-teardown", buildspec = local.teardown_buildspec, role = "platform", summary = "deletes the endpoint and what the deployer created for it, records it (platform buildspec; start it before terraform destroy)", source = "NO_SOURCE" }
     },
     local.requires_approval ? {
       plan     = { name = "${local.name}-plan", buildspec = local.plan_buildspec, role = "platform", summary = "resolves the candidate before the manual approval and exports it (platform buildspec)" }
       rollback = { name = "${local.name}-rollback", buildspec = local.rollback_buildspec, role = "platform", summary = "rolls a Rejected live version back, started by the registry's rejection event (platform buildspec)" }
     } : {},
   )
-  platform_projects   = concat(["deploy", "promote"], local.requires_approval ? ["plan", "rollback"] : [])
-  pipeline_projects   = [for k in keys(local.codebuild_projects) : k if k != "rollback"]
+  platform_projects   = concat(["deploy", "promote", "teardown"], local.requires_approval ? ["plan", "rollback"] : [])
+  pipeline_projects   = [for k in keys(local.codebuild_projects) : k if !contains(["rollback", "teardown"], k)]
   promote_report_name = "smoke"
 
   # The tooling account (registry, artifacts, ledger, deployer role).

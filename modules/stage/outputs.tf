@@ -144,3 +144,8 @@ output "deployer_build" {
     wheelhouse_s3_uri = local.deployer_wheelhouse_s3_uri
   }
 }
+
+output "teardown_project_name" {
+  description = "CodeBuild project that tears the stage's endpoint down (start it before terraform destroy; README, Cost, quotas and teardown)."
+  value       = aws_codebuild_project.this["teardown"].name
+}

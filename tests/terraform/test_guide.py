@@ -20,11 +20,13 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from sandbox.harness import Sandbox, running
 from tests.conftest import ACCOUNTS, REPO
@@ -32,10 +34,23 @@ from tests.terraform.conftest import PLUGIN_CACHE, TERRAFORMRC, require_terrafor
 from tests.terraform.guide import guide_steps
 from tests.terraform.iam_probe import dev_cannot_forge_other_stages, probe_test_role
 
+sys.path.insert(0, str(REPO / "scripts"))
+from localbuild import BuildFailed, LocalCodeBuild, ensure_build_image
+
 README = REPO / "README.md"
 # The guide's steps, in the order a reader runs them: a renamed, dropped or reordered step fails here.
-EXPECTED = ["bootstrap", "wheel", "apply", "register", "destroy-stages", "destroy-tooling", "destroy-bootstrap"]
+EXPECTED = [
+    "bootstrap",
+    "wheel",
+    "apply",
+    "register",
+    "teardown",
+    "destroy-stages",
+    "destroy-tooling",
+    "destroy-bootstrap",
+]
 ENVS = ("tooling", "dev", "staging", "prod")
+STAGES = ("dev", "staging", "prod")
 TIMEOUT_S = 1800
 PROJECT = "churn"
 OPERATOR = f"arn:aws:iam::{ACCOUNTS['tooling']}:root"  # the sandbox's administrator
@@ -61,14 +76,54 @@ def _copy_repository(dest: Path) -> Path:
     return dest
 
 
-def _operator_cli() -> Path:
-    """The operator's AWS CLI (the local CodeBuild image's: the same venv `make demo` uses)."""
-    sys.path.insert(0, str(REPO / "scripts"))
-    try:
-        from localbuild import ensure_build_image  # type: ignore[import-not-found]
-    finally:
-        sys.path.pop(0)
-    return Path(ensure_build_image(REPO / ".build" / "operator-cli"))
+def _build_image() -> Path:
+    """The local CodeBuild image's bin (python, pip, the AWS CLI): the operator's AWS CLI too."""
+    return Path(ensure_build_image(REPO / ".build" / "codebuild-image"))
+
+
+def _aws_config(path: Path) -> Path:
+    """What the guide's teardown asks the operator to have: a profile per stage account assuming the bootstrap's
+    Terraform role, from the credentials in the environment."""
+    profiles = [
+        f"[profile {PROJECT}-{env}]\nrole_arn = arn:aws:iam::{ACCOUNTS[env]}:role/{PROJECT}-terraform\n"
+        "credential_source = Environment\n"
+        for env in STAGES
+    ]
+    path.write_text("\n".join(profiles))
+    return path
+
+
+class CodeBuildStandIn(threading.Thread):
+    """Stands for CodeBuild: runs each build started in a stage's teardown project (no source) with the local
+    build runner, as the stage's deploy role, and reports how it ended (the sandbox keeps it IN_PROGRESS until
+    then). The guide's own commands start the builds and wait for them."""
+
+    def __init__(self, sandbox: Sandbox, bin_dir: Path, work_root: Path) -> None:
+        super().__init__(daemon=True)
+        self.sandbox, self.stop = sandbox, threading.Event()
+        extra = {"AWS_ENDPOINT_URL": sandbox.url, "DEPLOYER_POLL_SECONDS": sandbox.env["DEPLOYER_POLL_SECONDS"]}
+        self.builders = {s: LocalCodeBuild(sandbox.session(s), bin_dir, work_root, extra) for s in STAGES}
+        self.ran: dict[str, str] = {}  # stage -> SUCCEEDED | FAILED
+
+    def run(self) -> None:
+        while not self.stop.wait(0.5):
+            for stage in STAGES:
+                if stage not in self.ran:
+                    self._start_pending(stage)
+
+    def _start_pending(self, stage: str) -> None:
+        project = f"{PROJECT}-{stage}-teardown"
+        codebuild: Any = self.builders[stage].operator.client("codebuild")
+        try:
+            builds = codebuild.list_builds_for_project(projectName=project)["ids"]
+        except ClientError:
+            return  # not applied yet
+        for build_id in builds:
+            try:
+                self.builders[stage].run(project, None, "", label=f"{stage}/teardown", started_build=build_id)
+                self.ran[stage] = "SUCCEEDED"
+            except BuildFailed:
+                self.ran[stage] = "FAILED"
 
 
 def _edit_tfvars(work: Path) -> None:
@@ -93,19 +148,23 @@ def _model_tarball(path: Path) -> None:
 class Guide:
     """Runs the guide's blocks in a copy of the repository, with the operator's environment."""
 
-    def __init__(self, sandbox: Sandbox, work: Path, cli_bin: Path) -> None:
+    def __init__(
+        self, sandbox: Sandbox, work: Path, cli_bin: Path, aws_config: Path, codebuild: CodeBuildStandIn
+    ) -> None:
         self.sandbox = sandbox
         self.work = work
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("TF_VAR_", "AWS_", "TF_DATA_DIR"))},
             **sandbox.env,
             "PATH": f"{cli_bin}{os.pathsep}{os.environ['PATH']}",
+            "AWS_CONFIG_FILE": str(aws_config),
             "TF_VAR_aws_endpoint_url": sandbox.url,
             "TF_CLI_CONFIG_FILE": str(TERRAFORMRC),
             "TF_PLUGIN_CACHE_DIR": str(PLUGIN_CACHE),
             "TF_IN_AUTOMATION": "1",
             "CHECKPOINT_DISABLE": "1",
         }
+        self.codebuild = codebuild
         self.logs = work.parent / "logs"
         self.logs.mkdir(exist_ok=True)
 
@@ -136,9 +195,15 @@ def guide(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Guide]:
     work = _copy_repository(tmp / "repo")
     _edit_tfvars(work)
     _model_tarball(work / "model.tar.gz")
-    cli = _operator_cli()
-    with running(tmp, iam_mode=os.environ.get("GUIDE_IAM_MODE", "enforce")) as box:
-        yield Guide(box, work, cli)
+    image = _build_image()
+    with running(tmp) as box:
+        codebuild = CodeBuildStandIn(box, image, tmp / "builds")
+        codebuild.start()
+        try:
+            yield Guide(box, work, image, _aws_config(tmp / "aws-config"), codebuild)
+        finally:
+            codebuild.stop.set()
+            codebuild.join(timeout=600)
 
 
 @pytest.mark.slow
@@ -154,6 +219,8 @@ def test_readme_guide_runs_verbatim_against_the_sandbox(guide: Guide) -> None:
     probe_test_role(guide.sandbox, PROJECT)
     guide.step("register", steps["register"].code)
     _approval_started_dev_pipeline(guide.sandbox)
+    guide.step("teardown", steps["teardown"].code)
+    assert guide.codebuild.ran == dict.fromkeys(STAGES, "SUCCEEDED"), guide.codebuild.ran
     for name in ("destroy-stages", "destroy-tooling", "destroy-bootstrap"):
         guide.step(name, steps[name].code)
     _nothing_left(guide.sandbox)

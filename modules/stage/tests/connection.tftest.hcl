@@ -82,7 +82,7 @@ variables {
   next_stage               = "staging"
   next_stage_event_bus_arn = "arn:aws:events:us-east-1:333333333333:event-bus/churn-staging"
   tooling_account_id       = "111111111111"
-  seed_enabled             = false
+  seed_mode                = "none"
   deployer_wheel_path      = "tests/fixtures/dist/deployer-0.0.0-py3-none-any.whl"
   endpoint                 = { instance_type = "ml.m5.large", instance_count = 2 }
   autoscaling              = { min_capacity = 2, max_capacity = 4 }

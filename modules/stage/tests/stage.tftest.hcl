@@ -162,8 +162,22 @@ run "pipeline_without_approval" {
 
 run "codebuild_projects" {
   assert {
-    condition     = alltrue([for p in aws_codebuild_project.this : p.source[0].type == "CODEPIPELINE" && p.artifacts[0].type == "CODEPIPELINE"])
-    error_message = "Both projects take CODEPIPELINE source and artifacts."
+    condition     = alltrue([for k, p in aws_codebuild_project.this : p.source[0].type == "CODEPIPELINE" && p.artifacts[0].type == "CODEPIPELINE" if k != "teardown"])
+    error_message = "The pipeline's projects take CODEPIPELINE source and artifacts."
+  }
+  assert {
+    condition     = aws_codebuild_project.this["teardown"].source[0].type == "NO_SOURCE" && aws_codebuild_project.this["teardown"].artifacts[0].type == "NO_ARTIFACTS"
+    error_message = "Teardown runs outside the pipeline: no source, no artifacts (its config comes from SSM)."
+  }
+  assert {
+    condition = yamldecode(aws_codebuild_project.this["teardown"].source[0].buildspec).phases.build.commands == [
+      "deployer teardown --stage \"$STAGE\" --yes --reason \"$${TEARDOWN_REASON:-teardown build $CODEBUILD_BUILD_ID started by $CODEBUILD_INITIATOR}\"",
+    ]
+    error_message = "Teardown runs deployer teardown, confirmed, with the operator's reason or who started it."
+  }
+  assert {
+    condition     = aws_codebuild_project.this["teardown"].service_role == aws_iam_role.codebuild.arn && !contains([for s in aws_codepipeline.this.stage : s.action[0].configuration.ProjectName if s.name != "Source"], "churn-dev-teardown")
+    error_message = "Teardown runs as the platform role and is no pipeline action."
   }
   assert {
     condition     = aws_codebuild_project.this["test"].source[0].buildspec == "buildspecs/test.yml"
@@ -467,8 +481,9 @@ run "service_trust" {
     condition = jsondecode(aws_iam_role.codebuild.assume_role_policy).Statement[0].Condition.ArnEquals["aws:SourceArn"] == [
       "arn:aws:codebuild:us-east-1:222222222222:project/churn-dev-deploy",
       "arn:aws:codebuild:us-east-1:222222222222:project/churn-dev-promote",
+      "arn:aws:codebuild:us-east-1:222222222222:project/churn-dev-teardown",
     ]
-    error_message = "The platform role may be used by the Deploy and Promote projects only."
+    error_message = "The platform role may be used by the Deploy, Promote and Teardown projects only."
   }
   assert {
     condition     = jsondecode(aws_iam_role.codebuild_test.assume_role_policy).Statement[0].Condition.ArnEquals["aws:SourceArn"] == ["arn:aws:codebuild:us-east-1:222222222222:project/churn-dev-test"]

@@ -88,7 +88,7 @@ variables {
   next_stage               = "staging"
   next_stage_event_bus_arn = "arn:aws:events:us-east-1:333333333333:event-bus/churn-staging"
   tooling_account_id       = "111111111111"
-  seed_enabled             = false
+  seed_mode                = "none"
   deployer_wheel_path      = "tests/fixtures/dist/deployer-0.0.0-py3-none-any.whl"
 }
 
@@ -116,6 +116,7 @@ run "pypi_dependencies_pinned_by_the_lock" {
       DEPLOYER_LOCK_S3_URI       = "s3://churn-dev-pipeline-222222222222/deployer/requirements/sha256-${filesha256("tests/fixtures/dist/requirements.lock")}/requirements.lock"
       DEPLOYER_LOCK_SHA256       = filesha256("tests/fixtures/dist/requirements.lock")
       DEPLOYER_WHEELHOUSE_S3_URI = ""
+      DEPLOYER_PLATFORM_CONFIG   = "/churn/dev/deployer/config"
     } if k != "test"])
     error_message = "Every platform build gets the exact wheel and lock URIs with their sha256, and no wheelhouse in pypi mode."
   }
@@ -181,7 +182,7 @@ run "no_wheel_uploads_nothing" {
     error_message = "Without a wheel nothing is uploaded."
   }
   assert {
-    condition     = alltrue([for e in aws_codebuild_project.this["deploy"].environment[0].environment_variable : e.value == "" if startswith(e.name, "DEPLOYER_")])
+    condition     = alltrue([for e in aws_codebuild_project.this["deploy"].environment[0].environment_variable : e.value == "" if startswith(e.name, "DEPLOYER_") && e.name != "DEPLOYER_PLATFORM_CONFIG"])
     error_message = "Without a wheel the DEPLOYER_* variables are empty (the install step then fails naming deployer_wheel_path)."
   }
 }

@@ -78,7 +78,7 @@ variables {
   next_stage               = "staging"
   next_stage_event_bus_arn = "arn:aws:events:us-east-1:333333333333:event-bus/churn-staging"
   tooling_account_id       = "111111111111"
-  seed_enabled             = false
+  seed_mode                = "none"
   deployer_wheel_path      = "tests/fixtures/dist/deployer-0.0.0-py3-none-any.whl"
   endpoint                 = { instance_type = "ml.m5.large", instance_count = 2 }
   autoscaling              = { min_capacity = 2, max_capacity = 4 }
@@ -121,8 +121,8 @@ run "codebuild_projects_in_the_vpc" {
   }
 
   assert {
-    condition     = length(aws_codebuild_project.this) == 5
-    error_message = "A stage with approval has five projects (deploy, test, promote, plan, rollback)."
+    condition     = length(aws_codebuild_project.this) == 6
+    error_message = "A stage with approval has six projects (deploy, test, promote, teardown, plan, rollback)."
   }
   assert {
     condition = alltrue([
