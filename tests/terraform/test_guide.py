@@ -13,6 +13,7 @@ another stage's records, the approval starts the dev pipeline, and teardown leav
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -20,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,13 +30,21 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from deployer.config import PlatformConfig, load_stage_config
 from sandbox.harness import Sandbox, running
 from tests.conftest import ACCOUNTS, REPO
 from tests.terraform.conftest import PLUGIN_CACHE, TERRAFORMRC, require_terraform
 from tests.terraform.guide import guide_steps
-from tests.terraform.iam_probe import dev_cannot_forge_other_stages, probe_test_role
+from tests.terraform.iam_probe import (
+    DEV,
+    dev_cannot_forge_other_stages,
+    platform_config_as,
+    probe_platform_config,
+    probe_test_role,
+)
 
 sys.path.insert(0, str(REPO / "scripts"))
+from deployer_dist import LOCK_NAME, sha256
 from localbuild import BuildFailed, LocalCodeBuild, ensure_build_image
 
 README = REPO / "README.md"
@@ -217,6 +227,9 @@ def test_readme_guide_runs_verbatim_against_the_sandbox(guide: Guide) -> None:
         guide.replans_clean(env_name)
     dev_cannot_forge_other_stages(guide.sandbox, PROJECT)
     probe_test_role(guide.sandbox, PROJECT)
+    probe_platform_config(guide.sandbox, PROJECT)
+    _deployer_build_uploaded(guide)
+    _team_edits_survive_a_reapply(guide)
     guide.step("register", steps["register"].code)
     _approval_started_dev_pipeline(guide.sandbox)
     guide.step("teardown", steps["teardown"].code)
@@ -250,3 +263,59 @@ def _nothing_left(sandbox: Sandbox) -> None:
         assert not left, f"{account}: roles left after teardown: {left}"
         buckets = [b["Name"] for b in sandbox.client("s3", account).list_buckets()["Buckets"]]
         assert not [b for b in buckets if b.startswith(f"{PROJECT}-")], f"{account}: buckets left: {buckets}"
+
+
+def _deployer_build_uploaded(guide: Guide) -> None:
+    """dev's CodeBuild projects name the exact wheel and lock `make wheel` built, by content hash, and the
+    objects hold those bytes (dependencies from PyPI, the default; the bundled mode: test_supply_chain.py)."""
+    proc = guide.bash("dev-output", "terraform -chdir=envs/dev output -no-color -json deployer_build")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    build = json.loads(proc.stdout)
+    [wheel] = sorted((guide.work / "dist").glob("mlops_deployer-*.whl"))
+    assert build["wheel_sha256"] == sha256(wheel) and build["lock_sha256"] == sha256(wheel.parent / LOCK_NAME)
+    assert build["wheel_s3_uri"].endswith(f"/sha256-{build['wheel_sha256']}/{wheel.name}"), build
+    assert build["dependencies"] == "pypi" and not build["wheelhouse_s3_uri"], build
+    s3: Any = guide.sandbox.client("s3", "dev")
+    for uri, digest in ((build["wheel_s3_uri"], build["wheel_sha256"]), (build["lock_s3_uri"], build["lock_sha256"])):
+        bucket, key = uri.removeprefix("s3://").split("/", 1)
+        assert hashlib.sha256(s3.get_object(Bucket=bucket, Key=key)["Body"].read()).hexdigest() == digest, uri
+    codebuild: Any = guide.sandbox.client("codebuild", "dev")
+    [project] = codebuild.batch_get_projects(names=[f"{PROJECT}-dev-deploy"])["projects"]
+    env = {e["name"]: e["value"] for e in project["environment"]["environmentVariables"]}
+    assert (env["DEPLOYER_WHEEL_S3_URI"], env["DEPLOYER_WHEEL_SHA256"], env["DEPLOYER_LOCK_S3_URI"]) == (
+        build["wheel_s3_uri"], build["wheel_sha256"], build["lock_s3_uri"],
+    )  # fmt: skip
+
+
+def _team_edits_survive_a_reapply(guide: Guide) -> None:
+    """The team edits its buildspec and config/dev.json; the platform re-applies dev with new defaults. Both edits
+    stay, and the deploy role reads the new Terraform facts from SSM (the repository carries none of them)."""
+    cc: Any = guide.sandbox.client("codecommit", "dev")
+    repo = f"{PROJECT}-dev"
+
+    def content(path: str) -> bytes:
+        return bytes(cc.get_file(repositoryName=repo, filePath=path)["fileContent"])
+
+    assert json.loads(content("config/dev.json")) == {"schema_version": 1}  # the seed: team keys only
+    buildspec = content("buildspecs/test.yml") + b"# the team's extra tests\n"
+    team_config = b'{"schema_version": 1, "deployment": {"strategy": "all_at_once"}}\n'
+    head = cc.get_branch(repositoryName=repo, branchName="main")["branch"]["commitId"]
+    cc.create_commit(repositoryName=repo, branchName="main", parentCommitId=head, commitMessage="team edits",
+                     putFiles=[{"filePath": "buildspecs/test.yml", "fileContent": buildspec},
+                               {"filePath": "config/dev.json", "fileContent": team_config}])  # fmt: skip
+    new_defaults = 'deployment={strategy="linear",step_type="CAPACITY_PERCENT",step_value=20,wait_seconds=120}'
+    guide.step("dev-reapply", f"terraform -chdir=envs/dev apply -input=false -auto-approve -var='{new_defaults}'")
+    assert content("buildspecs/test.yml") == buildspec and content("config/dev.json") == team_config
+    platform = platform_config_as(guide.sandbox, PROJECT, f"{PROJECT}-dev-codebuild", f"{PROJECT}-dev-deploy")
+    assert platform["deployment"]["wait_seconds"] == 120 and platform["deployment"]["strategy"] == "linear"
+    assert platform["target"]["account_id"] == DEV
+    team = tmp_config_dir(team_config)
+    parameter = PlatformConfig(f"/{PROJECT}/dev/deployer/config", platform)
+    config = load_stage_config(team, "dev", platform=lambda: parameter)
+    assert config.deployment.strategy == "all_at_once" and config.deployment.wait_seconds == 120
+
+
+def tmp_config_dir(team_config: bytes) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="guide-team-config-"))
+    (folder / "dev.json").write_bytes(team_config)
+    return folder

@@ -1,7 +1,7 @@
 """A stage root with `source_provider = "codeconnections"` applies, starts from its connection, and destroys.
 
 envs/tooling, then envs/dev with TF_VAR_ overrides (the root creates its connection), through
-scripts/tf-sandbox.sh as test_apply.py does. The connection comes up PENDING; the sandbox's console
+scripts/tf-sandbox.sh as the demo does. The connection comes up PENDING; the sandbox's console
 handshake completes it; a push of seed/ plus the rendered config/dev.json to the stand-in Git provider starts
 the pipeline, whose Source action reads that commit through the connection, as the pipeline role.
 """
@@ -19,7 +19,7 @@ import pytest
 from sandbox.git_host import complete_connection, push, tree
 from sandbox.harness import running
 from tests.conftest import REPO
-from tests.terraform.test_apply import SCRIPT, Envs, _deployer_wheel, _fail, _preconditions
+from tests.terraform.envs_runner import SCRIPT, Envs, deployer_wheel, fail_message, preconditions
 
 pytestmark = pytest.mark.slow
 
@@ -29,9 +29,9 @@ CONNECTION = {"create": True, "provider_type": "GitHub", "full_repository_id": R
 
 @pytest.fixture(scope="module")
 def envs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Envs]:
-    _preconditions()
+    preconditions()
     tmp = tmp_path_factory.mktemp("tf-connection")
-    wheel = _deployer_wheel(tmp / "wheel")
+    wheel = deployer_wheel(tmp / "wheel")
     try:
         with running(tmp) as box:
             runner = Envs(box, wheel, tmp)
@@ -47,7 +47,7 @@ def _outputs(envs: Envs) -> dict[str, Any]:
     proc = subprocess.run(
         [str(SCRIPT), "dev", "output", "-json"], cwd=REPO, env=envs.env, capture_output=True, text=True, timeout=300
     )
-    assert proc.returncode == 0, _fail("dev: output", proc)
+    assert proc.returncode == 0, fail_message("dev: output", proc)
     return {name: value["value"] for name, value in json.loads(proc.stdout).items()}
 
 
@@ -80,10 +80,10 @@ def test_dev_root_with_a_created_connection(envs: Envs) -> None:
     try:
         for name in ("tooling", "dev"):
             proc = envs.run(name, "apply", "-auto-approve")
-            assert proc.returncode == 0, _fail(f"{name}: apply", proc)
+            assert proc.returncode == 0, fail_message(f"{name}: apply", proc)
             applied.append(name)
         proc = envs.run("dev", "plan", "-detailed-exitcode")
-        assert proc.returncode == 0, _fail("dev: re-plan (expected no changes)", proc)
+        assert proc.returncode == 0, fail_message("dev: re-plan (expected no changes)", proc)
         outputs = _outputs(envs)
         assert outputs["connection_status"] == "PENDING"
         assert outputs.get("repository_name") is None  # null outputs are left out of `output -json`
@@ -91,13 +91,14 @@ def test_dev_root_with_a_created_connection(envs: Envs) -> None:
         _started_from_connection(envs, outputs)
         # After the handshake only the status output moves: no resource changes.
         proc = envs.run("dev", "plan", "-detailed-exitcode")
-        assert proc.returncode in (0, 2) and "Plan:" not in proc.stdout, _fail("dev: plan after the handshake", proc)
+        after = fail_message("dev: plan after the handshake", proc)
+        assert proc.returncode in (0, 2) and "Plan:" not in proc.stdout, after
         passed = True
     finally:
         errors = []
         for name in reversed(applied):
             proc = envs.run(name, "destroy", "-auto-approve")
             if proc.returncode != 0:
-                errors.append(_fail(f"{name}: destroy", proc))
+                errors.append(fail_message(f"{name}: destroy", proc))
         if passed:
             assert not errors, "\n\n".join(errors)
