@@ -62,10 +62,10 @@ locals {
         Resource = ["${local.arn.iam}:role/${local.p}-*"]
       },
       {
-        # These name no resource: AWS authorizes them on "*" (event bus policies are PutPermission's).
+        # These name no resource: AWS authorizes them on "*" (event bus policies are PutPermission's; Terraform reads a parameter's metadata with DescribeParameters).
         Sid      = "UnscopedByAws"
         Effect   = "Allow"
-        Action   = ["kms:CreateKey", "kms:ListAliases", "logs:DescribeLogGroups", "events:PutPermission", "events:RemovePermission"]
+        Action   = ["kms:CreateKey", "kms:ListAliases", "logs:DescribeLogGroups", "events:PutPermission", "events:RemovePermission", "ssm:DescribeParameters"]
         Resource = ["*"]
       },
       {
