@@ -1224,7 +1224,34 @@ SSM = [
     case("ssm", "delete_parameter", {"Name": "/churn/dev/deployer/config"}, E("ssm:DeleteParameter", PARAMETER)),
 ]
 
-CASES = [*SAGEMAKER, *DYNAMODB, *EVENTS, *KMS, *S3, *IDENTITY, *DEVTOOLS, *OPERATIONS, *SSM]
+CONNECTION = "arn:aws:codestar-connections:us-east-1:222222222222:connection/6f2c3b1e-0000-4000-8000-000000000001"
+CONNECTIONS = [
+    case(
+        "codestar-connections",
+        "create_connection",
+        {"ConnectionName": "churn-dev", "ProviderType": "GitHub", "Tags": TAG},
+        E(
+            "codestar-connections:CreateConnection",
+            "*",
+            ctx={"codestar-connections:providertype": ("GitHub",), **TAG_CTX},
+        ),
+    ),
+    case(
+        "codestar-connections",
+        "get_connection",
+        {"ConnectionArn": CONNECTION},
+        E("codestar-connections:GetConnection", CONNECTION),
+    ),
+    case("codestar-connections", "list_connections", {}, E("codestar-connections:ListConnections", "*")),
+    case(
+        "codeconnections",
+        "get_connection",
+        {"ConnectionArn": CONNECTION.replace("codestar-connections", "codeconnections")},
+        E("codeconnections:GetConnection", CONNECTION.replace("codestar-connections", "codeconnections")),
+    ),
+]
+
+CASES = [*SAGEMAKER, *DYNAMODB, *EVENTS, *KMS, *S3, *IDENTITY, *DEVTOOLS, *OPERATIONS, *SSM, *CONNECTIONS]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
