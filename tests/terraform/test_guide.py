@@ -45,7 +45,7 @@ from tests.terraform.iam_probe import (
 
 sys.path.insert(0, str(REPO / "scripts"))
 from deployer_dist import LOCK_NAME, sha256
-from localbuild import BuildFailed, LocalCodeBuild, ensure_build_image
+from localbuild import BUILD_RESULT_PATH, BuildFailed, LocalCodeBuild, ensure_build_image
 
 README = REPO / "README.md"
 # The guide's steps, in the order a reader runs them: a renamed, dropped or reordered step fails here.
@@ -134,6 +134,9 @@ class CodeBuildStandIn(threading.Thread):
                 self.ran[stage] = "SUCCEEDED"
             except BuildFailed:
                 self.ran[stage] = "FAILED"
+            except Exception as exc:  # the runner itself broke: end the build, so the guide's wait ends too
+                self.ran[stage] = f"runner error: {exc!r}"
+                self.builders[stage]._sandbox_post(BUILD_RESULT_PATH, {"build_id": build_id, "status": "FAULT"})
 
 
 def _edit_tfvars(work: Path) -> None:
@@ -206,7 +209,8 @@ def guide(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Guide]:
     _edit_tfvars(work)
     _model_tarball(work / "model.tar.gz")
     image = _build_image()
-    with running(tmp) as box:
+    # The stand-in's clients (and the local build runner's) talk to this sandbox, never anywhere else.
+    with running(tmp) as box, box.environment():
         codebuild = CodeBuildStandIn(box, image, tmp / "builds")
         codebuild.start()
         try:
