@@ -100,6 +100,7 @@ def _aws_config(path: Path) -> Path:
         for env in STAGES
     ]
     path.write_text("\n".join(profiles))
+    (path.parent / "home").mkdir(exist_ok=True)
     return path
 
 
@@ -171,6 +172,9 @@ class Guide:
             **sandbox.env,
             "PATH": f"{cli_bin}{os.pathsep}{os.environ['PATH']}",
             "AWS_CONFIG_FILE": str(aws_config),
+            # The AWS CLI caches assumed-role credentials under ~/.aws/cli/cache: an earlier sandbox's would be
+            # refused here. The operator's home is this run's own.
+            "HOME": str(aws_config.parent / "home"),
             "TF_VAR_aws_endpoint_url": sandbox.url,
             "TF_CLI_CONFIG_FILE": str(TERRAFORMRC),
             "TF_PLUGIN_CACHE_DIR": str(PLUGIN_CACHE),
