@@ -44,7 +44,7 @@ output "data_capture_s3_uri" {
 }
 
 output "stage_config_json" {
-  description = "Rendered config/<stage>.json committed to the stage repository."
+  description = "The platform-owned stage config, as written to the SSM parameter (not a repository file)."
   value       = module.stage.stage_config_json
 }
 

@@ -2,7 +2,8 @@
 
 envs/tooling, then envs/dev with TF_VAR_ overrides (the root creates its connection), through
 scripts/tf-sandbox.sh as the demo does. The connection comes up PENDING; the sandbox's console
-handshake completes it; a push of seed/ plus the rendered config/dev.json to the stand-in Git provider starts
+handshake completes it; a push of seed/ (its config/stage.json.example as config/dev.json, as the team pushes
+it) to the stand-in Git provider starts
 the pipeline, whose Source action reads that commit through the connection, as the pipeline role.
 """
 
@@ -63,7 +64,7 @@ def _started_from_connection(envs: Envs, outputs: dict[str, Any]) -> None:
     connections = envs.sandbox.client("codestar-connections", account="dev")
     assert connections.get_connection(ConnectionArn=arn)["Connection"]["ConnectionStatus"] == "PENDING"
     assert complete_connection(envs.sandbox.url, arn)["ConnectionStatus"] == "AVAILABLE"
-    files = tree(REPO / "seed", {"config/dev.json": outputs["stage_config_json"].encode()})
+    files = tree(REPO / "seed", {"config/dev.json": (REPO / "seed" / "config" / "stage.json.example").read_bytes()})
     pushed = push(envs.sandbox.url, REPOSITORY, "main", files, "Seed the dev stage")
     started = [s for s in pushed["startedExecutions"] if s["pipeline"] == pipeline]
     assert len(started) == 1, pushed
