@@ -11,6 +11,9 @@ locals {
   partition       = data.aws_partition.current.partition
   registry_region = var.registry_region != "" ? var.registry_region : local.region
 
+  # Shared per account (tooling ledger, artifacts, key, forwarding role) vs this model's own resources.
+  platform          = var.platform != "" ? var.platform : var.project
+  model             = var.model != "" ? var.model : var.project
   name              = "${var.project}-${var.stage}"
   requires_approval = var.requires_approval == null ? var.stage == "prod" : var.requires_approval
   use_codecommit    = var.source_provider == "codecommit"
@@ -67,9 +70,9 @@ locals {
   model_package_group_arn = "arn:${local.partition}:sagemaker:${local.registry_region}:${var.tooling_account_id}:model-package-group/${var.project}"
   model_packages_arn      = "arn:${local.partition}:sagemaker:${local.registry_region}:${var.tooling_account_id}:model-package/${var.project}/*"
   registry_role_arn       = "arn:${local.partition}:iam::${var.tooling_account_id}:role/${var.project}-deployer-${var.stage}"
-  registry_bucket_arn     = "arn:${local.partition}:s3:::${var.project}-artifacts-${var.tooling_account_id}"
-  registry_kms_alias      = "alias/${var.project}-registry"
-  ledger_table_name       = "${var.project}-ledger"
+  registry_bucket_arn     = "arn:${local.partition}:s3:::${local.platform}-artifacts-${var.tooling_account_id}"
+  registry_kms_alias      = "alias/${local.platform}-registry"
+  ledger_table_name       = "${local.platform}-ledger"
   # Without the key ARN, grant the tooling keys that carry our alias.
   registry_kms_resource  = var.registry_kms_key_arn != "" ? var.registry_kms_key_arn : "arn:${local.partition}:kms:${local.registry_region}:${var.tooling_account_id}:key/*"
   registry_kms_condition = var.registry_kms_key_arn != "" ? null : { "ForAnyValue:StringEquals" = { "kms:ResourceAliases" = local.registry_kms_alias } }
@@ -79,9 +82,9 @@ locals {
   event_source_account_id = var.previous_stage != "" ? var.previous_stage_account_id : var.tooling_account_id
   event_source_role_arn = (var.previous_stage != ""
     ? "arn:${local.partition}:iam::${var.previous_stage_account_id}:role/${var.project}-${var.previous_stage}-codebuild"
-    : "arn:${local.partition}:iam::${var.tooling_account_id}:role/${var.project}-registry-events-forward"
+    : "arn:${local.partition}:iam::${var.tooling_account_id}:role/${local.platform}-registry-events-forward"
   )
-  registry_forward_role_arn = "arn:${local.partition}:iam::${var.tooling_account_id}:role/${var.project}-registry-events-forward"
+  registry_forward_role_arn = "arn:${local.partition}:iam::${var.tooling_account_id}:role/${local.platform}-registry-events-forward"
   org_condition             = var.organization_id == "" ? {} : { StringEquals = { "aws:PrincipalOrgID" = var.organization_id } }
 
   # One build, one name: the wheel's key carries <distribution>-<version> and its sha256, so a new build is a

@@ -11,6 +11,8 @@ locals {
   platform_config = {
     schema_version    = 1
     project           = var.project
+    platform          = local.platform
+    model             = local.model
     stage             = var.stage
     previous_stage    = var.previous_stage
     next_stage        = var.next_stage

@@ -3,12 +3,34 @@
 ################################################################################
 
 variable "project" {
-  description = "Project name. Prefixes every resource name and must match the tooling account's registry module."
+  description = "Resource name prefix of this model (the registry module's model prefix: its model package group name). Prefixes every resource of this module."
   type        = string
 
   validation {
     condition     = can(regex("^[a-z0-9-]{1,40}$", var.project))
     error_message = "project must match ^[a-z0-9-]{1,40}$ (lowercase letters, digits and hyphens, 1 to 40 characters)."
+  }
+}
+
+variable "platform" {
+  description = "Name of the platform (the tooling registry module's platform): names the shared tooling resources this model uses, <platform>-ledger, <platform>-artifacts-<account>, alias/<platform>-registry and <platform>-registry-events-forward. Empty means project (a single-model installation)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.platform == "" || can(regex("^[a-z0-9-]{1,40}$", var.platform))
+    error_message = "platform must be empty or match ^[a-z0-9-]{1,40}$ (lowercase letters, digits and hyphens, 1 to 40 characters)."
+  }
+}
+
+variable "model" {
+  description = "Name of the model (its key in the platform's models map): the platform config's model, which the deployer puts in ledger keys and events. Empty means project."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.model == "" || can(regex("^[a-z0-9-]{1,40}$", var.model))
+    error_message = "model must be empty or match ^[a-z0-9-]{1,40}$ (lowercase letters, digits and hyphens, 1 to 40 characters)."
   }
 }
 

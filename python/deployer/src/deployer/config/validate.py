@@ -31,6 +31,8 @@ from deployer.errors import ConfigError
 TOP_LEVEL_KEYS = (
     "schema_version",
     "project",
+    "platform",
+    "model",
     "stage",
     "previous_stage",
     "next_stage",
