@@ -78,8 +78,8 @@ checkov: ## checkov over modules/ and envs/ (own virtualenv: checkov pins an old
 test: setup lint test-sandbox test-deployer test-terraform-unit test-terraform-apply test-e2e test-bench ## Every suite, installing what it needs from nothing
 
 lint-py: setup ## ruff and mypy over the Python packages and tests
-	$(BIN)/ruff check python tests scripts bench
-	$(BIN)/ruff format --check python tests scripts bench
+	$(BIN)/ruff check python tests scripts bench modules
+	$(BIN)/ruff format --check python tests scripts bench modules
 	$(BIN)/mypy python/sandbox/src python/deployer/src scripts bench
 
 docs: setup ## Regenerate the inputs and outputs tables of every module README (checked by test-terraform-static)

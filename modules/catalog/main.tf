@@ -77,9 +77,18 @@ locals {
     if length(distinct([for o in local.endpoint_owners : o.model if o.name == e])) > 1
   ]
 
+  # The deployer names a model's endpoint configs and models <prefix>-<stage>-v<version>-..., and its roles may
+  # change <prefix>-<stage>-v*: no other model's names may fall under that pattern.
+  name_patterns = flatten([for n, m in local.models : [for s in local.stage_names : { model = n, pattern = "${m.prefix}-${s}-v" }]])
+  overlapping_patterns = distinct([
+    for pair in setproduct(local.name_patterns, local.name_patterns) :
+    "models ${pair[0].model} and ${pair[1].model}: ${pair[1].model}'s endpoint configs ${pair[1].pattern}... would fall under ${pair[0].model}'s ${pair[0].pattern}* grants; choose names where neither is the other's <prefix>-<stage>-v"
+    if pair[0].model != pair[1].model && startswith(pair[1].pattern, pair[0].pattern)
+  ])
+
   problems = concat(
     local.bad_names, local.bad_entries, local.bad_keys, local.bad_prefixes, local.bad_stage_names,
-    local.bad_stage_keys, local.bad_lengths, local.shared_prefixes, local.shared_endpoints,
+    local.bad_stage_keys, local.bad_lengths, local.shared_prefixes, local.shared_endpoints, local.overlapping_patterns,
   )
 
   # What grows per model in each account, against AWS's per-account quotas (docs/models.md).

@@ -652,3 +652,9 @@ variable "deployer_wheelhouse_dir" {
     error_message = "deployer_wheelhouse_dir: with deployer_dependencies = \"bundled\" it must be a directory holding the locked dependency wheels (*.whl), for example .build/wheelhouse from `make wheelhouse`."
   }
 }
+
+variable "endpoint_guard" {
+  description = "Refuse to destroy this model's stage resources while its endpoint exists (a destroy-time check run with seed_python and boto3, as seed_role_arn). Turn off only where Terraform runs without Python and boto3, and then run the teardown build before removing a model."
+  type        = bool
+  default     = true
+}

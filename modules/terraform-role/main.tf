@@ -1,6 +1,7 @@
 ################################################################################
-# The role Terraform assumes in this account: it manages exactly this project's
-# resources (names prefixed <project>-), nothing else.
+# The role Terraform assumes in this account: it manages exactly this platform's
+# resources (names prefixed <project>-, the platform name: every model's prefix is
+# inside it), nothing else.
 ################################################################################
 
 data "aws_caller_identity" "current" {}
@@ -96,9 +97,20 @@ locals {
         Effect = "Allow"
         Action = ["sagemaker:*"]
         Resource = [
+          # One group per model of the platform: <platform> (an upgraded single-model installation) or <platform>-<model>.
           "arn:${local.partition}:sagemaker:${local.arn.region}:model-package-group/${local.p}",
+          "arn:${local.partition}:sagemaker:${local.arn.region}:model-package-group/${local.p}-*",
           "arn:${local.partition}:sagemaker:${local.arn.region}:model-package/${local.p}/*",
+          "arn:${local.partition}:sagemaker:${local.arn.region}:model-package/${local.p}-*/*",
         ]
+      },
+      {
+        # Removing a model checks that its endpoint is gone first (the stage module's endpoint guard); the
+        # endpoint itself is the deployer's, never Terraform's.
+        Sid      = "ModelEndpointGuard"
+        Effect   = "Allow"
+        Action   = ["sagemaker:DescribeEndpoint"]
+        Resource = ["arn:${local.partition}:sagemaker:${local.arn.region}:endpoint/${local.p}-*"]
       },
       {
         Sid    = "ProjectEvents"
@@ -135,7 +147,7 @@ locals {
         Sid      = "ProjectParameters"
         Effect   = "Allow"
         Action   = ["ssm:*"]
-        Resource = ["arn:${local.partition}:ssm:${local.arn.region}:parameter/${local.p}/*"]
+        Resource = ["arn:${local.partition}:ssm:${local.arn.region}:parameter/${local.p}/*", "arn:${local.partition}:ssm:${local.arn.region}:parameter/${local.p}-*/*"]
       },
       {
         # Image repositories belong to the image team; the registry root only sets their pull policy.

@@ -92,6 +92,18 @@ run "shared_endpoint_name" {
   expect_failures = [output.models]
 }
 
+# a's grants cover ml-a-dev-v*: model "a-dev-v" (prefix ml-a-dev-v, configs ml-a-dev-v-dev-v...) falls under them.
+run "names_under_another_models_grants" {
+  command = plan
+
+  variables {
+    stages = [{ name = "dev", account_id = "222222222222" }]
+    models = { a = {}, a-dev-v = {} }
+  }
+
+  expect_failures = [output.models]
+}
+
 run "stage_not_in_platform" {
   command = plan
 

@@ -6,6 +6,8 @@ mock_provider "aws" {
 
 # The first stage, as envs/dev calls it.
 variables {
+  # The destroy-time endpoint check needs AWS; tests of the guard itself set it back (stage.tftest.hcl).
+  endpoint_guard           = false
   project                  = "churn"
   stage                    = "dev"
   next_stage               = "staging"

@@ -17,6 +17,8 @@ override_resource {
 
 # The first stage, as envs/dev calls it.
 variables {
+  # The destroy-time endpoint check needs AWS; tests of the guard itself set it back (stage.tftest.hcl).
+  endpoint_guard           = false
   project                  = "churn"
   stage                    = "dev"
   next_stage               = "staging"
@@ -1362,4 +1364,20 @@ run "invalid_bucket_name_length" {
     stage   = "integration-eu-one"
   }
   expect_failures = [var.stage]
+}
+
+# Removing a model (or the stage) checks first that its endpoint is gone: the guard is there by default and
+# depends on the rest, so it is destroyed first (its destroy-time check runs against AWS; the sandbox test
+# tests/terraform/test_models.py removes a model with a live endpoint).
+run "endpoint_guard_by_default" {
+  command = plan
+
+  variables {
+    endpoint_guard = true
+  }
+
+  assert {
+    condition     = length(terraform_data.endpoint_guard) == 1 && terraform_data.endpoint_guard[0].input.endpoint == "churn-dev" && terraform_data.endpoint_guard[0].input.teardown_project == "churn-dev-teardown"
+    error_message = "The guard checks this stage's endpoint and names its teardown build."
+  }
 }
