@@ -15,6 +15,7 @@ locals {
   previous_account_id = try(coalesce(local.stage.previous_account_id), "")
   next                = try(coalesce(local.stage.next), "")
   next_account_id     = try(coalesce(local.stage.next_account_id), "")
+  next_region         = local.next == "" ? "" : coalesce(module.catalog.stages[local.next].region, var.region)
 
   # Each setting of each model: this stage file's default, merged with the model's override for this stage.
   overrides = { for name, m in module.catalog.models : name => try(m.stages[var.stage], null) }
@@ -39,12 +40,13 @@ module "model" {
   model                     = each.key
   stage                     = var.stage
   tooling_account_id        = var.tooling_account_id
+  registry_region           = var.region
   registry_kms_key_arn      = var.registry_kms_key_arn
   organization_id           = var.organization_id
   previous_stage            = local.previous
   previous_stage_account_id = local.previous_account_id
   next_stage                = local.next
-  next_stage_event_bus_arn  = local.next == "" ? "" : "arn:aws:events:${var.region}:${local.next_account_id}:event-bus/${each.value.prefix}-${local.next}"
+  next_stage_event_bus_arn  = local.next == "" ? "" : "arn:aws:events:${local.next_region}:${local.next_account_id}:event-bus/${each.value.prefix}-${local.next}"
   requires_approval         = local.stage.requires_approval
 
   seed_dir            = abspath("${path.root}/../../seed")

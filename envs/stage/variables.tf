@@ -13,7 +13,7 @@ variable "platform" {
 }
 
 variable "region" {
-  description = "AWS region of the platform (tooling and every stage)."
+  description = "AWS region of the tooling account, and of every stage that sets no region of its own."
   type        = string
 
   validation {
@@ -33,10 +33,11 @@ variable "tooling_account_id" {
 }
 
 variable "stages" {
-  description = "The platform's stages in promotion order: name, account_id and requires_approval (manual approval before Deploy; default false). Each stage's previous and next stage come from this order."
+  description = "The platform's stages in promotion order: name, account_id, region (optional; empty: region) and requires_approval (manual approval before Deploy; default false). Each stage's previous and next stage come from this order."
   type = list(object({
     name              = string
     account_id        = string
+    region            = optional(string, "")
     requires_approval = optional(bool, false)
   }))
 
