@@ -295,8 +295,9 @@ class Demo:
         for build_id in started:
             self.seen_builds.add(build_id)
             self.say(f"    {project}: build {build_id.rsplit(':', 1)[-1][:8]} started by the rejection event")
+            repository = self.name(stage, "repository_names")
             self.builders[stage].run(
-                project, self.name(stage, "repository_names"), self.head(stage), label=f"{stage}/rollback", started_build=build_id
+                project, repository, self.head(stage), label=f"{stage}/rollback", started_build=build_id
             )
 
     def status(self) -> None:

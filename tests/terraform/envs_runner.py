@@ -3,7 +3,8 @@
 Used by test_source_connection.py; the README guide's own commands are test_guide.py's.
 
 Order matters: tooling first (registry, ledger, event bus the stages point at), then dev, staging,
-prod (envs/stage with each stage's file; the script adds -var-file=../platform.tfvars everywhere); destroy runs in reverse, with AWS_ENDPOINT_URL pointing at a sandbox started for the test alone.
+prod (envs/stage with each stage's file; the script adds -var-file=../platform.tfvars everywhere);
+destroy runs in reverse, with AWS_ENDPOINT_URL pointing at a sandbox started for the test alone.
 """
 
 from __future__ import annotations

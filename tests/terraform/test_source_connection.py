@@ -1,7 +1,7 @@
 """A stage root with `source_provider = "codeconnections"` applies, starts from its connection, and destroys.
 
-envs/tooling, then envs/stage for dev (its one model, churn) with TF_VAR_ overrides (the root creates its connection), through
-scripts/tf-sandbox.sh as the demo does. The connection comes up PENDING; the sandbox's console
+envs/tooling, then envs/stage for dev (its one model, churn) with TF_VAR_ overrides (the root creates its
+connection), through scripts/tf-sandbox.sh as the demo does. The connection comes up PENDING; the sandbox's console
 handshake completes it; a push of seed/ (its config/stage.json.example as config/dev.json, as the team pushes
 it) to the stand-in Git provider starts
 the pipeline, whose Source action reads that commit through the connection, as the pipeline role.
@@ -89,7 +89,8 @@ def test_dev_root_with_a_created_connection(envs: Envs) -> None:
         outputs = _outputs(envs)
         assert outputs["connection_statuses"] == {MODEL: "PENDING"}
         assert outputs["repository_names"].get(MODEL) is None  # no CodeCommit repository with a connection
-        assert outputs["connection_arns"][MODEL].startswith("arn:aws:codestar-connections:us-east-1:222222222222:connection/")
+        connection = "arn:aws:codestar-connections:us-east-1:222222222222:connection/"
+        assert outputs["connection_arns"][MODEL].startswith(connection)
         _started_from_connection(envs, outputs)
         # After the handshake only the status output moves: no resource changes.
         proc = envs.run("dev", "plan", "-detailed-exitcode")
