@@ -1,8 +1,3 @@
-output "model_package_group_arn" {
-  description = "ARN of the model package group."
-  value       = module.registry.model_package_group_arn
-}
-
 output "artifact_bucket_name" {
   description = "Model artifact bucket."
   value       = module.registry.artifact_bucket_name
@@ -18,12 +13,22 @@ output "ledger_table_name" {
   value       = module.registry.ledger_table_name
 }
 
-output "deployer_role_arns" {
-  description = "Map of stage name to the deployer role its CodeBuild role assumes."
-  value       = module.registry.deployer_role_arns
+output "model_package_group_names" {
+  description = "Map of model to its model package group name (where data scientists register versions)."
+  value       = { for k, m in module.model : k => m.model_package_group_name }
 }
 
-output "first_stage_event_bus_arn" {
-  description = "The first stage's bus that receives forwarded approval events."
-  value       = module.registry.first_stage_event_bus_arn
+output "model_package_group_arns" {
+  description = "Map of model to its model package group ARN."
+  value       = { for k, m in module.model : k => m.model_package_group_arn }
+}
+
+output "deployer_role_arns" {
+  description = "Map of model to (stage to the deployer role that model's CodeBuild role in that stage assumes)."
+  value       = { for k, m in module.model : k => m.deployer_role_arns }
+}
+
+output "max_models" {
+  description = "How many models fit under the configured per-account quotas (modules/catalog)."
+  value       = module.catalog.max_models
 }

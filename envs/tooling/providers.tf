@@ -1,11 +1,11 @@
 locals {
-  terraform_role_arn = var.terraform_role_arn != "" ? var.terraform_role_arn : "arn:aws:iam::${var.account_id}:role/${var.project}-terraform"
+  terraform_role_arn = var.terraform_role_arn != "" ? var.terraform_role_arn : "arn:aws:iam::${var.tooling_account_id}:role/${var.platform}-terraform"
   sandbox            = var.aws_endpoint_url != ""
 }
 
 provider "aws" {
   region              = var.region
-  allowed_account_ids = [var.account_id]
+  allowed_account_ids = [var.tooling_account_id]
 
   assume_role {
     role_arn     = local.terraform_role_arn
@@ -14,7 +14,7 @@ provider "aws" {
 
   default_tags {
     tags = merge(var.tags, {
-      Project     = var.project
+      Platform    = var.platform
       Environment = "tooling"
       ManagedBy   = "terraform"
     })

@@ -1,13 +1,5 @@
-project    = "churn"
-region     = "us-east-1"
-account_id = "111111111111"
+# Tooling-only settings. What every account shares (platform, region, accounts, stages, models, tags) is in
+# ../platform.tfvars: terraform plan -var-file=../platform.tfvars
 
-stages = [
-  { name = "dev", account_id = "222222222222" },
-  { name = "staging", account_id = "333333333333" },
-  { name = "prod", account_id = "444444444444" },
-]
-
-tags = {
-  team = "ml-platform"
-}
+# organization_id    = "o-abcdefghij"
+# producer_role_arns = ["arn:aws:iam::555555555555:role/training"]

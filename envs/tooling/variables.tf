@@ -1,5 +1,5 @@
-variable "project" {
-  description = "Project name; must be the same in every env."
+variable "platform" {
+  description = "Platform name (envs/platform.tfvars): names the shared resources and the Terraform role <platform>-terraform; every model's names start with <platform>-."
   type        = string
 }
 
@@ -9,13 +9,13 @@ variable "region" {
   default     = "us-east-1"
 }
 
-variable "account_id" {
-  description = "Account id this root applies to (the provider refuses any other)."
+variable "tooling_account_id" {
+  description = "Tooling account id (envs/platform.tfvars); the provider refuses any other."
   type        = string
 }
 
 variable "terraform_role_arn" {
-  description = "Role Terraform assumes in account_id. Empty means arn:aws:iam::<account_id>:role/<project>-terraform, the role envs/bootstrap creates."
+  description = "Role Terraform assumes in the tooling account. Empty means arn:aws:iam::<tooling_account_id>:role/<platform>-terraform, the role envs/bootstrap creates."
   type        = string
   default     = ""
 }
@@ -39,12 +39,29 @@ variable "tags" {
 }
 
 variable "stages" {
-  description = "Ordered delivery stages with their account ids; the first receives approval events."
+  description = "Ordered delivery stages (envs/platform.tfvars): name, account_id, optional region and requires_approval. The first receives the approval events."
   type = list(object({
-    name       = string
-    account_id = string
-    region     = optional(string, "")
+    name              = string
+    account_id        = string
+    region            = optional(string, "")
+    requires_approval = optional(bool, false)
   }))
+}
+
+variable "models" {
+  description = "The platform's models (envs/platform.tfvars), checked by modules/catalog: each gets its model package group, its deployer role per stage and its forwarding rules here."
+  type        = any
+}
+
+variable "quotas" {
+  description = "Per-account AWS quotas the models map is checked against (modules/catalog); raise after AWS raised them."
+  type = object({
+    event_buses_per_account = optional(number, 100)
+    rules_per_event_bus     = optional(number, 300)
+    pipelines_per_region    = optional(number, 1000)
+    iam_roles_per_account   = optional(number, 1000)
+  })
+  default = {}
 }
 
 variable "kms_deletion_window_in_days" {

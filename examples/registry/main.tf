@@ -1,4 +1,5 @@
-# The tooling account's registry for a three-stage chain: the smallest call of modules/registry.
+# The tooling account of a platform with two models over a three-stage chain: the shared registry
+# (modules/registry) and one modules/registry-model per model.
 # `terraform init && terraform plan` against your tooling account; the env root envs/tooling is the full one.
 
 terraform {
@@ -16,10 +17,7 @@ provider "aws" {
   region = "us-east-1"
 }
 
-module "registry" {
-  source = "../../modules/registry"
-
-  project = "churn"
+locals {
   stages = [
     { name = "dev", account_id = "222222222222" },
     { name = "staging", account_id = "333333333333" },
@@ -27,7 +25,27 @@ module "registry" {
   ]
 }
 
-output "model_package_group_arn" {
-  description = "The model package group the stages deploy from."
-  value       = module.registry.model_package_group_arn
+module "registry" {
+  source = "../../modules/registry"
+
+  platform = "ml"
+  stages   = local.stages
+}
+
+module "model" {
+  source   = "../../modules/registry-model"
+  for_each = toset(["churn", "fraud"])
+
+  platform                = "ml"
+  model                   = each.key
+  prefix                  = "ml-${each.key}"
+  stages                  = local.stages
+  ledger_table_arn        = module.registry.ledger_table_arn
+  kms_key_arn             = module.registry.kms_key_arn
+  events_forward_role_arn = module.registry.events_forward_role_arn
+}
+
+output "model_package_group_arns" {
+  description = "The model package groups the stages deploy from, by model."
+  value       = { for k, m in module.model : k => m.model_package_group_arn }
 }

@@ -15,7 +15,7 @@ resource "aws_ecr_repository_policy" "this" {
         Effect    = "Allow"
         Principal = { AWS = local.stage_account_roots }
         Action    = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-        Condition = merge({ ArnEquals = { "aws:PrincipalArn" = local.sorted_execution_arn } }, local.org_condition)
+        Condition = merge({ ArnLike = { "aws:PrincipalArn" = local.execution_role_patterns } }, local.org_condition)
       },
     ]
   })

@@ -1,90 +1,21 @@
 ################################################################################
-# Forward approval changes of our group to the first stage's event bus
-################################################################################
-
-resource "aws_cloudwatch_event_rule" "this" {
-  name        = local.forward_rule_name
-  description = "Forward ${var.project} model package approvals and rejections to the ${local.first_stage.name} stage."
-  state       = "ENABLED"
-
-  event_pattern = jsonencode({
-    source        = ["aws.sagemaker"]
-    "detail-type" = ["SageMaker Model Package State Change"]
-    detail = {
-      ModelPackageGroupName = [var.project]
-      ModelApprovalStatus   = ["Approved", "Rejected"]
-      "$or"                 = local.approval_change
-    }
-  })
-
-  tags = var.tags
-}
-
-resource "aws_cloudwatch_event_target" "this" {
-  rule      = aws_cloudwatch_event_rule.this.name
-  target_id = "${local.first_stage.name}-event-bus"
-  arn       = local.first_stage_bus_arn
-  role_arn  = aws_iam_role.events_forward.arn
-}
-
-################################################################################
-# Forward rejections to every later stage's bus too: a Rejected version that is
-# live in staging or prod must roll back there, not only in the first stage.
+# The role EventBridge uses to forward every model's approval changes (the rules
+# are per model, modules/registry-model) to that model's buses in the stage accounts
 ################################################################################
 
 locals {
-  # SageMaker puts the state-change event on every UpdateModelPackage, and its ModelApprovalStatus is the
-  # current status, so a metadata write (the deployer's marks) on an Approved version looks like an approval.
-  # Only an update that set the status (UpdatedModelPackageFields names it) or a creation (no such field) counts.
-  approval_change = [
-    { UpdatedModelPackageFields = ["ModelApprovalStatus"] },
-    { UpdatedModelPackageFields = [{ exists = false }] },
+  # Every model's forwarding rules are <prefix>-model-approval-forward and -rejection-forward on this
+  # account's default bus, with the prefix inside <platform>-*; their targets are the models' buses,
+  # <prefix>-<stage>. Patterns: the role stays the same as models come and go.
+  forward_rule_patterns = [
+    "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.platform}-*-forward",
   ]
-
-  # The rules that use the forwarding role (default bus: rule/<name>); deterministic, so no cycle with the role.
-  forward_rule_arns = concat(
-    ["arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.forward_rule_name}"],
-    length(local.later_stage_bus_arns) > 0 ? ["arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.rejection_rule_name}"] : [],
-  )
-
-  later_stage_bus_arns = {
-    for name, s in local.stages : name => "arn:${local.partition}:events:${s.region}:${s.account_id}:event-bus/${var.project}-${name}"
-    if name != local.first_stage.name
-  }
-}
-
-resource "aws_cloudwatch_event_rule" "rejection" {
-  count = length(local.later_stage_bus_arns) > 0 ? 1 : 0
-
-  name        = local.rejection_rule_name
-  description = "Forward ${var.project} model package rejections to the later stages (${join(", ", keys(local.later_stage_bus_arns))})."
-  state       = "ENABLED"
-
-  event_pattern = jsonencode({
-    source        = ["aws.sagemaker"]
-    "detail-type" = ["SageMaker Model Package State Change"]
-    detail = {
-      ModelPackageGroupName = [var.project]
-      ModelApprovalStatus   = ["Rejected"]
-      "$or"                 = local.approval_change
-    }
-  })
-
-  tags = var.tags
-}
-
-resource "aws_cloudwatch_event_target" "rejection" {
-  for_each = local.later_stage_bus_arns
-
-  rule      = aws_cloudwatch_event_rule.rejection[0].name
-  target_id = "${each.key}-event-bus"
-  arn       = each.value
-  role_arn  = aws_iam_role.events_forward.arn
+  stage_bus_patterns = sort(distinct([for s in local.stages : "arn:${local.partition}:events:${s.region}:${s.account_id}:event-bus/${var.platform}-*"]))
 }
 
 resource "aws_iam_role" "events_forward" {
   name        = local.forward_role_name
-  description = "EventBridge puts ${var.project} approval and rejection events on the stage buses."
+  description = "EventBridge puts the ${var.platform} models' approval and rejection events on their stage buses."
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -95,7 +26,7 @@ resource "aws_iam_role" "events_forward" {
         Action    = "sts:AssumeRole"
         Condition = {
           StringEquals = { "aws:SourceAccount" = local.account_id }
-          ArnEquals    = { "aws:SourceArn" = local.forward_rule_arns }
+          ArnLike      = { "aws:SourceArn" = local.forward_rule_patterns }
         }
       },
     ]
@@ -113,7 +44,7 @@ resource "aws_iam_role_policy" "events_forward" {
         Sid      = "PutEventsStageBuses"
         Effect   = "Allow"
         Action   = "events:PutEvents"
-        Resource = concat([local.first_stage_bus_arn], values(local.later_stage_bus_arns))
+        Resource = local.stage_bus_patterns
       },
     ]
   })

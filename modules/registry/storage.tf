@@ -95,7 +95,7 @@ locals {
         Principal = { AWS = local.stage_account_roots }
         Action    = ["s3:GetObject"]
         Resource  = ["${local.artifact_bucket_arn}/*"]
-        Condition = merge({ ArnEquals = { "aws:PrincipalArn" = local.sorted_execution_arn } }, local.org_condition)
+        Condition = merge({ ArnLike = { "aws:PrincipalArn" = local.execution_role_patterns } }, local.org_condition)
       },
       {
         # The deployer's preflight HeadObjects the candidate's artifact (s3:GetObject) as the stage CodeBuild role.
@@ -104,7 +104,7 @@ locals {
         Principal = { AWS = local.stage_account_roots }
         Action    = ["s3:GetObject"]
         Resource  = ["${local.artifact_bucket_arn}/*"]
-        Condition = merge({ ArnEquals = { "aws:PrincipalArn" = local.sorted_codebuild_arn } }, local.org_condition)
+        Condition = merge({ ArnLike = { "aws:PrincipalArn" = local.codebuild_role_patterns } }, local.org_condition)
       },
       {
         # ListBucket turns a missing artifact into 404 (not 403), so preflight can say "does not exist".
@@ -114,7 +114,7 @@ locals {
         Action    = ["s3:ListBucket"]
         Resource  = [local.artifact_bucket_arn]
         Condition = merge(
-          { ArnEquals = { "aws:PrincipalArn" = sort(concat(local.sorted_codebuild_arn, local.sorted_execution_arn)) } },
+          { ArnLike = { "aws:PrincipalArn" = sort(concat(local.codebuild_role_patterns, local.execution_role_patterns)) } },
           local.org_condition,
         )
       },

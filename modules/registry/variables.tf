@@ -1,15 +1,15 @@
-variable "project" {
-  description = "Project name. Names the model package group, the artifact bucket prefix, the KMS alias, the ledger table and the deployer roles."
+variable "platform" {
+  description = "Platform name: names what the models share, <platform>-artifacts-<account>, alias/<platform>-registry, <platform>-ledger and <platform>-registry-events-forward. The models' role names start with <platform>- (modules/catalog)."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9-]{1,40}$", var.project))
-    error_message = "project must match ^[a-z0-9-]{1,40}$ (lowercase letters, digits and hyphens, 1 to 40 characters)."
+    condition     = can(regex("^[a-z0-9-]{1,40}$", var.platform))
+    error_message = "platform must match ^[a-z0-9-]{1,40}$ (lowercase letters, digits and hyphens, 1 to 40 characters)."
   }
 }
 
 variable "stages" {
-  description = "Ordered delivery stages. The first stage receives the forwarded model approval events; each stage gets a deployer role that its CodeBuild role may assume. region defaults to the region of this provider."
+  description = "Ordered delivery stages (their accounts: the models' roles there may read artifacts; their buses receive forwarded events). region defaults to the region of this provider."
   type = list(object({
     name       = string
     account_id = string
@@ -41,14 +41,6 @@ variable "stages" {
     error_message = "Every stage region must be empty (this provider's region) or an AWS region name such as us-east-1."
   }
 
-  # IAM role names have at most 64 characters: <project>-deployer-<stage> here, and the stage module's
-  # <project>-<stage>-sagemaker-execution (its longest role name), which this module names in its grants.
-  validation {
-    condition = alltrue([
-      for s in var.stages : length("${var.project}-deployer-${s.name}") <= 64 && length("${var.project}-${s.name}-sagemaker-execution") <= 64
-    ])
-    error_message = "IAM role names are limited to 64 characters: <project>-deployer-<stage> and <project>-<stage>-sagemaker-execution must fit, so project and stage name together may have at most 43 characters (too long: ${join(", ", [for s in var.stages : "${var.project}-${s.name}-sagemaker-execution (${length("${var.project}-${s.name}-sagemaker-execution")})" if length("${var.project}-${s.name}-sagemaker-execution") > 64])})."
-  }
 }
 
 variable "organization_id" {
@@ -60,12 +52,6 @@ variable "organization_id" {
     condition     = var.organization_id == "" || can(regex("^o-[a-z0-9]{10,32}$", var.organization_id))
     error_message = "organization_id must be empty or match ^o-[a-z0-9]{10,32}$."
   }
-}
-
-variable "model_package_group_description" {
-  description = "Description of the model package group."
-  type        = string
-  default     = "Model versions delivered across accounts by the deployer."
 }
 
 variable "kms_deletion_window_in_days" {
@@ -119,7 +105,7 @@ variable "ecr_repository_names" {
 }
 
 variable "producer_role_arns" {
-  description = "Roles in training (producer) accounts that register model versions into the group. Each may create versions (Pending or Rejected, never Approved unless producers_can_approve), read the group, and write artifacts under models/ in the artifact bucket with the registry key. Exact role ARNs, not accounts: the grants name these principals only. Each role also needs the same actions in its own account's IAM policy."
+  description = "Roles in training (producer) accounts that write model artifacts under models/ in the artifact bucket with the registry key (the models' groups let them register versions: modules/registry-model producer_role_arns). Exact role ARNs, not accounts: the grants name these principals only. Each role also needs the same actions in its own account's IAM policy."
   type        = list(string)
   default     = []
 
@@ -132,12 +118,6 @@ variable "producer_role_arns" {
     condition     = length(distinct(var.producer_role_arns)) == length(var.producer_role_arns)
     error_message = "producer_role_arns must not repeat a role."
   }
-}
-
-variable "producers_can_approve" {
-  description = "Let the producer roles approve versions (create them Approved, or change their approval status). Off by default: approval is the tooling account's decision, and an approval starts the first stage."
-  type        = bool
-  default     = false
 }
 
 variable "tags" {

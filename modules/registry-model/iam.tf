@@ -1,13 +1,14 @@
 ################################################################################
-# Per-stage deployer roles: assumed by exactly that stage's CodeBuild role, each
-# with a policy of its own (its ledger items, its registry marks, nothing else)
+# Per-stage deployer roles of this model: assumed by exactly that stage's CodeBuild
+# role of this model, each with a policy of its own (its ledger items, its registry
+# marks, nothing else)
 ################################################################################
 
 resource "aws_iam_role" "deployer" {
   for_each = local.stages
 
   name                 = local.deployer_role_names[each.key]
-  description          = "Registry read, ledger read/write and registry marks for the ${each.key} stage deployer."
+  description          = "Registry read, ledger read/write and registry marks for the ${var.model} model's ${each.key} stage deployer."
   max_session_duration = 3600
   assume_role_policy   = jsonencode(local.deployer_trust_policies[each.key])
   tags                 = var.tags
@@ -44,22 +45,22 @@ locals {
     }
   }
 
-  ledger_table_arn = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.ledger_table_name}"
-
   # The stage before each stage (its verified marks are the later stage's candidates).
   previous_stages = { for i, s in var.stages : s.name => i == 0 ? "" : var.stages[i - 1].name }
 
-  # Ledger partition keys (deployer/ledger/dynamodb_items.py): STAGE#<stage> (history and marks),
-  # VERSION#<version> (history by version, written with every versioned entry), LOCK#<endpoint> (the lease).
-  # The endpoint is <project>-<stage>, as the stage module names it.
+  # Ledger partition keys (deployer/ledger/dynamodb_items.py), in the platform's shared table:
+  # MODEL#<model>#STAGE#<stage> (history and marks), MODEL#<model>#VERSION#<version> (history by version,
+  # written with every versioned entry), LOCK#<endpoint> (the lease; the endpoint is <prefix>-<stage>, as the
+  # stage module names it). A model's roles reach only keys that carry its own name.
+  model_key = "MODEL#${var.model}"
   ledger_write_keys = {
-    for name, s in local.stages : name => ["STAGE#${name}", "LOCK#${var.project}-${name}", "VERSION#*"]
+    for name, s in local.stages : name => ["${local.model_key}#STAGE#${name}", "LOCK#${var.prefix}-${name}", "${local.model_key}#VERSION#*"]
   }
   ledger_read_keys = {
     for name, s in local.stages : name => concat(
-      ["STAGE#${name}"],
-      local.previous_stages[name] == "" ? [] : ["STAGE#${local.previous_stages[name]}"],
-      ["LOCK#${var.project}-${name}", "VERSION#*"],
+      ["${local.model_key}#STAGE#${name}"],
+      local.previous_stages[name] == "" ? [] : ["${local.model_key}#STAGE#${local.previous_stages[name]}"],
+      ["LOCK#${var.prefix}-${name}", "${local.model_key}#VERSION#*"],
     )
   }
 
@@ -128,7 +129,7 @@ locals {
             Sid       = "LedgerRead"
             Effect    = "Allow"
             Action    = ["dynamodb:GetItem", "dynamodb:Query"]
-            Resource  = [local.ledger_table_arn]
+            Resource  = [var.ledger_table_arn]
             Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = local.ledger_read_keys[name] } }
           },
           {
@@ -137,14 +138,14 @@ locals {
             Sid       = "LedgerWriteOwnStage"
             Effect    = "Allow"
             Action    = ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
-            Resource  = [local.ledger_table_arn]
+            Resource  = [var.ledger_table_arn]
             Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = local.ledger_write_keys[name] } }
           },
           {
             Sid       = "LedgerEncryption"
             Effect    = "Allow"
             Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
-            Resource  = [aws_kms_key.this.arn]
+            Resource  = [var.kms_key_arn]
             Condition = { StringEquals = { "kms:ViaService" = "dynamodb.${local.region}.amazonaws.com" } }
           },
         ],
