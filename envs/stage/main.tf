@@ -6,6 +6,7 @@ module "catalog" {
   platform = var.platform
   stages   = var.stages
   models   = var.models
+  quotas   = var.quotas
 }
 
 locals {

@@ -86,6 +86,17 @@ variable "models" {
   }
 }
 
+variable "quotas" {
+  description = "Per-account AWS quotas the models map is checked against (modules/catalog), as in envs/tooling: set them in ../platform.tfvars so both roots check the same; raise after AWS raised them."
+  type = object({
+    event_buses_per_account = optional(number, 100)
+    rules_per_event_bus     = optional(number, 300)
+    pipelines_per_region    = optional(number, 1000)
+    iam_roles_per_account   = optional(number, 1000)
+  })
+  default = {}
+}
+
 variable "tags" {
   description = "Tags for every resource (the provider adds Project = platform, Environment = stage and ManagedBy)."
   type        = map(string)
