@@ -112,11 +112,16 @@ def _summary_iam(iam: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
+def _root(env: str) -> str:
+    """envs/tooling, or envs/stage with a stage's file."""
+    return "envs/tooling" if env == "tooling" else f"envs/stage ({env}.tfvars)"
+
+
 def _summary_tf(tf: dict[str, Any]) -> list[list[Any]]:
     return [
         [
             6,
-            f"no-op `terraform plan` envs/{r['env']}",
+            f"no-op `terraform plan` {_root(r['env'])}",
             _s(r["plan_seconds_median"]),
             f"wrapper alone (bucket check + init) {_s(r['wrapper_seconds_median'])}",
             f"net plan {_s(r['plan_net_seconds'])}"

@@ -1,4 +1,5 @@
-"""Figure 6: no-op `terraform plan` per env root on the sandbox, through scripts/tf-sandbox.sh.
+"""Figure 6: no-op `terraform plan` of envs/tooling and of envs/stage per stage on the sandbox, through
+scripts/tf-sandbox.sh.
 
 The env roots, modules, seed and scripts are copied into a private root under the bench's work dir, so the
 wrapper's data dirs (`<root>/.build/tf-sandbox/<env>`) never collide with a `make demo` or a Terraform test
@@ -18,7 +19,7 @@ from bench.common import PYTHON, REPO, median, rounded, run_timed
 from sandbox.harness import Sandbox
 
 ENVS = ("tooling", "dev", "staging", "prod")
-_IGNORE = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", "__pycache__")
+_IGNORE = shutil.ignore_patterns(".terraform", ".terraform-*", "*.tfstate", "*.tfstate.*", "__pycache__")
 
 
 def private_root(work: Path) -> Path:

@@ -2,7 +2,7 @@
 
   1. start the sandbox (or wipe the one that runs)     5. approve v1: dev, staging, then prod after its plan
   2. build the deployer wheel (+ lock, wheelhouse)         and its approval (which names v1)
-  3. terraform apply tooling, dev, staging, prod        6. approve v2: canary to dev, linear to staging, and
+  3. terraform apply tooling, then envs/stage per stage 6. approve v2: canary to dev, linear to staging, and
   4. register a sample model as versions 1 and 2           prod after an approval that names v2
                                                         7. reject v2: dev and staging roll back through their
                                                            pipelines, prod through its rollback build (no
@@ -45,11 +45,13 @@ from localbuild import BuildFailed, LocalCodeBuild, ensure_build_image
 REPO = Path(__file__).resolve().parent.parent
 BUILD = REPO / ".build"
 PY = sys.executable
-PROJECT = "churn"
+PLATFORM = "ml"  # envs/platform.tfvars
+MODEL = "churn"  # its models map's one entry
+PREFIX = f"{PLATFORM}-{MODEL}"  # the model's default prefix: its registry group; stage names come from outputs
 STAGES = ("dev", "staging", "prod")
 ENVS = ("tooling", *STAGES)
 ADMIN_ROLE = "OrganizationAccountAccessRole"
-IMAGE_REPOSITORY = f"{PROJECT}-inference"  # the inference image's ECR repository, in the tooling account
+IMAGE_REPOSITORY = f"{PREFIX}-inference"  # the inference image's ECR repository, in the tooling account
 
 
 class DemoError(RuntimeError):
@@ -68,6 +70,7 @@ class Demo:
         self.sessions: dict[str, boto3.Session] = {}
         self.builders: dict[str, LocalCodeBuild] = {}
         self.seen_executions: dict[str, set[str]] = {s: set() for s in STAGES}
+        self.outputs: dict[str, dict[str, Any]] = {}  # stage -> its envs/stage outputs (maps keyed by model)
         self.seen_builds: set[str] = set()
         self.registry_kms_key_arn = ""
 
@@ -179,21 +182,30 @@ class Demo:
         script = str(REPO / "scripts" / "tf-sandbox.sh")
         return self.run(script, name, "output", "-raw", "-no-color", output, quiet=True).strip()
 
+    def read_stage_outputs(self, stage: str) -> None:
+        script = str(REPO / "scripts" / "tf-sandbox.sh")
+        raw = json.loads(self.run(script, stage, "output", "-json", "-no-color", quiet=True))
+        self.outputs[stage] = {name: value["value"] for name, value in raw.items()}
+
+    def name(self, stage: str, output: str) -> str:
+        """The model's name in a stage's output map (e.g. pipeline_names -> ml-churn-dev)."""
+        return str(self.outputs[stage][output][MODEL])
+
     # -- 4. model -------------------------------------------------------------------------------------------------
 
     def register_model(self) -> list[str]:
         tooling = self.accounts["tooling"]
-        bucket = f"{PROJECT}-artifacts-{tooling}"
+        bucket = self.output("tooling", "artifact_bucket_name")
         s3 = self.client("tooling", "s3")
         sm = self.client("tooling", "sagemaker")
         arns = []
         image = f"{tooling}.dkr.ecr.{self.env['AWS_REGION']}.amazonaws.com/{IMAGE_REPOSITORY}:1.0"
         for version in (1, 2):
-            key = f"models/{PROJECT}/v{version}/model.tar.gz"
+            key = f"models/{MODEL}/v{version}/model.tar.gz"
             s3.put_object(Bucket=bucket, Key=key, Body=_model_tarball(version))
             arn = sm.create_model_package(
-                ModelPackageGroupName=PROJECT,
-                ModelPackageDescription=f"{PROJECT} sample model, training run {version}",
+                ModelPackageGroupName=PREFIX,
+                ModelPackageDescription=f"{MODEL} sample model, training run {version}",
                 ModelApprovalStatus="PendingManualApproval",
                 InferenceSpecification={
                     "Containers": [
@@ -222,7 +234,7 @@ class Demo:
     def new_execution(self, stage: str, timeout: float = 30.0) -> dict[str, Any]:
         """The oldest execution of the stage's pipeline that the demo has not handled yet (events start them)."""
         cp = self.client(stage, "codepipeline")
-        pipeline = f"{PROJECT}-{stage}"
+        pipeline = self.name(stage, "pipeline_names")
         deadline = time.monotonic() + timeout
         while True:
             summaries = cp.list_pipeline_executions(pipelineName=pipeline)["pipelineExecutionSummaries"]
@@ -243,7 +255,9 @@ class Demo:
     def skip_executions(self, stage: str) -> None:
         """Mark every current execution as seen (the seed commit's first runs, before any model is approved)."""
         cp = self.client(stage, "codepipeline")
-        for s in cp.list_pipeline_executions(pipelineName=f"{PROJECT}-{stage}")["pipelineExecutionSummaries"]:
+        for s in cp.list_pipeline_executions(pipelineName=self.name(stage, "pipeline_names"))[
+            "pipelineExecutionSummaries"
+        ]:
             self.seen_executions[stage].add(s["pipelineExecutionId"])
 
     def run_stage(self, stage: str, execution: dict[str, Any], decide: tuple[str, str] | None = None) -> bool:
@@ -253,8 +267,8 @@ class Demo:
         where = {
             "account": self.accounts[stage],
             "region": self.session(stage).region_name or "us-east-1",
-            "pipeline": f"{PROJECT}-{stage}",
-            "repository": f"{PROJECT}-{stage}",
+            "pipeline": self.name(stage, "pipeline_names"),
+            "repository": self.name(stage, "repository_names"),
             "stage": stage,
             "endpoint_url": self.env["AWS_ENDPOINT_URL"],
         }
@@ -262,13 +276,14 @@ class Demo:
         return run.drive(execution, revision, decide)
 
     def head(self, stage: str) -> str:
-        branch = self.client(stage, "codecommit").get_branch(repositoryName=f"{PROJECT}-{stage}", branchName="main")
+        repository = self.name(stage, "repository_names")
+        branch = self.client(stage, "codecommit").get_branch(repositoryName=repository, branchName="main")
         return str(branch["branch"]["commitId"])
 
     def rollback_builds(self, stage: str, timeout: float = 30.0) -> None:
         """Run the rollback builds that the registry's rejection started (EventBridge -> CodeBuild), outside
         the pipeline: no approval waits for them."""
-        project = f"{PROJECT}-{stage}-rollback"
+        project = f"{self.name(stage, 'pipeline_names')}-rollback"
         cb = self.client(stage, "codebuild")
         deadline = time.monotonic() + timeout
         while not (
@@ -280,8 +295,9 @@ class Demo:
         for build_id in started:
             self.seen_builds.add(build_id)
             self.say(f"    {project}: build {build_id.rsplit(':', 1)[-1][:8]} started by the rejection event")
+            repository = self.name(stage, "repository_names")
             self.builders[stage].run(
-                project, f"{PROJECT}-{stage}", self.head(stage), label=f"{stage}/rollback", started_build=build_id
+                project, repository, self.head(stage), label=f"{stage}/rollback", started_build=build_id
             )
 
     def status(self) -> None:
@@ -289,11 +305,11 @@ class Demo:
         config_dir.mkdir(parents=True, exist_ok=True)
         for stage in STAGES:
             blob = self.client(stage, "codecommit").get_file(
-                repositoryName=f"{PROJECT}-{stage}", filePath=f"config/{stage}.json"
+                repositoryName=self.name(stage, "repository_names"), filePath=f"config/{stage}.json"
             )
             # The team's file over the platform config Terraform wrote to SSM, as the pipeline's deployer reads it.
             parameter = self.client(stage, "ssm").get_parameter(
-                Name=f"/{PROJECT}/{stage}/deployer/config", WithDecryption=True
+                Name=self.name(stage, "platform_config_parameter_names"), WithDecryption=True
             )["Parameter"]["Value"]
             merged = deep_merge(json.loads(parameter), json.loads(blob["fileContent"]))
             (config_dir / f"{stage}.json").write_text(json.dumps(merged, indent=2))
@@ -309,7 +325,7 @@ class Demo:
 def _model_tarball(version: int) -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        data = json.dumps({"model": PROJECT, "training_run": version}).encode()
+        data = json.dumps({"model": MODEL, "training_run": version}).encode()
         info = tarfile.TarInfo("model.json")
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
@@ -360,11 +376,13 @@ def _scenario(demo: Demo) -> bool:
         demo.registry_kms_key_arn = demo.output("tooling", "kms_key_arn")
     # The stage roots read no other state (every cross-account name is deterministic): apply them side by side.
     with (
-        demo.step("3/8 terraform apply envs/dev, envs/staging, envs/prod (in parallel)"),
+        demo.step("3/8 terraform apply envs/stage for dev, staging, prod (in parallel; one state each)"),
         ThreadPoolExecutor(max_workers=len(STAGES)) as pool,
     ):
         for future in [pool.submit(demo.apply, stage, wheel) for stage in STAGES]:
             future.result()
+        for stage in STAGES:
+            demo.read_stage_outputs(stage)
     bin_dir = ensure_build_image(BUILD / "codebuild-image")
     extra = {
         "AWS_ENDPOINT_URL": demo.env["AWS_ENDPOINT_URL"],

@@ -1,27 +1,44 @@
 #!/usr/bin/env bash
-# Run Terraform for one env root against the local sandbox, unchanged from real AWS except
-# for the provider endpoint switch (aws_endpoint_url) and the backend settings.
+# Run Terraform for the tooling root or one stage (envs/stage with <stage>.tfvars) against the local
+# sandbox, unchanged from real AWS except for the provider endpoint switch (aws_endpoint_url) and the
+# backend settings.
 #
 #   export AWS_ENDPOINT_URL=http://127.0.0.1:5055     # a running sandbox
 #   scripts/tf-sandbox.sh tooling apply -auto-approve
-#   scripts/tf-sandbox.sh dev plan
+#   scripts/tf-sandbox.sh dev plan                    # envs/stage, -var-file=../platform.tfvars -var-file=dev.tfvars
 #
 # What it does:
 #   - creates the state bucket (TF_SANDBOX_STATE_BUCKET, default tfstate-sandbox) in the
 #     tooling account if missing (python + boto3 from .venv);
 #   - terraform init -reconfigure with an S3 backend pointed at the sandbox, in a data dir of
-#     its own (.build/tf-sandbox/<env>) so it never touches a real-AWS .terraform/;
+#     its own (.build/tf-sandbox/<env>) so it never touches a real-AWS .terraform/; a stage's
+#     state key is envs/<stage>/terraform.tfstate;
+#   - adds -var-file=../platform.tfvars (and, for a stage, -var-file=<stage>.tfvars) to the
+#     commands that take variables (plan, apply, destroy, refresh, import, console; not to an
+#     apply of a saved plan);
 #   - exports TF_VAR_aws_endpoint_url (and, unless already set, sandbox-friendly values:
 #     seed_python = .venv/bin/python, force-destroyable buckets, no ledger deletion protection)
 #     and runs `terraform <args>` in envs/<env>.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-usage() { echo "usage: $0 <tooling|dev|staging|prod> <terraform args...>" >&2; exit 2; }
+usage() { echo "usage: $0 <tooling|<stage>> <terraform args...>   (a stage has envs/stage/<stage>.tfvars)" >&2; exit 2; }
 [[ $# -ge 2 ]] || usage
 env_name="$1"; shift
-env_dir="$ROOT/envs/$env_name"
-[[ -d "$env_dir" ]] || { echo "tf-sandbox.sh: no env root $env_dir (allowed: tooling, dev, staging, prod)" >&2; exit 2; }
+platform_tfvars="$ROOT/envs/platform.tfvars"
+var_files=("-var-file=$platform_tfvars")
+backend_key=()
+if [[ "$env_name" == tooling ]]; then
+  env_dir="$ROOT/envs/tooling"
+else
+  env_dir="$ROOT/envs/stage"
+  [[ "$env_name" =~ ^[a-z0-9-]+$ && -f "$env_dir/$env_name.tfvars" ]] || {
+    echo "tf-sandbox.sh: no stage file envs/stage/$env_name.tfvars (allowed: tooling, $(cd "$env_dir" && ls *.tfvars | sed 's/\.tfvars$//' | paste -sd, -))" >&2
+    exit 2
+  }
+  var_files+=("-var-file=$env_dir/$env_name.tfvars")
+  backend_key=("-backend-config=key=envs/$env_name/terraform.tfstate")
+fi
 [[ -n "${AWS_ENDPOINT_URL:-}" ]] || { echo "tf-sandbox.sh: set AWS_ENDPOINT_URL to the sandbox URL (for example http://127.0.0.1:5055)" >&2; exit 2; }
 
 if [[ -z "${TF_CLI_CONFIG_FILE:-}" || ! -f "${TF_CLI_CONFIG_FILE}" ]]; then
@@ -90,18 +107,22 @@ assume_role = {
 EOT
 
 cd "$env_dir"
-terraform init -reconfigure -input=false -no-color -backend-config="$backend_file" >"$TF_DATA_DIR/init.log" 2>&1 || {
+terraform init -reconfigure -input=false -no-color -backend-config="$backend_file" "${backend_key[@]}" >"$TF_DATA_DIR/init.log" 2>&1 || {
   cat "$TF_DATA_DIR/init.log" >&2
   exit 1
 }
 
-env_account_id="${TF_VAR_account_id:-$(sed -n 's/^account_id *= *"\([0-9]\{12\}\)".*/\1/p' "$env_dir/terraform.tfvars")}"
+tooling_id_tfvars="$(sed -n 's/^tooling_account_id *= *"\([0-9]\{12\}\)".*/\1/p' "$platform_tfvars")"
 
 # 3. Variables: the endpoint switch, plus disposable-sandbox defaults the caller may override.
 export TF_VAR_aws_endpoint_url="$AWS_ENDPOINT_URL"
 export TF_VAR_seed_python="${TF_VAR_seed_python:-$PYTHON}"
 # The demo skips envs/bootstrap: Terraform runs as the administrator role every sandbox account has.
-export TF_VAR_terraform_role_arn="${TF_VAR_terraform_role_arn:-arn:aws:iam::${env_account_id}:role/OrganizationAccountAccessRole}"
+# (tooling: a role ARN; a stage: the role name in the stage's account, which comes from platform.tfvars)
+if [[ "$env_name" == tooling ]]; then
+  export TF_VAR_terraform_role_arn="${TF_VAR_terraform_role_arn:-arn:aws:iam::${tooling_id_tfvars}:role/OrganizationAccountAccessRole}"
+fi
+export TF_VAR_terraform_role_name="${TF_VAR_terraform_role_name:-OrganizationAccountAccessRole}"
 export TF_VAR_force_destroy_buckets="${TF_VAR_force_destroy_buckets:-true}"
 export TF_VAR_artifact_bucket_force_destroy="${TF_VAR_artifact_bucket_force_destroy:-true}"
 export TF_VAR_ledger_deletion_protection="${TF_VAR_ledger_deletion_protection:-false}"
@@ -114,4 +135,18 @@ if [[ -z "${TF_VAR_deployer_wheelhouse_dir:-}" && -n "${DEPLOYER_WHEELHOUSE:-}" 
   export TF_VAR_deployer_dependencies=bundled TF_VAR_deployer_wheelhouse_dir="$DEPLOYER_WHEELHOUSE"
 fi
 
-exec terraform "$@"
+# 4. The platform file (and the stage file) for the commands that take variables.
+cmd="$1"; shift
+case "$cmd" in
+  plan | destroy | refresh | import | console) exec terraform "$cmd" "${var_files[@]}" "$@" ;;
+  apply)
+    prev=""
+    for arg in "$@"; do
+      # a saved plan carries its variables (a bare word that is no -var/-var-file value)
+      [[ "$arg" == -* || "$prev" == -var || "$prev" == -var-file ]] || exec terraform apply "$@"
+      prev="$arg"
+    done
+    exec terraform apply "${var_files[@]}" "$@"
+    ;;
+  *) exec terraform "$cmd" "$@" ;;
+esac

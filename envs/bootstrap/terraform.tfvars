@@ -1,4 +1,4 @@
-project = "churn"
+project = "ml"
 region  = "us-east-1"
 
 accounts = {

@@ -72,14 +72,14 @@ def test_pipelines_started_from_events_prod_approved_the_planned_version_and_rol
 ) -> None:
     proc, _, _ = demo
     out = proc.stdout
-    assert "churn-dev: execution" in out and "started by CloudWatchEvent" in out
+    assert "ml-churn-dev: execution" in out and "started by CloudWatchEvent" in out
     assert out.count("waiting at ManualApproval") == 2  # v1 and v2; the rejection never waits there
     for version in (1, 2):
         assert f'waiting at ManualApproval: "Deploy v{version} to prod' in out
         assert f"[prod/plan] exported DEPLOYER_STAGE=prod, DEPLOYER_CANDIDATE_VERSION={version}," in out
         assert f"[prod/deploy] pipeline variables: DEPLOYER_MODEL_VERSION={version}" in out
     assert "verified in staging at 20" in out  # the approval says when staging verified it
-    assert "churn-prod-rollback: build" in out and "started by the rejection event" in out
+    assert "ml-churn-prod-rollback: build" in out and "started by the rejection event" in out
     assert "[prod/rollback] [Container] Running command deployer rollback" in out
     assert "[dev/deploy] [Container] Running command deployer deploy" in out
     assert "report smoke: 2/2 passed" in out

@@ -3,7 +3,8 @@
 Used by test_source_connection.py; the README guide's own commands are test_guide.py's.
 
 Order matters: tooling first (registry, ledger, event bus the stages point at), then dev, staging,
-prod; destroy runs in reverse, with AWS_ENDPOINT_URL pointing at a sandbox started for the test alone.
+prod (envs/stage with each stage's file; the script adds -var-file=../platform.tfvars everywhere);
+destroy runs in reverse, with AWS_ENDPOINT_URL pointing at a sandbox started for the test alone.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ def deployer_wheel(out_dir: Path) -> Path:
 
 def preconditions() -> None:
     require_terraform()
-    missing = [str(p) for p in (SCRIPT, *(REPO / "envs" / e for e in ENVS)) if not p.exists()]
+    roots = [REPO / "envs" / "tooling", REPO / "envs" / "platform.tfvars"]
+    roots += [REPO / "envs" / "stage" / f"{e}.tfvars" for e in ENVS if e != "tooling"]
+    missing = [str(p) for p in (SCRIPT, *roots) if not p.exists()]
     if missing:
         pytest.fail(f"missing: {', '.join(missing)}")
     seed = subprocess.run(

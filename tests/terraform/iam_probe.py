@@ -55,7 +55,7 @@ def refused(call: Any, **kwargs: Any) -> str:
     raise AssertionError(f"{call.__name__}({kwargs}) was allowed")
 
 
-def probe_test_role(sandbox: Sandbox, project: str) -> None:
+def probe_test_role(sandbox: Sandbox, project: str, platform: str | None = None) -> None:
     """The team's Test action role: it may read and invoke its endpoint, never change it, write the ledger
     (directly or through the registry role) or start the next stage."""
     tester = build_session(sandbox, f"{project}-dev-codebuild-test", f"{project}-dev-test")
@@ -65,7 +65,7 @@ def probe_test_role(sandbox: Sandbox, project: str) -> None:
     sts: Any = tester.client("sts", endpoint_url=sandbox.url)
     refused(sts.assume_role, RoleArn=f"arn:aws:iam::{TOOLING}:role/{project}-deployer-dev", RoleSessionName="probe")
     ddb: Any = tester.client("dynamodb", endpoint_url=sandbox.url)
-    ledger = f"arn:aws:dynamodb:{REGION}:{TOOLING}:table/{project}-ledger"
+    ledger = f"arn:aws:dynamodb:{REGION}:{TOOLING}:table/{platform or project}-ledger"
     refused(ddb.put_item, TableName=ledger, Item={"pk": {"S": "STAGE#dev"}, "sk": {"S": "MARK#verified#1"}})
     events: Any = tester.client("events", endpoint_url=sandbox.url)
     bus = f"arn:aws:events:{REGION}:{ACCOUNTS['staging']}:event-bus/{project}-staging"
@@ -73,10 +73,11 @@ def probe_test_role(sandbox: Sandbox, project: str) -> None:
     refused(events.put_events, Entries=[entry])
 
 
-def dev_cannot_forge_other_stages(sandbox: Sandbox, project: str) -> None:
+def dev_cannot_forge_other_stages(sandbox: Sandbox, project: str, platform: str | None = None) -> None:
     """The dev stage's real credentials write dev's records and nothing else: no staging or prod mark, no
     approval status, no other stage's history (the rendered policies, enforced by the sandbox)."""
-    table = f"{project}-ledger"
+    table = f"{platform or project}-ledger"
+    bucket = f"{platform or project}-artifacts-{TOOLING}"
     registry = dev_registry_session(sandbox, project)
     ddb: Any = registry.client("dynamodb", endpoint_url=sandbox.url)
     sm: Any = registry.client("sagemaker", endpoint_url=sandbox.url)
@@ -84,7 +85,7 @@ def dev_cannot_forge_other_stages(sandbox: Sandbox, project: str) -> None:
     package = admin_sm.create_model_package(
         ModelPackageGroupName=project,
         InferenceSpecification={
-            "Containers": [{"Image": "img", "ModelDataUrl": f"s3://{project}-artifacts-{TOOLING}/m.tar.gz"}],
+            "Containers": [{"Image": "img", "ModelDataUrl": f"s3://{bucket}/m.tar.gz"}],
             "SupportedContentTypes": ["text/csv"],
             "SupportedResponseMIMETypes": ["text/csv"],
         },
@@ -127,11 +128,10 @@ def platform_config_as(sandbox: Sandbox, project: str, role: str, build_project:
     return document
 
 
-def probe_platform_config(sandbox: Sandbox, project: str) -> None:
+def probe_platform_config(sandbox: Sandbox, project: str, platform: str | None = None) -> None:
     """Both dev CodeBuild roles read dev's platform config (deploy: the rollout; test: `deployer test`)."""
     for role, build_project in ((f"{project}-dev-codebuild", f"{project}-dev-deploy"),
                                 (f"{project}-dev-codebuild-test", f"{project}-dev-test")):  # fmt: skip
         document = platform_config_as(sandbox, project, role, build_project)
-        assert (
-            document["endpoint"]["name"] == f"{project}-dev" and document["ledger"]["table_name"] == f"{project}-ledger"
-        )
+        ledger = f"{platform or project}-ledger"
+        assert document["endpoint"]["name"] == f"{project}-dev" and document["ledger"]["table_name"] == ledger

@@ -62,7 +62,9 @@ EXPECTED = [
 ENVS = ("tooling", "dev", "staging", "prod")
 STAGES = ("dev", "staging", "prod")
 TIMEOUT_S = 1800
-PROJECT = "churn"
+PLATFORM = "ml"  # envs/platform.tfvars: the Terraform roles, ledger and artifact bucket
+MODEL = "churn"  # its one model
+PREFIX = f"{PLATFORM}-{MODEL}"  # the model's resources: group, repos, pipelines, endpoints, roles
 OPERATOR = f"arn:aws:iam::{ACCOUNTS['tooling']}:root"  # the sandbox's administrator
 
 
@@ -95,7 +97,7 @@ def _aws_config(path: Path) -> Path:
     """What the guide's teardown asks the operator to have: a profile per stage account assuming the bootstrap's
     Terraform role, from the credentials in the environment."""
     profiles = [
-        f"[profile {PROJECT}-{env}]\nrole_arn = arn:aws:iam::{ACCOUNTS[env]}:role/{PROJECT}-terraform\n"
+        f"[profile {PLATFORM}-{env}]\nrole_arn = arn:aws:iam::{ACCOUNTS[env]}:role/{PLATFORM}-terraform\n"
         "credential_source = Environment\n"
         for env in STAGES
     ]
@@ -123,7 +125,7 @@ class CodeBuildStandIn(threading.Thread):
                     self._start_pending(stage)
 
     def _start_pending(self, stage: str) -> None:
-        project = f"{PROJECT}-{stage}-teardown"
+        project = f"{PREFIX}-{stage}-teardown"
         codebuild: Any = self.builders[stage].operator.client("codebuild")
         try:
             builds = codebuild.list_builds_for_project(projectName=project)["ids"]
@@ -153,7 +155,7 @@ def _edit_tfvars(work: Path) -> None:
 
 def _model_tarball(path: Path) -> None:
     payload = path.parent / "model.json"
-    payload.write_text(json.dumps({"model": PROJECT, "training_run": 1}))
+    payload.write_text(json.dumps({"model": MODEL, "training_run": 1}))
     with tarfile.open(path, "w:gz") as tar:
         tar.add(payload, arcname="model.json")
     payload.unlink()
@@ -201,8 +203,19 @@ class Guide:
         )
 
     def replans_clean(self, env_name: str) -> None:
-        proc = self.bash(f"{env_name}-replan", f"terraform -chdir=envs/{env_name} plan -input=false -detailed-exitcode")
+        proc = self.bash(f"{env_name}-replan", f"{plan_command(env_name)} -input=false -detailed-exitcode")
         assert proc.returncode == 0, f"{env_name}: re-plan after the guide's apply is not clean\n{proc.stdout[-6000:]}"
+
+
+def plan_command(env_name: str, command: str = "plan") -> str:
+    """`terraform plan` (or apply) of a root as the guide runs it: tooling, or envs/stage with a stage's file and
+    its data dir."""
+    if env_name == "tooling":
+        return f"terraform -chdir=envs/tooling {command} -var-file=../platform.tfvars"
+    return (
+        f"TF_DATA_DIR=.terraform-{env_name} terraform -chdir=envs/stage {command}"
+        f" -var-file=../platform.tfvars -var-file={env_name}.tfvars"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -233,9 +246,9 @@ def test_readme_guide_runs_verbatim_against_the_sandbox(guide: Guide) -> None:
     guide.step("apply", steps["apply"].code)
     for env_name in ENVS:
         guide.replans_clean(env_name)
-    dev_cannot_forge_other_stages(guide.sandbox, PROJECT)
-    probe_test_role(guide.sandbox, PROJECT)
-    probe_platform_config(guide.sandbox, PROJECT)
+    dev_cannot_forge_other_stages(guide.sandbox, PREFIX, PLATFORM)
+    probe_test_role(guide.sandbox, PREFIX, PLATFORM)
+    probe_platform_config(guide.sandbox, PREFIX, PLATFORM)
     _deployer_build_uploaded(guide)
     _team_edits_survive_a_reapply(guide)
     guide.step("register", steps["register"].code)
@@ -249,17 +262,17 @@ def test_readme_guide_runs_verbatim_against_the_sandbox(guide: Guide) -> None:
 
 def _terraform_roles_exist(sandbox: Sandbox) -> None:
     for account in ENVS:
-        role = sandbox.client("iam", account).get_role(RoleName=f"{PROJECT}-terraform")["Role"]
+        role = sandbox.client("iam", account).get_role(RoleName=f"{PLATFORM}-terraform")["Role"]
         trust = role["AssumeRolePolicyDocument"]
         trust = json.loads(trust) if isinstance(trust, str) else trust
         principals = trust["Statement"][0]["Principal"]["AWS"]
-        assert principals in ([OPERATOR], OPERATOR), f"{account}: {PROJECT}-terraform trusts {principals}"
+        assert principals in ([OPERATOR], OPERATOR), f"{account}: {PLATFORM}-terraform trusts {principals}"
 
 
 def _approval_started_dev_pipeline(sandbox: Sandbox) -> None:
     """The approval event reached the dev bus through the tooling rule and started the dev pipeline."""
     cp: Any = sandbox.client("codepipeline", "dev")
-    executions = cp.list_pipeline_executions(pipelineName=f"{PROJECT}-dev")["pipelineExecutionSummaries"]
+    executions = cp.list_pipeline_executions(pipelineName=f"{PREFIX}-dev")["pipelineExecutionSummaries"]
     triggers = [e.get("trigger", {}).get("triggerType") for e in executions]
     assert "CloudWatchEvent" in triggers or len(executions) >= 2, executions
 
@@ -267,18 +280,19 @@ def _approval_started_dev_pipeline(sandbox: Sandbox) -> None:
 def _nothing_left(sandbox: Sandbox) -> None:
     for account in ENVS:
         roles = sandbox.client("iam", account).list_roles()["Roles"]
-        left = [r["RoleName"] for r in roles if r["RoleName"].startswith(f"{PROJECT}-")]
+        left = [r["RoleName"] for r in roles if r["RoleName"].startswith(f"{PLATFORM}-")]
         assert not left, f"{account}: roles left after teardown: {left}"
         buckets = [b["Name"] for b in sandbox.client("s3", account).list_buckets()["Buckets"]]
-        assert not [b for b in buckets if b.startswith(f"{PROJECT}-")], f"{account}: buckets left: {buckets}"
+        assert not [b for b in buckets if b.startswith(f"{PLATFORM}-")], f"{account}: buckets left: {buckets}"
 
 
 def _deployer_build_uploaded(guide: Guide) -> None:
     """dev's CodeBuild projects name the exact wheel and lock `make wheel` built, by content hash, and the
     objects hold those bytes (dependencies from PyPI, the default; the bundled mode: test_supply_chain.py)."""
-    proc = guide.bash("dev-output", "terraform -chdir=envs/dev output -no-color -json deployer_build")
+    output = "TF_DATA_DIR=.terraform-dev terraform -chdir=envs/stage output -no-color -json deployer_builds"
+    proc = guide.bash("dev-output", output)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    build = json.loads(proc.stdout)
+    build = json.loads(proc.stdout)[MODEL]
     [wheel] = sorted((guide.work / "dist").glob("mlops_deployer-*.whl"))
     assert build["wheel_sha256"] == sha256(wheel) and build["lock_sha256"] == sha256(wheel.parent / LOCK_NAME)
     assert build["wheel_s3_uri"].endswith(f"/sha256-{build['wheel_sha256']}/{wheel.name}"), build
@@ -288,7 +302,7 @@ def _deployer_build_uploaded(guide: Guide) -> None:
         bucket, key = uri.removeprefix("s3://").split("/", 1)
         assert hashlib.sha256(s3.get_object(Bucket=bucket, Key=key)["Body"].read()).hexdigest() == digest, uri
     codebuild: Any = guide.sandbox.client("codebuild", "dev")
-    [project] = codebuild.batch_get_projects(names=[f"{PROJECT}-dev-deploy"])["projects"]
+    [project] = codebuild.batch_get_projects(names=[f"{PREFIX}-dev-deploy"])["projects"]
     env = {e["name"]: e["value"] for e in project["environment"]["environmentVariables"]}
     assert (env["DEPLOYER_WHEEL_S3_URI"], env["DEPLOYER_WHEEL_SHA256"], env["DEPLOYER_LOCK_S3_URI"]) == (
         build["wheel_s3_uri"], build["wheel_sha256"], build["lock_s3_uri"],
@@ -299,7 +313,7 @@ def _team_edits_survive_a_reapply(guide: Guide) -> None:
     """The team edits its buildspec and config/dev.json; the platform re-applies dev with new defaults. Both edits
     stay, and the deploy role reads the new Terraform facts from SSM (the repository carries none of them)."""
     cc: Any = guide.sandbox.client("codecommit", "dev")
-    repo = f"{PROJECT}-dev"
+    repo = f"{PREFIX}-dev"
 
     def content(path: str) -> bytes:
         return bytes(cc.get_file(repositoryName=repo, filePath=path)["fileContent"])
@@ -312,13 +326,13 @@ def _team_edits_survive_a_reapply(guide: Guide) -> None:
                      putFiles=[{"filePath": "buildspecs/test.yml", "fileContent": buildspec},
                                {"filePath": "config/dev.json", "fileContent": team_config}])  # fmt: skip
     new_defaults = 'deployment={strategy="linear",step_type="CAPACITY_PERCENT",step_value=20,wait_seconds=120}'
-    guide.step("dev-reapply", f"terraform -chdir=envs/dev apply -input=false -auto-approve -var='{new_defaults}'")
+    guide.step("dev-reapply", f"{plan_command('dev', 'apply')} -input=false -auto-approve -var='{new_defaults}'")
     assert content("buildspecs/test.yml") == buildspec and content("config/dev.json") == team_config
-    platform = platform_config_as(guide.sandbox, PROJECT, f"{PROJECT}-dev-codebuild", f"{PROJECT}-dev-deploy")
+    platform = platform_config_as(guide.sandbox, PREFIX, f"{PREFIX}-dev-codebuild", f"{PREFIX}-dev-deploy")
     assert platform["deployment"]["wait_seconds"] == 120 and platform["deployment"]["strategy"] == "linear"
     assert platform["target"]["account_id"] == DEV
     team = tmp_config_dir(team_config)
-    parameter = PlatformConfig(f"/{PROJECT}/dev/deployer/config", platform)
+    parameter = PlatformConfig(f"/{PREFIX}/dev/deployer/config", platform)
     config = load_stage_config(team, "dev", platform=lambda: parameter)
     assert config.deployment.strategy == "all_at_once" and config.deployment.wait_seconds == 120
 

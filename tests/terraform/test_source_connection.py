@@ -1,7 +1,7 @@
 """A stage root with `source_provider = "codeconnections"` applies, starts from its connection, and destroys.
 
-envs/tooling, then envs/dev with TF_VAR_ overrides (the root creates its connection), through
-scripts/tf-sandbox.sh as the demo does. The connection comes up PENDING; the sandbox's console
+envs/tooling, then envs/stage for dev (its one model, churn) with TF_VAR_ overrides (the root creates its
+connection), through scripts/tf-sandbox.sh as the demo does. The connection comes up PENDING; the sandbox's console
 handshake completes it; a push of seed/ (its config/stage.json.example as config/dev.json, as the team pushes
 it) to the stand-in Git provider starts
 the pipeline, whose Source action reads that commit through the connection, as the pipeline role.
@@ -24,6 +24,7 @@ from tests.terraform.envs_runner import SCRIPT, Envs, deployer_wheel, fail_messa
 
 pytestmark = pytest.mark.slow
 
+MODEL = "churn"  # envs/platform.tfvars; the stage root's outputs are maps keyed by model
 REPOSITORY = "acme/churn-dev"
 CONNECTION = {"create": True, "provider_type": "GitHub", "full_repository_id": REPOSITORY, "branch": "main"}
 
@@ -60,7 +61,7 @@ def _source_action(envs: Envs, pipeline: str) -> dict[str, Any]:
 
 
 def _started_from_connection(envs: Envs, outputs: dict[str, Any]) -> None:
-    arn, pipeline = outputs["connection_arn"], outputs["pipeline_name"]
+    arn, pipeline = outputs["connection_arns"][MODEL], outputs["pipeline_names"][MODEL]
     connections = envs.sandbox.client("codestar-connections", account="dev")
     assert connections.get_connection(ConnectionArn=arn)["Connection"]["ConnectionStatus"] == "PENDING"
     assert complete_connection(envs.sandbox.url, arn)["ConnectionStatus"] == "AVAILABLE"
@@ -86,9 +87,10 @@ def test_dev_root_with_a_created_connection(envs: Envs) -> None:
         proc = envs.run("dev", "plan", "-detailed-exitcode")
         assert proc.returncode == 0, fail_message("dev: re-plan (expected no changes)", proc)
         outputs = _outputs(envs)
-        assert outputs["connection_status"] == "PENDING"
-        assert outputs.get("repository_name") is None  # null outputs are left out of `output -json`
-        assert outputs["connection_arn"].startswith("arn:aws:codestar-connections:us-east-1:222222222222:connection/")
+        assert outputs["connection_statuses"] == {MODEL: "PENDING"}
+        assert outputs["repository_names"].get(MODEL) is None  # no CodeCommit repository with a connection
+        connection = "arn:aws:codestar-connections:us-east-1:222222222222:connection/"
+        assert outputs["connection_arns"][MODEL].startswith(connection)
         _started_from_connection(envs, outputs)
         # After the handshake only the status output moves: no resource changes.
         proc = envs.run("dev", "plan", "-detailed-exitcode")

@@ -1,21 +1,24 @@
 locals {
-  terraform_role_arn = var.terraform_role_arn != "" ? var.terraform_role_arn : "arn:aws:iam::${var.account_id}:role/${var.project}-terraform"
+  # This stage's entry of the platform's stages (variables.tf validates that it exists).
+  stage_account_id   = one([for s in var.stages : s.account_id if s.name == var.stage])
+  stage_region       = coalesce(one([for s in var.stages : s.region if s.name == var.stage]), var.region)
+  terraform_role_arn = "arn:aws:iam::${local.stage_account_id}:role/${var.terraform_role_name != "" ? var.terraform_role_name : "${var.platform}-terraform"}"
   sandbox            = var.aws_endpoint_url != ""
 }
 
 provider "aws" {
-  region              = var.region
-  allowed_account_ids = [var.account_id]
+  region              = local.stage_region
+  allowed_account_ids = [local.stage_account_id]
 
   assume_role {
     role_arn     = local.terraform_role_arn
-    session_name = "terraform-dev"
+    session_name = "terraform-${var.stage}"
   }
 
   default_tags {
     tags = merge(var.tags, {
-      Project     = var.project
-      Environment = "dev"
+      Project     = var.platform
+      Environment = var.stage
       ManagedBy   = "terraform"
     })
   }

@@ -1,18 +1,8 @@
-project            = "churn"
-region             = "us-east-1"
-account_id         = "222222222222"
-tooling_account_id = "111111111111"
-
-stage                 = "dev"
-next_stage            = "staging"
-next_stage_account_id = "333333333333"
-requires_approval     = false
+# The dev stage: its name and its defaults for every model (a model's stages.dev in ../platform.tfvars
+# overrides them). Its account, neighbours and requires_approval come from stages in ../platform.tfvars.
+stage = "dev"
 
 endpoint     = { instance_type = "ml.m5.large", instance_count = 2 }
 data_capture = { enabled = true, sampling_percentage = 20 }
 deployment   = { strategy = "canary", step_type = "CAPACITY_PERCENT", step_value = 50, wait_seconds = 300 }
 autoscaling  = { enabled = true, min_capacity = 2, max_capacity = 4, target_invocations_per_instance = 100 }
-
-tags = {
-  team = "ml-platform"
-}

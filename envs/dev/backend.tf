@@ -1,9 +1,0 @@
-# bucket and region come from -backend-config (see ../backend.hcl.example, or
-# scripts/tf-sandbox.sh for the local sandbox).
-terraform {
-  backend "s3" {
-    key          = "envs/dev/terraform.tfstate"
-    use_lockfile = true
-    encrypt      = true
-  }
-}
