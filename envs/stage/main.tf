@@ -75,7 +75,8 @@ module "model" {
   vpc = var.vpc
 
   # Source: CodeCommit (default) or an external repository through CodeConnections (docs/codeconnections.md).
-  source_provider   = var.source_provider
-  source_connection = var.source_connection
+  # A model may name its own repository (models.<name>.source in ../platform.tfvars) over this stage's defaults.
+  source_provider   = try(each.value.source.provider, var.source_provider)
+  source_connection = merge(var.source_connection, { for k, v in each.value.source : k => v if k != "provider" })
   seed_mode         = var.seed_mode
 }

@@ -2,7 +2,8 @@
 # module, so a bad entry fails the same way in every account, at plan, before anything changes.
 
 locals {
-  model_keys        = ["description", "prefix", "stages"]
+  model_keys        = ["description", "prefix", "source", "stages"]
+  source_keys       = ["provider", "connection_arn", "full_repository_id", "branch", "create", "name", "provider_type", "host_arn"]
   stage_keys        = ["endpoint", "data_capture", "deployment", "autoscaling", "alarms"]
   stage_names       = [for s in var.stages : s.name]
   model_name_regex  = "^[a-z][a-z0-9-]{0,29}$"
@@ -17,6 +18,7 @@ locals {
       description = try(tostring(m.description), "")
       prefix      = try(tostring(m.prefix), "") != "" ? tostring(m.prefix) : "${var.platform}-${name}"
       stages      = try(keys(m.stages), null) != null ? m.stages : {}
+      source      = try(keys(m.source), null) != null ? m.source : {}
     }
   }
 
@@ -57,6 +59,11 @@ locals {
       ] : ["models.${name}.stages.${s}: must be an object such as { endpoint = { instance_type = \"ml.m5.large\" } }"]
     ]
   ])
+  bad_source = flatten([
+    for name, m in local.models : [
+      for k in keys(m.source) : "models.${name}.source.${k}: unknown field (allowed: ${join(", ", local.source_keys)})" if !contains(local.source_keys, k)
+    ]
+  ])
   # S3 bucket names (<prefix>-<stage>-data-capture-<account id>) have at most 63 characters.
   bad_lengths = flatten([
     for name, m in local.models : [
@@ -87,7 +94,7 @@ locals {
   ])
 
   problems = concat(
-    local.bad_names, local.bad_entries, local.bad_keys, local.bad_prefixes, local.bad_stage_names,
+    local.bad_names, local.bad_entries, local.bad_keys, local.bad_prefixes, local.bad_stage_names, local.bad_source,
     local.bad_stage_keys, local.bad_lengths, local.shared_prefixes, local.shared_endpoints, local.overlapping_patterns,
   )
 

@@ -1,5 +1,5 @@
 output "models" {
-  description = "Checked models: name => { name, prefix, group_name, description, stages = stage => overrides (endpoint, data_capture, deployment, autoscaling, alarms) }."
+  description = "Checked models: name => { name, prefix, group_name, description, source (provider and source_connection overrides), stages = stage => overrides (endpoint, data_capture, deployment, autoscaling, alarms) }."
   value = {
     for name, m in local.models : name => merge(m, { group_name = m.prefix })
   }

@@ -42,6 +42,8 @@ variable "models" {
   description = <<-EOT
     The models of the platform, one entry each; the key is the model's name (^[a-z][a-z0-9-]{0,29}$, in ledger keys, events and `deployer status`). Each entry may set:
     description (string), prefix (resource name prefix; default <platform>-<model>; must be <platform> or start with <platform>-),
+    source (where its stage repositories live, over the stage file's defaults: provider = codecommit or codeconnections, and the
+    source_connection fields connection_arn, full_repository_id, branch, create, name, provider_type, host_arn),
     and stages: a map of stage name to overrides of that stage's defaults for this model (endpoint, data_capture, deployment, autoscaling, alarms).
     Typed here as any so that an unknown key fails with the entry and the field named (not silently dropped).
   EOT

@@ -104,6 +104,29 @@ run "names_under_another_models_grants" {
   expect_failures = [output.models]
 }
 
+run "own_repository_per_model" {
+  command = plan
+
+  variables {
+    models = { fraud = { source = { provider = "codeconnections", full_repository_id = "acme/fraud-deploy" } } }
+  }
+
+  assert {
+    condition     = output.models.fraud.source.full_repository_id == "acme/fraud-deploy"
+    error_message = "A model's source settings pass through."
+  }
+}
+
+run "unknown_source_field" {
+  command = plan
+
+  variables {
+    models = { fraud = { source = { repository = "acme/fraud-deploy" } } }
+  }
+
+  expect_failures = [output.models]
+}
+
 run "stage_not_in_platform" {
   command = plan
 
