@@ -25,7 +25,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 usage() { echo "usage: $0 <tooling|<stage>> <terraform args...>   (a stage has envs/stage/<stage>.tfvars)" >&2; exit 2; }
 [[ $# -ge 2 ]] || usage
 env_name="$1"; shift
-platform_tfvars="$ROOT/envs/platform.tfvars"
+# TF_SANDBOX_PLATFORM_TFVARS: another platform file (tests onboard and remove models with their own).
+platform_tfvars="${TF_SANDBOX_PLATFORM_TFVARS:-$ROOT/envs/platform.tfvars}"
 var_files=("-var-file=$platform_tfvars")
 backend_key=()
 if [[ "$env_name" == tooling ]]; then
@@ -85,7 +86,8 @@ except ClientError:
 PY
 
 # 2. Backend for the sandbox, in a data dir of its own.
-export TF_DATA_DIR="$ROOT/.build/tf-sandbox/$env_name"
+# TF_SANDBOX_DATA_DIR: where the data dirs go (a test keeps its own apart from the demo's).
+export TF_DATA_DIR="${TF_SANDBOX_DATA_DIR:-$ROOT/.build/tf-sandbox}/$env_name"
 mkdir -p "$TF_DATA_DIR"
 backend_file="$TF_DATA_DIR/backend.hcl"
 cat > "$backend_file" <<EOT
