@@ -30,7 +30,7 @@ module "model" {
   platform                = var.platform
   model                   = each.key
   prefix                  = each.value.prefix
-  description             = each.value.description != "" ? each.value.description : "${each.key}: model versions delivered across accounts by the deployer."
+  description             = each.value.description != "" ? each.value.description : null # the module's default
   stages                  = [for s in var.stages : { name = s.name, account_id = s.account_id, region = s.region }]
   ledger_table_arn        = module.registry.ledger_table_arn
   kms_key_arn             = module.registry.kms_key_arn

@@ -29,9 +29,10 @@ variable "prefix" {
 }
 
 variable "description" {
-  description = "Description of the model package group."
+  description = "Description of the model package group. SageMaker cannot change it: a new description replaces the group (which AWS refuses while it holds versions), so set it once."
   type        = string
   default     = "Model versions delivered across accounts by the deployer."
+  nullable    = false
 }
 
 variable "stages" {
