@@ -54,6 +54,7 @@ EXPECTED = [
     "wheel",
     "apply",
     "register",
+    "onboard",
     "teardown",
     "destroy-stages",
     "destroy-tooling",
@@ -253,6 +254,8 @@ def test_readme_guide_runs_verbatim_against_the_sandbox(guide: Guide) -> None:
     _team_edits_survive_a_reapply(guide)
     guide.step("register", steps["register"].code)
     _approval_started_dev_pipeline(guide.sandbox)
+    guide.step("onboard", steps["onboard"].code)
+    _second_model_onboarded(guide)
     guide.step("teardown", steps["teardown"].code)
     assert guide.codebuild.ran == dict.fromkeys(STAGES, "SUCCEEDED"), guide.codebuild.ran
     for name in ("destroy-stages", "destroy-tooling", "destroy-bootstrap"):
@@ -275,6 +278,20 @@ def _approval_started_dev_pipeline(sandbox: Sandbox) -> None:
     executions = cp.list_pipeline_executions(pipelineName=f"{PREFIX}-dev")["pipelineExecutionSummaries"]
     triggers = [e.get("trigger", {}).get("triggerType") for e in executions]
     assert "CloudWatchEvent" in triggers or len(executions) >= 2, executions
+
+
+def _second_model_onboarded(guide: Guide) -> None:
+    """fraud has its group and, in every stage, its own pipeline; churn's pipeline and group are the ones from
+    before (the plans of the onboarding created only fraud's resources: tests/terraform/test_models.py)."""
+    sm: Any = guide.sandbox.client("sagemaker", "tooling")
+    assert sm.describe_model_package_group(ModelPackageGroupName=f"{PLATFORM}-fraud")["ModelPackageGroupStatus"]
+    assert sm.list_model_packages(ModelPackageGroupName=f"{PLATFORM}-fraud")["ModelPackageSummaryList"] == []
+    for stage in STAGES:
+        cp: Any = guide.sandbox.client("codepipeline", stage)
+        names = {p["name"] for p in cp.list_pipelines()["pipelines"]}
+        assert {f"{PREFIX}-{stage}", f"{PLATFORM}-fraud-{stage}"} <= names, f"{stage}: pipelines {names}"
+    for env_name in ENVS:
+        guide.replans_clean(env_name)
 
 
 def _nothing_left(sandbox: Sandbox) -> None:
