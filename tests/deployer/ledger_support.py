@@ -43,12 +43,20 @@ def create_table(sandbox: Sandbox, name: str) -> str:
 
 
 def make_ledger(
-    sandbox: Sandbox, table: str, clock: FakeClock | None = None, build_id: str = "churn-dev:b-1"
+    sandbox: Sandbox,
+    table: str,
+    clock: FakeClock | None = None,
+    build_id: str = "churn-dev:b-1",
+    *,
+    model: str = "churn",
 ) -> Ledger:
+    """`model`'s ledger on the table (models of one platform share it)."""
     client: Any = sandbox.client("dynamodb")
     if clock is None:
-        return dynamodb_ledger(client, table, caller_arn=DEV_ROLE, build_id=build_id)
-    return dynamodb_ledger(client, table, caller_arn=DEV_ROLE, build_id=build_id, clock=clock, sleep=clock.sleep)
+        return dynamodb_ledger(client, table, model=model, caller_arn=DEV_ROLE, build_id=build_id)
+    return dynamodb_ledger(
+        client, table, model=model, caller_arn=DEV_ROLE, build_id=build_id, clock=clock, sleep=clock.sleep
+    )
 
 
 def table_is_empty(sandbox: Sandbox, table: str) -> bool:

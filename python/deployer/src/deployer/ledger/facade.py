@@ -1,4 +1,4 @@
-"""`Ledger`: the deployment ledger of one project, over a `LedgerStore`.
+"""`Ledger`: the deployment ledger of one model, over a `LedgerStore`.
 
 The facade validates input, stamps every record with the time (from an injectable clock), the caller and the
 build, and leaves keeping it to the store. Its methods come in three units: `HistoryRecords` (history.py),
@@ -52,11 +52,13 @@ def dynamodb_ledger(
     client: DynamoDBClient,
     table_name: str,
     *,
+    model: str,
     caller_arn: str = "",
     build_id: str | None = None,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Ledger:
-    """The ledger in the DynamoDB table `table_name`; the client must reach its account (the registry role)."""
-    store = DynamoDBStore(table_name, client=client, caller_arn=caller_arn)
+    """`model`'s ledger in the platform's DynamoDB table `table_name`; the client must reach its account (the
+    registry role)."""
+    store = DynamoDBStore(table_name, model=model, client=client, caller_arn=caller_arn)
     return Ledger(store, caller_arn=caller_arn, build_id=build_id, clock=clock, sleep=sleep)
