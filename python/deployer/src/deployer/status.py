@@ -1,5 +1,6 @@
-"""The versions x stages status matrix (`deployer status`): approval, live, verified, rolled back, promoted,
-and each stage's endpoint. Read-only; a stage it cannot read is reported, not raised."""
+"""The fleet's status (`deployer status`): per model of the platform, its versions x stages matrix (approval,
+live, verified, rolled back, promoted) and each stage's endpoint and lock. Read-only; a stage or a registry it
+cannot read is reported, not raised."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from deployer.sessions import AccountSessions
 log = logging.getLogger(__name__)
 
 STATUS_VERSION_LIMIT = 20
+# Reads are I/O: many threads, each on clients shared per (account, role), keep a fleet's status to seconds.
+STATUS_WORKERS = 32
 
 
 def _stage_view(config: StageConfig, sessions: AccountSessions) -> dict[str, Any]:
@@ -38,6 +41,7 @@ def _stage_view(config: StageConfig, sessions: AccountSessions) -> dict[str, Any
     except DeployerError as exc:
         errors.append(f"endpoint: {exc}")
         view.update({"status": "unknown", "live_version": None, "live_source": ""})
+    view.update({"model": config.model, "platform": config.platform})
     context = stage_context(config, sessions)
     marks: dict[str, dict[int, str]] = {k.value: {} for k in MarkKind}
     try:
@@ -71,7 +75,7 @@ def _stage_view(config: StageConfig, sessions: AccountSessions) -> dict[str, Any
     view["marks"] = {kind: {str(v): at for v, at in sorted(m.items(), reverse=True)} for kind, m in marks.items()}
     view["errors"] = errors
     for error in errors:
-        log.warning("%s: %s", config.stage, error)
+        log.warning("%s/%s: %s", config.model, config.stage, error)
     return view
 
 
@@ -131,21 +135,67 @@ def chain_order(configs: Sequence[StageConfig]) -> list[StageConfig]:
     return ordered
 
 
+def by_model(configs: Sequence[StageConfig]) -> dict[str, list[StageConfig]]:
+    """The configs grouped by model (models by name), each model's stages in pipeline order."""
+    groups: dict[str, list[StageConfig]] = {}
+    for config in configs:
+        groups.setdefault(config.model, []).append(config)
+    return {model: chain_order(groups[model]) for model in sorted(groups)}
+
+
+def _model_versions(config: StageConfig, sessions: AccountSessions, limit: int) -> tuple[list[ModelVersion], str]:
+    """The model's newest versions, or none and why (its registry cannot be read)."""
+    try:
+        return _versions(config, sessions, limit), ""
+    except DeployerError as exc:
+        log.warning("%s: registry: %s", config.model, exc)
+        return [], f"registry: {exc}"
+
+
 def status_matrix(
     configs: Sequence[StageConfig], sessions_for: Callable[[str], AccountSessions], *, limit: int = STATUS_VERSION_LIMIT
 ) -> dict[str, Any]:
-    """Versions (newest first, at most `limit`) x stages: approval, live, verified, rolled back, promoted.
+    """The fleet: per model, its versions (newest first, at most `limit`) x its stages: approval, live, verified,
+    rolled back, promoted.
 
-    Stages are read concurrently (each is another account). A stage whose endpoint cannot be read (the
-    operator's credentials may not reach it) takes its live version from the ledger's last successful outcome.
+    Every stage and every model's registry is read concurrently (each stage is another account, each model
+    another group). A stage whose endpoint cannot be read (the operator's credentials may not reach it) takes
+    its live version from the ledger's last successful outcome. `models` lists each model (its stages in
+    pipeline order); `stages` and `versions` hold every model's, grouped by model, each naming its `model`.
     """
     if not configs:
         raise InputError("no stage configs")
-    configs = chain_order(configs)
-    with ThreadPoolExecutor(max_workers=min(8, len(configs) + 1)) as pool:
-        versions_future = pool.submit(_versions, configs[0], sessions_for(configs[0].stage), limit)
-        views = list(pool.map(lambda c: _stage_view(c, sessions_for(c.stage)), configs))
-        versions = versions_future.result()
+    groups = by_model(configs)
+    ordered = [config for stages in groups.values() for config in stages]
+    with ThreadPoolExecutor(max_workers=min(STATUS_WORKERS, len(ordered) + len(groups))) as pool:
+        version_futures = {
+            model: pool.submit(_model_versions, stages[0], sessions_for(stages[0].stage), limit)
+            for model, stages in groups.items()
+        }
+        view_futures = [pool.submit(_stage_view, c, sessions_for(c.stage)) for c in ordered]
+        views = [future.result() for future in view_futures]
+        versions = {model: future.result() for model, future in version_futures.items()}
+    models, rows = [], []
+    for model, stages in groups.items():
+        model_views = [view for view in views if view["model"] == model]
+        found, error = versions[model]
+        registry = stages[0].registry
+        models.append(
+            {
+                "model": model,
+                "platform": stages[0].platform,
+                "model_package_group": registry.group_arn,
+                "stages": [config.stage for config in stages],
+                "errors": [error] if error else [],
+            }
+        )
+        rows.extend(_version_rows(model, found, model_views))
+    return {"models": models, "stages": views, "versions": rows}
+
+
+def _version_rows(
+    model: str, versions: Sequence[ModelVersion], views: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
     rows = []
     for version in versions:
         cells: dict[str, Any] = {}
@@ -160,6 +210,7 @@ def status_matrix(
             }
         rows.append(
             {
+                "model": model,
                 "version": version.version,
                 "model_package_arn": version.arn,
                 "approval": version.status,
@@ -167,7 +218,7 @@ def status_matrix(
                 "stages": cells,
             }
         )
-    return {"stages": views, "versions": rows}
+    return rows
 
 
 def _lock_lines(view: dict[str, Any]) -> list[str]:
@@ -184,31 +235,28 @@ def _lock_lines(view: dict[str, Any]) -> list[str]:
     return lines
 
 
-def matrix_lines(matrix: dict[str, Any]) -> list[str]:
-    """Per-stage endpoint lines, then a plain table: version, approval, one column per stage."""
-    lines = []
-    stages = [view["stage"] for view in matrix["stages"]]
-    for view in matrix["stages"]:
-        live = f"v{view['live_version']}" if view.get("live_version") is not None else "none"
-        if view.get("live_source") == "ledger":
-            live += " (from the ledger)"
-        line = f"{view['stage']}: endpoint={view['endpoint']} status={view.get('status', 'unknown')} live={live}"
-        if view.get("endpoint_config"):
-            line += f" config={view['endpoint_config']}"
-        if view.get("last_modified"):
-            line += f" last_modified={view['last_modified']}"
-        if view.get("failure_reason"):
-            line += f" reason={view['failure_reason']}"
-        last = view.get("last_outcome")
-        if last:
-            line += f" last={last['event']}:{last['result']}:v{last['version']}"
-            line += f" by deployer {last.get('deployer_version') or 'unknown'} (build {last.get('build_id') or '-'})"
-        lines.append(line)
-        lines.extend(_lock_lines(view))
-        lines.extend(f"{view['stage']}: unreadable: {error}" for error in view.get("errors", []))
+def _stage_line(view: dict[str, Any]) -> str:
+    live = f"v{view['live_version']}" if view.get("live_version") is not None else "none"
+    if view.get("live_source") == "ledger":
+        live += " (from the ledger)"
+    line = f"{view['stage']}: endpoint={view['endpoint']} status={view.get('status', 'unknown')} live={live}"
+    if view.get("endpoint_config"):
+        line += f" config={view['endpoint_config']}"
+    if view.get("last_modified"):
+        line += f" last_modified={view['last_modified']}"
+    if view.get("failure_reason"):
+        line += f" reason={view['failure_reason']}"
+    last = view.get("last_outcome")
+    if last:
+        line += f" last={last['event']}:{last['result']}:v{last['version']}"
+        line += f" by deployer {last.get('deployer_version') or 'unknown'} (build {last.get('build_id') or '-'})"
+    return line
+
+
+def _table_lines(stages: Sequence[str], rows: Sequence[dict[str, Any]]) -> list[str]:
     header = ["version", "approval", *stages]
     table = [header]
-    for row in matrix["versions"]:
+    for row in rows:
         cells = [f"v{row['version']}", row["approval"] or "-"]
         for stage in stages:
             cell = row["stages"][stage]
@@ -224,8 +272,27 @@ def matrix_lines(matrix: dict[str, Any]) -> list[str]:
             cells.append(",".join(flags) or "-")
         table.append(cells)
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    lines.append("")
-    lines.extend("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in table)
-    if not matrix["versions"]:
-        lines.append("(the model package group has no versions)")
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in table]
+
+
+def matrix_lines(matrix: dict[str, Any]) -> list[str]:
+    """Per model: a heading, its stages' endpoint and lock lines, then a plain table of version, approval and one
+    column per stage."""
+    lines: list[str] = []
+    for entry in matrix["models"]:
+        model = entry["model"]
+        if lines:
+            lines.append("")
+        platform = f"platform {entry['platform']}, " if entry.get("platform") else ""
+        lines.append(f"model {model} ({platform}registry {entry['model_package_group']}):")
+        for view in (v for v in matrix["stages"] if v["model"] == model):
+            lines.append(_stage_line(view))
+            lines.extend(_lock_lines(view))
+            lines.extend(f"{view['stage']}: unreadable: {error}" for error in view.get("errors", []))
+        lines.extend(f"{model}: unreadable: {error}" for error in entry.get("errors", []))
+        rows = [row for row in matrix["versions"] if row["model"] == model]
+        lines.append("")
+        lines.extend(_table_lines(entry["stages"], rows))
+        if not rows and not entry.get("errors"):
+            lines.append("(the model package group has no versions)")
     return lines

@@ -26,7 +26,7 @@ def stage_status(config: StageConfig, sessions: AccountSessions) -> dict[str, An
         "live_version": live.version,
         "model_package_arn": live.package_arn,
         "endpoint_config": live.config_name,
-        "model": live.model_name,
+        "sagemaker_model": live.model_name,
         "failure_reason": live.failure_reason,
         "pending_config": pending.get("EndpointConfigName", ""),
         "last_modified": _iso(desc.get("LastModifiedTime")),
