@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from deployer.rollout import stage_status
+from tests.conftest import REGION
 from tests.deployer.conftest import World, cli, cli_json
 
 # every verb that acts on a stage, with what else it needs to get as far as reading its config
@@ -94,7 +96,8 @@ def test_status_shows_the_fleet_grouped_by_model_with_filters_and_json(
     )
     assert (churn_dev["endpoint"], churn_dev["live_version"], churn_dev["status"]) == (churn.endpoint, c1, "InService")
     assert (fraud_dev["endpoint"], fraud_dev["live_version"]) == (fraud.endpoint, f2)
-    assert churn_dev["sagemaker_model"].startswith(f"{churn.endpoint}-v{c1}-")
+    assert churn_dev["sagemaker_model"] is None  # a config the ledger recorded: its package is the record's
+    assert churn_dev["model_package_arn"] == c1_arn
     assert churn_staging["status"] == "absent" and churn_staging["live_version"] is None
     # each model sees its own ledger: churn's verified mark and staging lock, nothing of them at fraud's
     assert churn_dev["marks"]["verified"].keys() == {str(c1)} and fraud_dev["marks"]["verified"] == {}
@@ -151,3 +154,36 @@ def test_status_shows_the_fleet_grouped_by_model_with_filters_and_json(
     error = capsys.readouterr().err
     assert f"{churn.config_dir / 'fraud' / 'dev.json'} and {churn.config_dir / 'fraud-copy' / 'dev.json'}" in error
     assert f"are both stage dev of model {fraud.model} (allowed: one config per model and stage)" in error
+
+
+def test_a_stage_whose_live_config_the_ledger_recorded_is_read_in_one_call(world: World) -> None:
+    """An endpoint config never changes and its name is its request's hash: when the ledger recorded the live
+    config, its version and package are the record's, and status reads only the endpoint; otherwise it reads
+    the config and its model."""
+    version, arn = world.add_version()
+    assert cli(world, "deploy", "--stage", "dev") == 0
+    config, sessions = world.dev.config(), world.dev.sessions()
+    live = world.describe()["EndpointConfigName"]
+    calls: list[str] = []
+    sessions.client("sagemaker", config.target.role_arn, REGION).meta.events.register(
+        "before-call.sagemaker", lambda model, **_: calls.append(model.name)
+    )
+
+    described = stage_status(config, sessions)
+    assert (described["live_version"], described["model_package_arn"]) == (version, arn)
+    assert described["sagemaker_model"].startswith(f"{world.endpoint}-v{version}-")
+    assert calls == ["DescribeEndpoint", "DescribeEndpointConfig", "DescribeModel"]
+
+    calls.clear()
+    recorded = stage_status(config, sessions, recorded={live: (version, "arn:as-recorded")})
+    assert (recorded["live_version"], recorded["model_package_arn"]) == (version, "arn:as-recorded")
+    assert recorded["sagemaker_model"] is None and recorded["endpoint_config"] == live
+    assert {k: v for k, v in recorded.items() if k not in ("model_package_arn", "sagemaker_model")} == {
+        k: v for k, v in described.items() if k not in ("model_package_arn", "sagemaker_model")
+    }
+    assert calls == ["DescribeEndpoint"]
+
+    calls.clear()
+    other = stage_status(config, sessions, recorded={f"{live}-not-live": (version, "arn:other")})
+    assert other == described
+    assert calls == ["DescribeEndpoint", "DescribeEndpoint", "DescribeEndpointConfig", "DescribeModel"]

@@ -3,15 +3,18 @@ history, marks or leases (the contract the Terraform side's `dynamodb:LeadingKey
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
-from deployer.ledger import Deployment, DynamoDBStore, LedgerInputError, LockHeld, MarkKind, Outcome
+from deployer.ledger import Deployment, DynamoDBStore, LedgerInputError, LockHeld, MarkKind, Outcome, dynamodb_ledger
 from deployer.ledger import dynamodb_items as items
 from tests.conftest import Sandbox
 from tests.deployer.ledger_support import ARN, FakeClock, create_table, make_ledger
+from tests.support.probes import Body
 
 
 @pytest.fixture
@@ -91,3 +94,43 @@ def test_a_store_needs_a_model_name(sandbox: Sandbox, table: str) -> None:
         with pytest.raises(LedgerInputError, match=r"invalid model .*\^\[a-z0-9-\]\{1,40\}\$"):
             DynamoDBStore(table, model=bad, client=client)
     assert DynamoDBStore(table, model="churn", client=client).model == "churn"
+
+
+def test_a_stages_records_and_many_leases_in_few_reads(sandbox: Sandbox, table: str) -> None:
+    """What `status` reads of each stage: its marks and newest history in one partition read, and the leases of
+    every endpoint in one BatchGetItem (one GetItem each where the credentials may not batch)."""
+    clock = FakeClock()
+    ledger = make_ledger(sandbox, table, clock, model="churn")
+    for version in (1, 2, 3):
+        deployment = Deployment("dev", version, ARN.format(version), "churn-dev", f"churn-dev-v{version}-abc")
+        ledger.record_deployment(deployment, Outcome.SUCCEEDED)
+        ledger.record_verified("dev", version, ARN.format(version))
+        clock.now += 60
+    ledger.record_rollback("dev", from_version=3, to_version=2, endpoint="churn-dev", reason="bad")
+
+    marks, history = ledger.stage_records("dev", history_limit=4)
+    assert marks == ledger.marks("dev") and len(marks) == 4  # 3 verified, 1 rolled back: all of them
+    assert history == ledger.history("dev", limit=4)
+    assert ledger.stage_records("fraud-stage")[0] == []
+
+    ledger.acquire_lock("churn-dev", "held", 600, stage="dev")
+    ledger.acquire_lock("churn-staging", "stale", 60, stage="staging")
+    clock.now += 120  # staging's lease expired: free, as lock_holder says
+    ledger.acquire_lock("churn-prod", "held-too", 600, stage="prod")
+    client: Any = sandbox.client("dynamodb")
+    calls: list[str] = []
+    client.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
+    churn = dynamodb_ledger(client, table, model="churn", clock=clock)
+    endpoints = ["churn-dev", "churn-staging", "churn-prod", "churn-none"]
+    held = churn.lock_holders(endpoints)
+    assert {e: lease.owner for e, lease in held.items()} == {"churn-dev": "held", "churn-prod": "held-too"}
+    assert calls == ["BatchGetItem"]
+
+    def denied(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
+        body = {"__type": "AccessDeniedException", "message": "not authorized to perform: dynamodb:BatchGetItem"}
+        return AWSResponse(request.url, 400, {}, Body(json.dumps(body).encode()))
+
+    client.meta.events.register("before-send.dynamodb.BatchGetItem", denied)
+    calls.clear()
+    assert churn.lock_holders(endpoints) == held
+    assert calls == ["BatchGetItem", *["GetItem"] * 4]

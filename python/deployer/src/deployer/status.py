@@ -12,9 +12,9 @@ from typing import Any
 
 from deployer.config import StageConfig
 from deployer.errors import DeployerError, InputError
-from deployer.ledger import HistoryEntry, Ledger, MarkKind, Outcome
+from deployer.ledger import HistoryEntry, MarkKind, Outcome
 from deployer.naming import partition_of
-from deployer.promotion.history import latest_outcome, latest_success
+from deployer.promotion.history import is_success, latest_outcome, latest_success
 from deployer.promotion.wiring import stage_context
 from deployer.registry import ModelVersion
 from deployer.rollout import StageDeployer, stage_status
@@ -25,31 +25,37 @@ log = logging.getLogger(__name__)
 STATUS_VERSION_LIMIT = 20
 # Reads are I/O: many threads, each on clients shared per (account, role), keep a fleet's status to seconds.
 STATUS_WORKERS = 32
+STATUS_HISTORY = 50  # newest history entries read per stage (last outcome, last success, unfinished attempts)
 
 
 def _stage_view(config: StageConfig, sessions: AccountSessions) -> dict[str, Any]:
-    """One stage's endpoint (or why it cannot be read) and its ledger marks; never raises for AWS errors."""
+    """One stage's ledger records (marks, last outcome, unfinished attempts) and its endpoint (or why either
+    cannot be read); never raises for AWS errors. The lock is read for many stages at once (`_locks`)."""
     view: dict[str, Any] = {
         "stage": config.stage,
         "endpoint": config.endpoint.name,
         "account": config.target.account_id,
     }
+    marks: dict[str, dict[int, str]] = {k.value: {} for k in MarkKind}
+    history: list[HistoryEntry] | None = None
+    ledger_errors: list[str] = []
+    context = stage_context(config, sessions)
+    try:
+        with context.guard():
+            found, history = context.ledger().stage_records(config.stage, STATUS_HISTORY)
+        for mark in found:
+            marks[mark.kind][mark.version] = mark.at
+    except DeployerError as exc:
+        ledger_errors.append(f"ledger: {exc}")
     errors: list[str] = []
     try:
-        view.update(stage_status(config, sessions))
+        view.update(stage_status(config, sessions, recorded=_recorded_configs(history or [])))
         view["live_source"] = "endpoint"
     except DeployerError as exc:
         errors.append(f"endpoint: {exc}")
         view.update({"status": "unknown", "live_version": None, "live_source": ""})
     view.update({"model": config.model, "platform": config.platform})
-    context = stage_context(config, sessions)
-    marks: dict[str, dict[int, str]] = {k.value: {} for k in MarkKind}
-    try:
-        with context.guard():
-            ledger = context.ledger()
-            for mark in ledger.marks(config.stage):
-                marks[mark.kind][mark.version] = mark.at
-            history = ledger.history(config.stage, limit=50)
+    if history is not None:
         last = latest_outcome(history)
         success = latest_success(history)
         view["last_outcome"] = (
@@ -68,31 +74,47 @@ def _stage_view(config: StageConfig, sessions: AccountSessions) -> dict[str, Any
         if view.get("live_source") != "endpoint" and success is not None:
             view["live_version"] = success.version
             view["live_source"] = "ledger"
-        with context.guard():
-            view.update(_lock_and_unfinished(ledger, config.endpoint.name, history))
-    except DeployerError as exc:
-        errors.append(f"ledger: {exc}")
+        view["unfinished"] = _unfinished(history)
     view["marks"] = {kind: {str(v): at for v, at in sorted(m.items(), reverse=True)} for kind, m in marks.items()}
-    view["errors"] = errors
-    for error in errors:
-        log.warning("%s/%s: %s", config.model, config.stage, error)
+    view["errors"] = errors + ledger_errors
     return view
 
 
-def _lock_and_unfinished(ledger: Ledger, endpoint: str, history: Sequence[HistoryEntry]) -> dict[str, Any]:
-    """The endpoint's lease, and every attempt that started but has no outcome (a run that died, or the one
-    holding the lock now)."""
-    lease = ledger.lock_holder(endpoint)
-    lock = None
-    if lease is not None:
-        lock = {"owner": lease.owner, "build_id": lease.build_id, "expires_at": lease.expires_at_iso}
+def _recorded_configs(history: Sequence[HistoryEntry]) -> dict[str, tuple[int, str]]:
+    """Endpoint config -> (version, package ARN) of every config a successful outcome in `history` left live."""
+    recorded: dict[str, tuple[int, str]] = {}
+    for entry in history:
+        if is_success(entry) and entry.endpoint_config and entry.version is not None and entry.model_package_arn:
+            recorded.setdefault(entry.endpoint_config, (entry.version, entry.model_package_arn))
+    return recorded
+
+
+def _unfinished(history: Sequence[HistoryEntry]) -> list[dict[str, Any]]:
+    """Every attempt that started but has no outcome (a run that died, or the one holding the lock now)."""
     ended = {e.deployment_id for e in history if e.result != Outcome.STARTED}
-    unfinished = [
+    return [
         {"version": e.version, "deployment_id": e.deployment_id, "at": e.at, "build_id": e.build_id}
         for e in history
         if e.result == Outcome.STARTED and e.deployment_id and e.deployment_id not in ended
     ]
-    return {"lock": lock, "unfinished": unfinished}
+
+
+def _locks(configs: Sequence[StageConfig], sessions: AccountSessions) -> dict[str, Any]:
+    """The leases of the configs' endpoints (all on one ledger table, reached with one role), read together;
+    endpoint -> its lock (None: free), or the error for every one of them."""
+    context = stage_context(configs[0], sessions)
+    endpoints = [config.endpoint.name for config in configs]
+    try:
+        with context.guard():
+            held = context.ledger().lock_holders(endpoints)
+    except DeployerError as exc:
+        return {endpoint: exc for endpoint in endpoints}
+    return {
+        endpoint: {"owner": lease.owner, "build_id": lease.build_id, "expires_at": lease.expires_at_iso}
+        if (lease := held.get(endpoint)) is not None
+        else None
+        for endpoint in endpoints
+    }
 
 
 def _versions(config: StageConfig, sessions: AccountSessions, limit: int) -> list[ModelVersion]:
@@ -167,14 +189,29 @@ def status_matrix(
         raise InputError("no stage configs")
     groups = by_model(configs)
     ordered = [config for stages in groups.values() for config in stages]
-    with ThreadPoolExecutor(max_workers=min(STATUS_WORKERS, len(ordered) + len(groups))) as pool:
+    # The leases of every endpoint whose ledger is reached the same way are read together.
+    tables: dict[tuple[str, str, str], list[StageConfig]] = {}
+    for config in ordered:
+        r = config.registry
+        tables.setdefault((config.ledger.table_name, r.role_arn, r.region), []).append(config)
+    with ThreadPoolExecutor(max_workers=min(STATUS_WORKERS, len(ordered) + len(groups) + len(tables))) as pool:
         version_futures = {
             model: pool.submit(_model_versions, stages[0], sessions_for(stages[0].stage), limit)
             for model, stages in groups.items()
         }
+        lock_futures = {key: pool.submit(_locks, same, sessions_for(same[0].stage)) for key, same in tables.items()}
         view_futures = [pool.submit(_stage_view, c, sessions_for(c.stage)) for c in ordered]
         views = [future.result() for future in view_futures]
         versions = {model: future.result() for model, future in version_futures.items()}
+        locks = {key: future.result() for key, future in lock_futures.items()}
+    for config, view in zip(ordered, views, strict=True):
+        lock = locks[config.ledger.table_name, config.registry.role_arn, config.registry.region][config.endpoint.name]
+        if isinstance(lock, DeployerError):
+            view["errors"].append(f"lock: {lock}")
+        elif "unfinished" in view:  # the ledger was readable
+            view["lock"] = lock
+        for error in view["errors"]:
+            log.warning("%s/%s: %s", config.model, config.stage, error)
     models, rows = [], []
     for model, stages in groups.items():
         model_views = [view for view in views if view["model"] == model]

@@ -11,7 +11,17 @@ from typing import Any, Protocol
 
 from deployer.ledger import dynamodb_items as items
 from deployer.ledger.dynamodb_table import DynamoDBClient, Table
-from deployer.ledger.models import HistoryEntry, Lease, LedgerInputError, Mark, MarkKind, check_model
+from deployer.ledger.models import (
+    HistoryEntry,
+    Lease,
+    LedgerAccessDenied,
+    LedgerInputError,
+    Mark,
+    MarkKind,
+    check_model,
+)
+
+PARTITION_PAGE = 200  # items per page of a whole-partition read (a stage's marks and newest history)
 
 
 class Session(Protocol):
@@ -67,6 +77,22 @@ class DynamoDBStore:
         for page in self.table.query_pages(items.stage_pk(self.model, stage), items.HISTORY_PREFIX, page_size):
             yield [items.history_entry(item) for item in page]
 
+    def stage_records(self, stage: str, history_limit: int) -> tuple[list[Mark], list[HistoryEntry]]:
+        """The stage's marks (all; as `marks(stage, None)` orders them) and its newest `history_limit` entries, from
+        one partition read: marks sort after history (`MARK#` > `HISTORY#`), so a descending read meets them first."""
+        marks: list[Mark] = []
+        history: list[HistoryEntry] = []
+        for page in self.table.partition_pages(items.stage_pk(self.model, stage), PARTITION_PAGE):
+            for item in page:
+                sk = str(item.get("sk", ""))
+                if sk.startswith(items.MARK_PREFIX):
+                    marks.append(items.mark(item))
+                elif sk.startswith(items.HISTORY_PREFIX):
+                    history.append(items.history_entry(item))
+            if len(history) >= history_limit:
+                break
+        return marks, history[:history_limit]
+
     def version_history(self, version: int, limit: int | None) -> list[HistoryEntry]:
         found = self.table.query(items.version_pk(self.model, version), items.HISTORY_PREFIX, limit)
         return [items.history_entry(item) for item in found]
@@ -101,6 +127,16 @@ class DynamoDBStore:
     def get_lease(self, endpoint: str) -> Lease | None:
         item = self.table.get(items.lease_key(endpoint))
         return items.lease(endpoint, item) if item else None
+
+    def get_leases(self, endpoints: Sequence[str]) -> dict[str, Lease]:
+        """The stored leases of `endpoints` (expired or not), in as few reads as DynamoDB allows (BatchGetItem).
+        Where the credentials may not BatchGetItem, one GetItem per endpoint."""
+        try:
+            found = self.table.get_many([items.lease_key(endpoint) for endpoint in dict.fromkeys(endpoints)])
+        except LedgerAccessDenied:
+            return {e: lease for e in endpoints if (lease := self.get_lease(e)) is not None}
+        leases = (items.lease(str(item["pk"]).removeprefix(items.LEASE_PREFIX), item) for item in found)
+        return {lease.endpoint: lease for lease in leases}
 
     def put_lease(self, lease: Lease) -> bool:
         # Free, or ours already (a retry by the same owner renews instead of deadlocking itself).

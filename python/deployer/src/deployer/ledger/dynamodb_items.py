@@ -95,8 +95,11 @@ def mark_key(model: str, stage: str, version: int, kind: MarkKind) -> Item:
     return {"pk": s(stage_pk(model, stage)), "sk": s(f"{mark_prefix(kind)}{version:010d}")}
 
 
+LEASE_PREFIX = "LOCK#"
+
+
 def lease_key(endpoint: str) -> Item:
-    return {"pk": s(f"LOCK#{endpoint}"), "sk": s("LOCK")}
+    return {"pk": s(f"{LEASE_PREFIX}{endpoint}"), "sk": s("LOCK")}
 
 
 # ---------------------------------------------------------------------------------------------------- encoding

@@ -16,6 +16,7 @@ from deployer.ledger.dynamodb_table import DynamoDBClient
 from deployer.ledger.history import Author, HistoryRecords
 from deployer.ledger.lease import EndpointLeases
 from deployer.ledger.marks import MarkRecords
+from deployer.ledger.models import HistoryEntry, Mark, check_stage
 from deployer.ledger.store import LedgerStore
 
 
@@ -38,6 +39,16 @@ class Ledger(HistoryRecords, MarkRecords, EndpointLeases):
         self.store = store
         self.author = Author(caller_arn, env.build_id() if build_id is None else build_id, clock)
         self._sleep = sleep
+
+    def stage_records(self, stage: str, history_limit: int = 50) -> tuple[list[Mark], list[HistoryEntry]]:
+        """The stage's marks and its newest `history_limit` history entries: one read where the store can
+        (`DynamoDBStore.stage_records`), else `marks(stage)` and `history(stage)`."""
+        check_stage(stage)
+        together = getattr(self.store, "stage_records", None)
+        if together is not None:
+            marks, history = together(stage, history_limit)
+            return list(marks), list(history)
+        return self.marks(stage), self.history(stage, limit=history_limit)
 
     @property
     def caller_arn(self) -> str:
