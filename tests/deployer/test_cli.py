@@ -108,7 +108,7 @@ def test_codebuild_flow_deploy_test_promote_with_env_fallbacks(world: World) -> 
     assert event["detail"]["build_id"] == "churn-dev:7a1f-build"
 
     help_text = deployer("--help").stdout
-    for verb in ("plan", "deploy", "test", "promote", "rollback", "status", "seed-repo"):
+    for verb in ("plan", "deploy", "test", "promote", "rollback", "status", "ledger-migrate", "seed-repo"):
         assert verb in help_text
     assert "6  the endpoint is locked by another rollout" in help_text
 
