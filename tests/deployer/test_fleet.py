@@ -131,6 +131,10 @@ def test_status_shows_the_fleet_grouped_by_model_with_filters_and_json(
     )
     assert cli(churn, "status", "--model", "nobody") == 2
     assert f"(allowed: models {', '.join(sorted([churn.model, fraud.model]))})" in capsys.readouterr().err
+    assert cli(churn, "status", "--stage", "prod") == 2
+    assert f"error: --stage prod: no stage config in {churn.config_dir} matches (allowed: stages dev, staging)" in (
+        capsys.readouterr().err
+    )
 
     # the text view: a heading per model, its stages, its versions table
     assert cli(churn, "status") == 0

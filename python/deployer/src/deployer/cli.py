@@ -236,10 +236,10 @@ def _fleet_configs(args: argparse.Namespace) -> list[StageConfig]:
         wanted = " and ".join(
             f"{flag} {value}" for flag, value in (("--model", args.model), ("--stage", args.stage)) if value
         )
-        models = sorted({c.model for c in configs}) if configs else sorted({stage for _, stage in found})
-        what = "models" if configs else "stages"
+        # what there is: the models of the stage asked for, or the stages when no model has that stage
+        what, there = ("models", {c.model for c in configs}) if configs else ("stages", {s for _, s in found})
         raise InputError(
-            f"{wanted}: no stage config in {args.config_dir} matches (allowed: {what} {', '.join(models)})"
+            f"{wanted}: no stage config in {args.config_dir} matches (allowed: {what} {', '.join(sorted(there))})"
         )
     return chosen
 
