@@ -106,6 +106,10 @@ def _run(args: argparse.Namespace, stage: str) -> StageRun:
         return built[0]
 
     config = _load_config(args, stage, sessions)
+    platform = f" of platform {config.platform}" if config.platform else ""
+    log.info(
+        "model %s%s, stage %s: endpoint %s (%s)", config.model, platform, stage, config.endpoint.name, config.source
+    )
     return open_stage_run(
         config,
         sessions(),
