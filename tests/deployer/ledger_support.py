@@ -43,12 +43,20 @@ def create_table(sandbox: Sandbox, name: str) -> str:
 
 
 def make_ledger(
-    sandbox: Sandbox, table: str, clock: FakeClock | None = None, build_id: str = "churn-dev:b-1"
+    sandbox: Sandbox,
+    table: str,
+    clock: FakeClock | None = None,
+    build_id: str = "churn-dev:b-1",
+    *,
+    model: str = "churn",
 ) -> Ledger:
+    """`model`'s ledger on the table (models of one platform share it)."""
     client: Any = sandbox.client("dynamodb")
     if clock is None:
-        return dynamodb_ledger(client, table, caller_arn=DEV_ROLE, build_id=build_id)
-    return dynamodb_ledger(client, table, caller_arn=DEV_ROLE, build_id=build_id, clock=clock, sleep=clock.sleep)
+        return dynamodb_ledger(client, table, model=model, caller_arn=DEV_ROLE, build_id=build_id)
+    return dynamodb_ledger(
+        client, table, model=model, caller_arn=DEV_ROLE, build_id=build_id, clock=clock, sleep=clock.sleep
+    )
 
 
 def table_is_empty(sandbox: Sandbox, table: str) -> bool:
@@ -60,3 +68,30 @@ def table_is_empty(sandbox: Sandbox, table: str) -> bool:
 def versions(ledger: Ledger, stage: str, kind: MarkKind) -> list[int]:
     """The versions that carry a mark of this kind, newest first."""
     return [mark.version for mark in ledger.marks(stage, kind)]
+
+
+def to_legacy_layout(client: Any, table: str, model: str) -> int:
+    """Rewrite `model`'s items the way the single-model deployer wrote them: partitions `STAGE#<stage>` and
+    `VERSION#<version>`, no `model` attribute, leases (`LOCK#<endpoint>`) as they are. The model's items are
+    moved, not copied: the table is then an installation from before the platform. Returns how many moved."""
+    prefix = f"MODEL#{model}#"
+    found: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
+    while True:
+        page = client.scan(**kwargs)
+        found.extend(page["Items"])
+        if not page.get("LastEvaluatedKey"):
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    moved = 0
+    for item in found:
+        if item.get("model", {}).get("S") != model:
+            continue
+        old = {k: v for k, v in item.items() if k != "model"}
+        pk = item["pk"]["S"]
+        if pk.startswith(prefix):
+            old["pk"] = {"S": pk.removeprefix(prefix)}
+            client.delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
+            moved += 1
+        client.put_item(TableName=table, Item=old)
+    return moved

@@ -53,7 +53,9 @@ def test_deploy_dev_then_already_live_then_status_json(world: World) -> None:
     assert stage["endpoint_config"] == world.describe()["EndpointConfigName"]
 
     text = run(world, "status", "--stage", "dev")
-    assert text.stdout.startswith(f"dev: endpoint={world.endpoint} status=InService live=v{version} config=")
+    heading, line = text.stdout.splitlines()[:2]
+    assert heading == f"model {world.model} (platform mlops, registry {world.group_arn}):"
+    assert line.startswith(f"dev: endpoint={world.endpoint} status=InService live=v{version} config=")
 
 
 def test_env_fallbacks_and_json_errors(world: World) -> None:
@@ -106,7 +108,7 @@ def test_codebuild_flow_deploy_test_promote_with_env_fallbacks(world: World) -> 
     assert event["detail"]["build_id"] == "churn-dev:7a1f-build"
 
     help_text = deployer("--help").stdout
-    for verb in ("plan", "deploy", "test", "promote", "rollback", "status", "seed-repo"):
+    for verb in ("plan", "deploy", "test", "promote", "rollback", "status", "ledger-migrate", "seed-repo"):
         assert verb in help_text
     assert "6  the endpoint is locked by another rollout" in help_text
 
@@ -125,7 +127,7 @@ def test_status_reads_the_ledger_when_an_endpoint_is_out_of_reach(world: World) 
     assert (stage["live_version"], stage["live_source"]) == (version, "ledger")
     assert stage["errors"][0].startswith(f"endpoint: {world.config_dir / 'dev.json'}: target.account_id: {DEV}")
     assert report["versions"][0]["stages"]["dev"]["live"] is True
-    assert "WARNING dev: endpoint: " in status.stderr
+    assert f"WARNING {world.model}/dev: endpoint: " in status.stderr
     text = run(world, "status")
     assert f"dev: endpoint={world.endpoint} status=unknown live=v{version} (from the ledger)" in text.stdout
     # the operator's read role (OrganizationAccountAccessRole on AWS) reaches every account instead

@@ -49,6 +49,9 @@ def test_seed_dev_config_is_valid() -> None:
 FIELD_CASES = [
     (("schema_version",), 2, "schema_version", "allowed: 1"),
     (("project",), "Churn!", "project", "allowed: ^[a-z0-9-]{1,40}$"),
+    (("model",), "Churn!", "model", "allowed: ^[a-z0-9-]{1,40}$"),
+    (("model",), 7, "model", "allowed: ^[a-z0-9-]{1,40}$"),
+    (("platform",), "my platform", "platform", 'allowed: ^[a-z0-9-]{1,40}$ or ""'),
     (("stage",), "staging", "stage", "allowed: 'dev'"),
     (("previous_stage",), "Bad Stage", "previous_stage", 'or ""'),
     (("requires_approval",), "no", "requires_approval", "allowed: true, false"),
@@ -107,6 +110,23 @@ def test_each_bad_field_is_named_with_file_and_allowed(
     line = found[0]
     assert line.startswith(f"{tmp_path / 'config' / 'dev.json'}: {field}: "), line
     assert "(allowed: " in line and allowed in line, line
+
+
+def test_the_model_defaults_to_the_project_and_either_may_stand_alone(tmp_path: Path) -> None:
+    """A config of the single-model layout names only its project, which is its model; a config of the platform
+    names its model and platform (and, for now, the project too)."""
+    old = load_stage_config(write(tmp_path, base_doc()), "dev")
+    assert (old.project, old.model, old.platform) == ("churn", "churn", "")
+    both = load_stage_config(write(tmp_path, {**base_doc(), "model": "fraud", "platform": "acme"}), "dev")
+    assert (both.project, both.model, both.platform) == ("churn", "fraud", "acme")
+    alone = {k: v for k, v in base_doc().items() if k != "project"}
+    only_model = load_stage_config(write(tmp_path, {**alone, "model": "fraud"}), "dev")
+    assert (only_model.project, only_model.model) == ("fraud", "fraud")
+    (line,) = problems(tmp_path, alone)
+    assert line == (
+        f"{tmp_path / 'config' / 'dev.json'}: model: missing (and no project) "
+        "(allowed: ^[a-z0-9-]{1,40}$; an old config may give project instead)"
+    )
 
 
 def test_missing_and_unknown_keys(tmp_path: Path) -> None:

@@ -150,7 +150,7 @@ class DeniedDynamoDB:
 
 
 def test_access_denied_names_table_action_and_caller() -> None:
-    ledger = dynamodb_ledger(DeniedDynamoDB(), "churn-ledger", caller_arn=DEV_ROLE, build_id="")
+    ledger = dynamodb_ledger(DeniedDynamoDB(), "churn-ledger", model="churn", caller_arn=DEV_ROLE, build_id="")
     with pytest.raises(LedgerAccessDenied) as denied:
         ledger.record_verified("dev", 1, ARN.format(1))
     assert str(denied.value).startswith(
@@ -165,6 +165,6 @@ def test_access_denied_names_table_action_and_caller() -> None:
 def test_missing_table_is_named(sandbox: Sandbox, unique: Callable[[str], str]) -> None:
     name = unique("no-such-ledger")
     client: Any = sandbox.client("dynamodb")
-    ledger = dynamodb_ledger(client, name, build_id="")
+    ledger = dynamodb_ledger(client, name, model="churn", build_id="")
     with pytest.raises(LedgerTableNotFound, match=f"ledger table {name} not found"):
         ledger.is_verified("dev", 1)

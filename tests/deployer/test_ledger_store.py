@@ -120,7 +120,7 @@ def _newest(entries: list[HistoryEntry], limit: int | None) -> list[HistoryEntry
 
 def test_both_stores_satisfy_the_protocol(sandbox: Sandbox) -> None:
     client: Any = sandbox.client("dynamodb")
-    dynamodb: LedgerStore = DynamoDBStore("churn-ledger", client=client)  # mypy checks the shape here
+    dynamodb: LedgerStore = DynamoDBStore("churn-ledger", model="churn", client=client)  # mypy checks the shape here
     assert isinstance(dynamodb, LedgerStore)
     assert isinstance(MemoryStore(), LedgerStore)
     assert not isinstance(object(), LedgerStore)
@@ -134,11 +134,11 @@ def test_dynamodb_store_takes_a_client_or_a_session(sandbox: Sandbox) -> None:
             assert service_name == "dynamodb"
             return client
 
-    assert DynamoDBStore("churn-ledger", session=Session()).client is client
+    assert DynamoDBStore("churn-ledger", model="churn", session=Session()).client is client
     with pytest.raises(LedgerInputError, match="needs a dynamodb client or a boto3 session"):
-        DynamoDBStore("churn-ledger")
+        DynamoDBStore("churn-ledger", model="churn")
     with pytest.raises(LedgerInputError, match="table_name is empty"):
-        DynamoDBStore("", client=client)
+        DynamoDBStore("", model="churn", client=client)
 
 
 def test_the_facade_over_an_in_memory_store() -> None:

@@ -73,6 +73,9 @@ def test_no_team_file_means_the_platform_defaults(tmp_path: Path) -> None:
         ({"deployment": {"rollback_alarms": []}}, "deployment.rollback_alarms"),
         ({"tags": {"team": "x"}}, "tags"),
         ({"data_capture": {"destination_s3_uri": "s3://elsewhere/x"}}, "data_capture.destination_s3_uri"),
+        # who the stage is: the platform's, even when its (older) config does not say it yet
+        ({"model": "fraud"}, "model"),
+        ({"platform": "elsewhere"}, "platform"),
     ],
 )
 def test_a_team_file_setting_a_platform_key_is_refused(tmp_path: Path, team: dict[str, Any], field: str) -> None:
@@ -90,6 +93,15 @@ def test_a_team_file_setting_a_platform_key_is_refused(tmp_path: Path, team: dic
     assert problem.startswith(f"{config_dir / 'dev.json'}: {field}: owned by the platform")
     assert "/churn/dev/deployer/config" in problem
     assert "(allowed: the team keys " + ", ".join(TEAM_KEYS) + ")" in problem
+
+
+def test_the_platform_config_names_the_model_and_the_platform(tmp_path: Path) -> None:
+    doc = {**platform_doc(), "model": "churn", "platform": "acme"}
+    config = load(team_dir(tmp_path, {"schema_version": 1}), doc)
+    assert (config.model, config.platform, config.project) == ("churn", "acme", "churn")
+    # an older platform config (project only): its project is the model
+    old = load(team_dir(tmp_path, {"schema_version": 1}), platform_doc())
+    assert (old.model, old.platform, old.project) == ("churn", "", "churn")
 
 
 def test_a_template_file_tag_is_a_platform_key_too(tmp_path: Path) -> None:

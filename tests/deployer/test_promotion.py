@@ -50,6 +50,7 @@ def test_v1_goes_dev_staging_prod_v2_stops_before_prod_and_rejecting_it_rolls_ba
     assert (event["source"], event["detail-type"]) == ("mlops.deployer", "Model Version Verified")
     assert event["detail"]["next_stage"] == "staging"
     assert event["detail"]["project"] == world.name and event["detail"]["stage"] == "dev"
+    assert event["detail"]["model"] == world.model  # which model of the platform: its rules may match on it
     assert (event["detail"]["model_version"], event["detail"]["model_package_arn"]) == (v1, arn1)
     assert event["account"] == DEV and event["resources"] == [arn1]
 

@@ -50,6 +50,7 @@ def test_first_deploy_creates_endpoint_with_model_config_tags_and_autoscaling(wo
         assert tags["deployer:stage"] == "dev"
         assert tags["deployer:config-hash"] == result.plan.config_hash
         assert tags["deployer:endpoint"] == world.endpoint
+        assert tags["deployer:model"] == world.model
         assert tags["team"] == "ml-platform"
 
     resource_id = f"endpoint/{world.endpoint}/variant/AllTraffic"

@@ -76,14 +76,21 @@ def register_version(
 
 
 class Registry:
-    """Group, artifact bucket (one model object, readable by `readers`) and ledger table, all named `name-*`."""
+    """Group, artifact bucket (one model object, readable by `readers`) and ledger table, all named `name-*`.
 
-    def __init__(self, clients: Callable[[str], Any], name: str, readers: Iterable[str]) -> None:
+    `name` is the model (and the project). A model that joins another's platform passes `ledger_table`: the
+    platform's table, shared, which it does not create.
+    """
+
+    def __init__(
+        self, clients: Callable[[str], Any], name: str, readers: Iterable[str], *, ledger_table: str = ""
+    ) -> None:
         self.name = name
+        self.model = name
         self.group = f"{name}-models"
         self.group_arn = group_arn(self.group)
         self.bucket = f"{name}-artifacts"
-        self.ledger_table = f"{name}-ledger"
+        self.ledger_table = ledger_table or f"{name}-ledger"
         self.tooling_sm: Any = clients("sagemaker")
         self.dynamodb: Any = clients("dynamodb")
         self.tooling_sm.create_model_package_group(ModelPackageGroupName=self.group)
@@ -91,7 +98,8 @@ class Registry:
         s3.create_bucket(Bucket=self.bucket)
         s3.put_object(Bucket=self.bucket, Key=MODEL_KEY, Body=b"model bytes")
         share_bucket_reads(s3, self.bucket, list(readers))
-        create_ledger_table(self.dynamodb, self.ledger_table)
+        if not ledger_table:
+            create_ledger_table(self.dynamodb, self.ledger_table)
 
     def share_with(self, accounts: Iterable[str]) -> None:
         share_group(self.tooling_sm, self.group, accounts)
@@ -106,5 +114,5 @@ class Registry:
         return {k: v for k, v in properties.items() if k.startswith("deployer:")}
 
     def ledger(self, build_id: str = "", clock: Callable[[], float] = time.time) -> Ledger:
-        """The world's ledger, read and written through its API (admin credentials)."""
-        return dynamodb_ledger(self.dynamodb, self.ledger_table, build_id=build_id, clock=clock)
+        """The model's ledger, read and written through its API (admin credentials)."""
+        return dynamodb_ledger(self.dynamodb, self.ledger_table, model=self.model, build_id=build_id, clock=clock)

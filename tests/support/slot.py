@@ -63,6 +63,7 @@ class Slot:
         next_slot = world.slots.get(following)
         return StagePlan(
             project=world.name,
+            model=world.model,
             stage=self.stage,
             account=self.account,
             group_arn=world.group_arn,

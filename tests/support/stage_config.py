@@ -27,6 +27,8 @@ class StagePlan:
     next_stage_event_bus_arn: str = ""
     requires_approval: bool = False
     wait_seconds: int = 60
+    model: str = ""  # the platform's model this stage deploys; empty: the project (as Terraform writes it)
+    platform: str = "mlops"
 
     def deployment(self) -> dict[str, Any]:
         return {
@@ -41,6 +43,8 @@ class StagePlan:
     def doc(self) -> dict[str, Any]:
         return {
             "schema_version": 1,
+            "platform": self.platform,
+            "model": self.model or self.project,
             "project": self.project,
             "stage": self.stage,
             "previous_stage": self.previous_stage,

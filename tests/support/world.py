@@ -1,6 +1,7 @@
-"""A small multi-account world in the sandbox for deployer tests.
+"""A small multi-account world in the sandbox for deployer tests: one model of a platform.
 
-tooling: the model package group (shared with every stage account), the artifact bucket and the ledger table.
+tooling: the model package group (shared with every stage account), the artifact bucket and the ledger table
+(the platform's: `World.join` makes another model of the same platform, on the same table).
 Each stage slot (dev, and on demand staging and prod): see `Slot`. The configs sit in `root/config`, so the
 repo root is `root`, which holds the seed smoke tests.
 """
@@ -30,9 +31,21 @@ class World(Registry):
     to the dev slot, so the rollout tests read as before.
     """
 
-    def __init__(self, sandbox: Sandbox, unique: Callable[[str], str], root: Path, *, share: bool = True) -> None:
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        unique: Callable[[str], str],
+        root: Path,
+        *,
+        share: bool = True,
+        ledger_table: str = "",
+    ) -> None:
         self.sandbox = sandbox
-        super().__init__(lambda service: admin_client(sandbox, service), unique("w"), [ACCOUNTS[s] for s in CHAIN])
+        self.unique = unique
+        readers = [ACCOUNTS[s] for s in CHAIN]
+        super().__init__(
+            lambda service: admin_client(sandbox, service), unique("w"), readers, ledger_table=ledger_table
+        )
         self.root = root
         self.config_dir = root / "config"
         self.config_dir.mkdir(parents=True, exist_ok=True)
@@ -57,6 +70,13 @@ class World(Registry):
         for each in self.slots.values():
             each.write_config()
         return slot
+
+    def join(self, root: Path) -> World:
+        """Another model of this world's platform: its own group, bucket, endpoints and configs (in
+        `root/config`), on this world's ledger table."""
+        other = World(self.sandbox, self.unique, root, share=self.shared, ledger_table=self.ledger_table)
+        other.write_config()
+        return other
 
     def share_with_stages(self) -> None:
         self.share_with([slot.account for slot in self.slots.values()])

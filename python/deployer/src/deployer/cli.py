@@ -21,11 +21,12 @@ from deployer.config import (
     PLATFORM_CONFIG_ENV,
     PlatformConfig,
     StageConfig,
-    discover_stages,
+    discover_fleet,
     fetch_platform_config,
     load_stage_config,
 )
-from deployer.errors import DeployerError, InputError, SmokeTestError
+from deployer.errors import DeployerError, InputError, SmokeTestError, translated
+from deployer.ledger import migrate_legacy
 from deployer.promotion import StageRun, open_stage_run
 from deployer.seed_repo import collect_files, seed_repository
 from deployer.sessions import AccountSessions
@@ -56,11 +57,27 @@ def _sessions(args: argparse.Namespace, stage: str) -> AccountSessions:
     return factory(stage, args.region)
 
 
+def _check_model(args: argparse.Namespace, config: StageConfig) -> StageConfig:
+    """The config, when --model (or MODEL) is not given or names the config's model; else InputError naming both."""
+    wanted = getattr(args, "model", None)
+    if wanted and wanted != config.model:
+        raise InputError(
+            f"--model: {wanted!r} is not the model of {config.source}, which deploys model {config.model!r} "
+            f"(allowed: {config.model!r}, or no --model and no MODEL)"
+        )
+    return config
+
+
 def _load_config(args: argparse.Namespace, stage: str, sessions: Callable[[], AccountSessions]) -> StageConfig:
-    """The stage's config: the files, merged over the platform config in SSM when DEPLOYER_PLATFORM_CONFIG is set.
+    """The stage's config: the files, merged over the platform config in SSM when DEPLOYER_PLATFORM_CONFIG is set;
+    its model must be --model's, when that is given.
 
     The parameter is read with the current credentials (the CodeBuild role) in its ARN's region or --region.
     """
+    return _check_model(args, _read_config(args, stage, sessions))
+
+
+def _read_config(args: argparse.Namespace, stage: str, sessions: Callable[[], AccountSessions]) -> StageConfig:
     parameter = env.platform_config()
     if not parameter:
         return load_stage_config(args.config_dir, stage)
@@ -89,6 +106,10 @@ def _run(args: argparse.Namespace, stage: str) -> StageRun:
         return built[0]
 
     config = _load_config(args, stage, sessions)
+    platform = f" of platform {config.platform}" if config.platform else ""
+    log.info(
+        "model %s%s, stage %s: endpoint %s (%s)", config.model, platform, stage, config.endpoint.name, config.source
+    )
     return open_stage_run(
         config,
         sessions(),
@@ -195,27 +216,73 @@ def cmd_promote(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _fleet_configs(args: argparse.Namespace) -> list[StageConfig]:
+    """Every stage config under --config-dir (and one directory of them per model), filtered by --stage and
+    --model; InputError when none is left, or when two files are the same stage of the same model."""
+    found = discover_fleet(args.config_dir)
+    if not found:
+        raise InputError(
+            f"--config-dir: no stage configs in {args.config_dir} "
+            "(allowed: <stage>.json files, or one directory of them per model)"
+        )
+    picked = [(d, stage) for d, stage in found if not args.stage or stage == args.stage]
+    configs = [load_stage_config(directory, stage) for directory, stage in picked]
+    seen: dict[tuple[str, str], str] = {}
+    for config in configs:
+        other = seen.setdefault((config.model, config.stage), config.source)
+        if other != config.source:
+            raise InputError(
+                f"--config-dir: {other} and {config.source} are both stage {config.stage} of model {config.model} "
+                "(allowed: one config per model and stage)"
+            )
+    chosen = [c for c in configs if not args.model or c.model == args.model]
+    if not chosen:
+        wanted = " and ".join(
+            f"{flag} {value}" for flag, value in (("--model", args.model), ("--stage", args.stage)) if value
+        )
+        # what there is: the models of the stage asked for, or the stages when no model has that stage
+        what, there = ("models", {c.model for c in configs}) if configs else ("stages", {s for _, s in found})
+        raise InputError(
+            f"{wanted}: no stage config in {args.config_dir} matches (allowed: {what} {', '.join(sorted(there))})"
+        )
+    return chosen
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    stages = [args.stage] if args.stage else discover_stages(args.config_dir)
-    if not stages:
-        raise InputError(f"--config-dir: no stage configs in {args.config_dir}")
     if args.limit < 1:
         raise InputError(f"--limit: {args.limit} (allowed: integer >= 1)")
+    if args.read_role_name and not _ROLE_NAME.match(args.read_role_name):
+        raise InputError(f"--read-role-name: {args.read_role_name!r} (allowed: an IAM role name, [\\w+=,.@-]{{1,64}})")
     shared = _sessions(args, "status")  # one session per account and role, reused by every stage
     # The platform config in SSM is one stage's: it applies to `status --stage`, files only otherwise.
-    configs = (
-        [_load_config(args, stages[0], lambda: shared)]
-        if args.stage
-        else [load_stage_config(args.config_dir, stage) for stage in stages]
-    )
+    if args.stage and env.platform_config():
+        configs = [_load_config(args, args.stage, lambda: shared)]
+    else:
+        configs = _fleet_configs(args)
     if args.read_role_name:
-        if not _ROLE_NAME.match(args.read_role_name):
-            raise InputError(
-                f"--read-role-name: {args.read_role_name!r} (allowed: an IAM role name, [\\w+=,.@-]{{1,64}})"
-            )
         configs = [with_read_role(config, args.read_role_name) for config in configs]
     matrix = status_matrix(configs, lambda stage: shared, limit=args.limit)
     emit(args, matrix, matrix_lines(matrix))
+    return EXIT_OK
+
+
+def cmd_ledger_migrate(args: argparse.Namespace) -> int:
+    """Copy a single-model ledger's items to the keys of --model, with the current credentials."""
+    if not args.model:
+        raise InputError("--model: required (or set MODEL): the model the single-model installation deployed")
+    if not args.region:
+        raise InputError("--region: required (or set AWS_REGION): the region of the ledger table")
+    sessions = _sessions(args, "ledger-migrate")
+    account, caller = sessions.identity("", args.region)
+    with translated(account, "current credentials"):
+        result = migrate_legacy(
+            sessions.client("dynamodb", "", args.region),
+            args.table,
+            args.model,
+            dry_run=args.dry_run,
+            caller_arn=caller,
+        )
+    emit(args, result.as_dict(), result.lines())
     return EXIT_OK
 
 
@@ -249,6 +316,7 @@ COMMANDS = {
     "unlock": cmd_unlock,
     "teardown": cmd_teardown,
     "status": cmd_status,
+    "ledger-migrate": cmd_ledger_migrate,
     "seed-repo": cmd_seed_repo,
 }
 

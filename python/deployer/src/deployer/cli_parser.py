@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from deployer import __version__, env
+from deployer.config.patterns import MODEL
 from deployer.errors import InputError
 
 if TYPE_CHECKING:  # generic to the type checker only
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     _unlock(verbs)
     _teardown(verbs)
     _status(verbs)
+    _ledger_migrate(verbs)
     _seed_repo(verbs)
     return parser
 
@@ -78,6 +80,18 @@ def _verb(verbs: Verbs, name: str, help_text: str) -> argparse.ArgumentParser:
 
 def _stage_flag(sub: argparse.ArgumentParser, help_text: str = "stage name (env STAGE)") -> None:
     sub.add_argument("--stage", default=env.stage(), help=help_text)
+    _model_flag(sub)
+
+
+MODEL_HELP = (
+    "the model of the platform this acts on (env MODEL); the stage config names its model (or its project, in an "
+    "older config): a different one is refused"
+)
+
+
+def _model_flag(sub: argparse.ArgumentParser, help_text: str = MODEL_HELP, *, required: bool = False) -> None:
+    # The env fallback is read after parsing (resolve_globals), so that a bad value names MODEL, not --model.
+    sub.add_argument("--model", metavar="MODEL", help=help_text + (" (required)" if required else ""))
 
 
 def _rollout_flags(sub: argparse.ArgumentParser) -> None:
@@ -206,9 +220,13 @@ def _teardown(verbs: Verbs) -> None:
 
 def _status(verbs: Verbs) -> None:
     status = _verb(
-        verbs, "status", "versions x stages: approval, live, verified, rolled back; and each stage's endpoint"
+        verbs,
+        "status",
+        "the fleet: per model, versions x stages (approval, live, verified, rolled back) and each stage's endpoint "
+        "and lock; reads <config-dir>/*.json and <config-dir>/*/*.json (one directory per model)",
     )
-    status.add_argument("--stage", default=env.stage(), help="one stage (env STAGE); default: every config")
+    status.add_argument("--stage", default=env.stage(), help="only this stage of each model (env STAGE)")
+    _model_flag(status, "only this model (env MODEL); default: every model of the configs")
     status.add_argument("--limit", type=int, default=20, help="show at most this many versions, newest first (20)")
     status.add_argument(
         "--read-role-name",
@@ -217,6 +235,18 @@ def _status(verbs: Verbs) -> None:
         help="reach every account through role NAME in it (e.g. OrganizationAccountAccessRole) instead of the "
         "configs' roles: the operator's view (env DEPLOYER_READ_ROLE_NAME; default: the configs' roles)",
     )
+
+
+def _ledger_migrate(verbs: Verbs) -> None:
+    migrate = _verb(
+        verbs,
+        "ledger-migrate",
+        "copy a single-model ledger's items (keys STAGE#..., VERSION#...) to the keys of --model in the same "
+        "table (MODEL#<model>#...); idempotent, the old items stay; runs with the current credentials",
+    )
+    _model_flag(migrate, "the model the single-model installation deployed (its project; env MODEL)", required=True)
+    migrate.add_argument("--table", required=True, metavar="NAME", help="the ledger table (in --region)")
+    migrate.add_argument("--dry-run", action="store_true", help="count what would be copied; write nothing")
 
 
 def _seed_repo(verbs: Verbs) -> None:
@@ -256,3 +286,8 @@ def resolve_globals(args: argparse.Namespace) -> None:
     env.check_numbers()
     if "lock_wait" in args and args.lock_wait is None:
         args.lock_wait = env.lock_wait_seconds()
+    if "model" in args:
+        source = "--model" if args.model else "MODEL"
+        args.model = args.model or env.model()
+        if args.model is not None and not MODEL.match(args.model):
+            raise InputError(f"{source}: {args.model!r} is not a model name (allowed: {MODEL.pattern})")

@@ -88,6 +88,12 @@ def stage() -> str | None:
     return os.environ.get("STAGE") or None
 
 
+def model() -> str | None:
+    """MODEL: the model of the platform a command acts on when --model is not given (a stage config names its own:
+    they must agree)."""
+    return os.environ.get("MODEL") or None
+
+
 def config_dir() -> str:
     """DEPLOYER_CONFIG_DIR: where the stage configs live (default `config`)."""
     return os.environ.get("DEPLOYER_CONFIG_DIR") or "config"

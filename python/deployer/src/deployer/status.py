@@ -1,5 +1,6 @@
-"""The versions x stages status matrix (`deployer status`): approval, live, verified, rolled back, promoted,
-and each stage's endpoint. Read-only; a stage it cannot read is reported, not raised."""
+"""The fleet's status (`deployer status`): per model of the platform, its versions x stages matrix (approval,
+live, verified, rolled back, promoted) and each stage's endpoint and lock. Read-only; a stage or a registry it
+cannot read is reported, not raised."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from typing import Any
 
 from deployer.config import StageConfig
 from deployer.errors import DeployerError, InputError
-from deployer.ledger import HistoryEntry, Ledger, MarkKind, Outcome
+from deployer.ledger import HistoryEntry, MarkKind, Outcome
 from deployer.naming import partition_of
-from deployer.promotion.history import latest_outcome, latest_success
+from deployer.promotion.history import is_success, latest_outcome, latest_success
 from deployer.promotion.wiring import stage_context
 from deployer.registry import ModelVersion
 from deployer.rollout import StageDeployer, stage_status
@@ -22,30 +23,39 @@ from deployer.sessions import AccountSessions
 log = logging.getLogger(__name__)
 
 STATUS_VERSION_LIMIT = 20
+# Reads are I/O: many threads, each on clients shared per (account, role), keep a fleet's status to seconds.
+STATUS_WORKERS = 32
+STATUS_HISTORY = 50  # newest history entries read per stage (last outcome, last success, unfinished attempts)
 
 
 def _stage_view(config: StageConfig, sessions: AccountSessions) -> dict[str, Any]:
-    """One stage's endpoint (or why it cannot be read) and its ledger marks; never raises for AWS errors."""
+    """One stage's ledger records (marks, last outcome, unfinished attempts) and its endpoint (or why either
+    cannot be read); never raises for AWS errors. The lock is read for many stages at once (`_locks`)."""
     view: dict[str, Any] = {
         "stage": config.stage,
         "endpoint": config.endpoint.name,
         "account": config.target.account_id,
     }
+    marks: dict[str, dict[int, str]] = {k.value: {} for k in MarkKind}
+    history: list[HistoryEntry] | None = None
+    ledger_errors: list[str] = []
+    context = stage_context(config, sessions)
+    try:
+        with context.guard():
+            found, history = context.ledger().stage_records(config.stage, STATUS_HISTORY)
+        for mark in found:
+            marks[mark.kind][mark.version] = mark.at
+    except DeployerError as exc:
+        ledger_errors.append(f"ledger: {exc}")
     errors: list[str] = []
     try:
-        view.update(stage_status(config, sessions))
+        view.update(stage_status(config, sessions, recorded=_recorded_configs(history or [])))
         view["live_source"] = "endpoint"
     except DeployerError as exc:
         errors.append(f"endpoint: {exc}")
         view.update({"status": "unknown", "live_version": None, "live_source": ""})
-    context = stage_context(config, sessions)
-    marks: dict[str, dict[int, str]] = {k.value: {} for k in MarkKind}
-    try:
-        with context.guard():
-            ledger = context.ledger()
-            for mark in ledger.marks(config.stage):
-                marks[mark.kind][mark.version] = mark.at
-            history = ledger.history(config.stage, limit=50)
+    view.update({"model": config.model, "platform": config.platform})
+    if history is not None:
         last = latest_outcome(history)
         success = latest_success(history)
         view["last_outcome"] = (
@@ -64,31 +74,47 @@ def _stage_view(config: StageConfig, sessions: AccountSessions) -> dict[str, Any
         if view.get("live_source") != "endpoint" and success is not None:
             view["live_version"] = success.version
             view["live_source"] = "ledger"
-        with context.guard():
-            view.update(_lock_and_unfinished(ledger, config.endpoint.name, history))
-    except DeployerError as exc:
-        errors.append(f"ledger: {exc}")
+        view["unfinished"] = _unfinished(history)
     view["marks"] = {kind: {str(v): at for v, at in sorted(m.items(), reverse=True)} for kind, m in marks.items()}
-    view["errors"] = errors
-    for error in errors:
-        log.warning("%s: %s", config.stage, error)
+    view["errors"] = errors + ledger_errors
     return view
 
 
-def _lock_and_unfinished(ledger: Ledger, endpoint: str, history: Sequence[HistoryEntry]) -> dict[str, Any]:
-    """The endpoint's lease, and every attempt that started but has no outcome (a run that died, or the one
-    holding the lock now)."""
-    lease = ledger.lock_holder(endpoint)
-    lock = None
-    if lease is not None:
-        lock = {"owner": lease.owner, "build_id": lease.build_id, "expires_at": lease.expires_at_iso}
+def _recorded_configs(history: Sequence[HistoryEntry]) -> dict[str, tuple[int, str]]:
+    """Endpoint config -> (version, package ARN) of every config a successful outcome in `history` left live."""
+    recorded: dict[str, tuple[int, str]] = {}
+    for entry in history:
+        if is_success(entry) and entry.endpoint_config and entry.version is not None and entry.model_package_arn:
+            recorded.setdefault(entry.endpoint_config, (entry.version, entry.model_package_arn))
+    return recorded
+
+
+def _unfinished(history: Sequence[HistoryEntry]) -> list[dict[str, Any]]:
+    """Every attempt that started but has no outcome (a run that died, or the one holding the lock now)."""
     ended = {e.deployment_id for e in history if e.result != Outcome.STARTED}
-    unfinished = [
+    return [
         {"version": e.version, "deployment_id": e.deployment_id, "at": e.at, "build_id": e.build_id}
         for e in history
         if e.result == Outcome.STARTED and e.deployment_id and e.deployment_id not in ended
     ]
-    return {"lock": lock, "unfinished": unfinished}
+
+
+def _locks(configs: Sequence[StageConfig], sessions: AccountSessions) -> dict[str, Any]:
+    """The leases of the configs' endpoints (all on one ledger table, reached with one role), read together;
+    endpoint -> its lock (None: free), or the error for every one of them."""
+    context = stage_context(configs[0], sessions)
+    endpoints = [config.endpoint.name for config in configs]
+    try:
+        with context.guard():
+            held = context.ledger().lock_holders(endpoints)
+    except DeployerError as exc:
+        return {endpoint: exc for endpoint in endpoints}
+    return {
+        endpoint: {"owner": lease.owner, "build_id": lease.build_id, "expires_at": lease.expires_at_iso}
+        if (lease := held.get(endpoint)) is not None
+        else None
+        for endpoint in endpoints
+    }
 
 
 def _versions(config: StageConfig, sessions: AccountSessions, limit: int) -> list[ModelVersion]:
@@ -131,21 +157,82 @@ def chain_order(configs: Sequence[StageConfig]) -> list[StageConfig]:
     return ordered
 
 
+def by_model(configs: Sequence[StageConfig]) -> dict[str, list[StageConfig]]:
+    """The configs grouped by model (models by name), each model's stages in pipeline order."""
+    groups: dict[str, list[StageConfig]] = {}
+    for config in configs:
+        groups.setdefault(config.model, []).append(config)
+    return {model: chain_order(groups[model]) for model in sorted(groups)}
+
+
+def _model_versions(config: StageConfig, sessions: AccountSessions, limit: int) -> tuple[list[ModelVersion], str]:
+    """The model's newest versions, or none and why (its registry cannot be read)."""
+    try:
+        return _versions(config, sessions, limit), ""
+    except DeployerError as exc:
+        log.warning("%s: registry: %s", config.model, exc)
+        return [], f"registry: {exc}"
+
+
 def status_matrix(
     configs: Sequence[StageConfig], sessions_for: Callable[[str], AccountSessions], *, limit: int = STATUS_VERSION_LIMIT
 ) -> dict[str, Any]:
-    """Versions (newest first, at most `limit`) x stages: approval, live, verified, rolled back, promoted.
+    """The fleet: per model, its versions (newest first, at most `limit`) x its stages: approval, live, verified,
+    rolled back, promoted.
 
-    Stages are read concurrently (each is another account). A stage whose endpoint cannot be read (the
-    operator's credentials may not reach it) takes its live version from the ledger's last successful outcome.
+    Every stage and every model's registry is read concurrently (each stage is another account, each model
+    another group). A stage whose endpoint cannot be read (the operator's credentials may not reach it) takes
+    its live version from the ledger's last successful outcome. `models` lists each model (its stages in
+    pipeline order); `stages` and `versions` hold every model's, grouped by model, each naming its `model`.
     """
     if not configs:
         raise InputError("no stage configs")
-    configs = chain_order(configs)
-    with ThreadPoolExecutor(max_workers=min(8, len(configs) + 1)) as pool:
-        versions_future = pool.submit(_versions, configs[0], sessions_for(configs[0].stage), limit)
-        views = list(pool.map(lambda c: _stage_view(c, sessions_for(c.stage)), configs))
-        versions = versions_future.result()
+    groups = by_model(configs)
+    ordered = [config for stages in groups.values() for config in stages]
+    # The leases of every endpoint whose ledger is reached the same way are read together.
+    tables: dict[tuple[str, str, str], list[StageConfig]] = {}
+    for config in ordered:
+        r = config.registry
+        tables.setdefault((config.ledger.table_name, r.role_arn, r.region), []).append(config)
+    with ThreadPoolExecutor(max_workers=min(STATUS_WORKERS, len(ordered) + len(groups) + len(tables))) as pool:
+        version_futures = {
+            model: pool.submit(_model_versions, stages[0], sessions_for(stages[0].stage), limit)
+            for model, stages in groups.items()
+        }
+        lock_futures = {key: pool.submit(_locks, same, sessions_for(same[0].stage)) for key, same in tables.items()}
+        view_futures = [pool.submit(_stage_view, c, sessions_for(c.stage)) for c in ordered]
+        views = [future.result() for future in view_futures]
+        versions = {model: future.result() for model, future in version_futures.items()}
+        locks = {key: future.result() for key, future in lock_futures.items()}
+    for config, view in zip(ordered, views, strict=True):
+        lock = locks[config.ledger.table_name, config.registry.role_arn, config.registry.region][config.endpoint.name]
+        if isinstance(lock, DeployerError):
+            view["errors"].append(f"lock: {lock}")
+        elif "unfinished" in view:  # the ledger was readable
+            view["lock"] = lock
+        for error in view["errors"]:
+            log.warning("%s/%s: %s", config.model, config.stage, error)
+    models, rows = [], []
+    for model, stages in groups.items():
+        model_views = [view for view in views if view["model"] == model]
+        found, error = versions[model]
+        registry = stages[0].registry
+        models.append(
+            {
+                "model": model,
+                "platform": stages[0].platform,
+                "model_package_group": registry.group_arn,
+                "stages": [config.stage for config in stages],
+                "errors": [error] if error else [],
+            }
+        )
+        rows.extend(_version_rows(model, found, model_views))
+    return {"models": models, "stages": views, "versions": rows}
+
+
+def _version_rows(
+    model: str, versions: Sequence[ModelVersion], views: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
     rows = []
     for version in versions:
         cells: dict[str, Any] = {}
@@ -160,6 +247,7 @@ def status_matrix(
             }
         rows.append(
             {
+                "model": model,
                 "version": version.version,
                 "model_package_arn": version.arn,
                 "approval": version.status,
@@ -167,7 +255,7 @@ def status_matrix(
                 "stages": cells,
             }
         )
-    return {"stages": views, "versions": rows}
+    return rows
 
 
 def _lock_lines(view: dict[str, Any]) -> list[str]:
@@ -184,31 +272,28 @@ def _lock_lines(view: dict[str, Any]) -> list[str]:
     return lines
 
 
-def matrix_lines(matrix: dict[str, Any]) -> list[str]:
-    """Per-stage endpoint lines, then a plain table: version, approval, one column per stage."""
-    lines = []
-    stages = [view["stage"] for view in matrix["stages"]]
-    for view in matrix["stages"]:
-        live = f"v{view['live_version']}" if view.get("live_version") is not None else "none"
-        if view.get("live_source") == "ledger":
-            live += " (from the ledger)"
-        line = f"{view['stage']}: endpoint={view['endpoint']} status={view.get('status', 'unknown')} live={live}"
-        if view.get("endpoint_config"):
-            line += f" config={view['endpoint_config']}"
-        if view.get("last_modified"):
-            line += f" last_modified={view['last_modified']}"
-        if view.get("failure_reason"):
-            line += f" reason={view['failure_reason']}"
-        last = view.get("last_outcome")
-        if last:
-            line += f" last={last['event']}:{last['result']}:v{last['version']}"
-            line += f" by deployer {last.get('deployer_version') or 'unknown'} (build {last.get('build_id') or '-'})"
-        lines.append(line)
-        lines.extend(_lock_lines(view))
-        lines.extend(f"{view['stage']}: unreadable: {error}" for error in view.get("errors", []))
+def _stage_line(view: dict[str, Any]) -> str:
+    live = f"v{view['live_version']}" if view.get("live_version") is not None else "none"
+    if view.get("live_source") == "ledger":
+        live += " (from the ledger)"
+    line = f"{view['stage']}: endpoint={view['endpoint']} status={view.get('status', 'unknown')} live={live}"
+    if view.get("endpoint_config"):
+        line += f" config={view['endpoint_config']}"
+    if view.get("last_modified"):
+        line += f" last_modified={view['last_modified']}"
+    if view.get("failure_reason"):
+        line += f" reason={view['failure_reason']}"
+    last = view.get("last_outcome")
+    if last:
+        line += f" last={last['event']}:{last['result']}:v{last['version']}"
+        line += f" by deployer {last.get('deployer_version') or 'unknown'} (build {last.get('build_id') or '-'})"
+    return line
+
+
+def _table_lines(stages: Sequence[str], rows: Sequence[dict[str, Any]]) -> list[str]:
     header = ["version", "approval", *stages]
     table = [header]
-    for row in matrix["versions"]:
+    for row in rows:
         cells = [f"v{row['version']}", row["approval"] or "-"]
         for stage in stages:
             cell = row["stages"][stage]
@@ -224,8 +309,27 @@ def matrix_lines(matrix: dict[str, Any]) -> list[str]:
             cells.append(",".join(flags) or "-")
         table.append(cells)
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    lines.append("")
-    lines.extend("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in table)
-    if not matrix["versions"]:
-        lines.append("(the model package group has no versions)")
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in table]
+
+
+def matrix_lines(matrix: dict[str, Any]) -> list[str]:
+    """Per model: a heading, its stages' endpoint and lock lines, then a plain table of version, approval and one
+    column per stage."""
+    lines: list[str] = []
+    for entry in matrix["models"]:
+        model = entry["model"]
+        if lines:
+            lines.append("")
+        platform = f"platform {entry['platform']}, " if entry.get("platform") else ""
+        lines.append(f"model {model} ({platform}registry {entry['model_package_group']}):")
+        for view in (v for v in matrix["stages"] if v["model"] == model):
+            lines.append(_stage_line(view))
+            lines.extend(_lock_lines(view))
+            lines.extend(f"{view['stage']}: unreadable: {error}" for error in view.get("errors", []))
+        lines.extend(f"{model}: unreadable: {error}" for error in entry.get("errors", []))
+        rows = [row for row in matrix["versions"] if row["model"] == model]
+        lines.append("")
+        lines.extend(_table_lines(entry["stages"], rows))
+        if not rows and not entry.get("errors"):
+            lines.append("(the model package group has no versions)")
     return lines

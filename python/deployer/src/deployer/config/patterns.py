@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 PROJECT = re.compile(r"^[a-z0-9-]{1,40}$")
+# A model of the platform (its ledger keys, endpoint names, roles) and the platform itself: project's charset.
+MODEL = PROJECT
+PLATFORM = PROJECT
 STAGE = re.compile(r"^[a-z0-9-]{1,20}$")
 ACCOUNT = re.compile(r"^\d{12}$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")

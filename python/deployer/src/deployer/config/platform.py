@@ -75,10 +75,16 @@ def _walk(data: dict[str, Any], platform: dict[str, Any], prefix: str, found: li
             found.append(path)
 
 
+# Who the stage is in the platform: the platform's even where an older platform config does not set them yet (a
+# team file naming another model would file its records under that model's ledger keys).
+IDENTITY_KEYS: tuple[str, ...] = ("platform", "model", "project")
+
+
 def platform_keys_set(team: dict[str, Any], platform: dict[str, Any]) -> list[str]:
     """Dotted paths the team document sets although the platform owns them."""
     found: list[str] = []
     _walk(team, platform, "", found)
+    found.extend(key for key in IDENTITY_KEYS if key in team and key not in found)
     return found
 
 

@@ -9,7 +9,18 @@ import logging
 from typing import Any
 
 from deployer.config.checker import Checker, shown
-from deployer.config.patterns import ACCOUNT, BUS_ARN, GROUP_ARN, PROJECT, REGION, SM_NAME, STAGE, TABLE
+from deployer.config.patterns import (
+    ACCOUNT,
+    BUS_ARN,
+    GROUP_ARN,
+    MODEL,
+    PLATFORM,
+    PROJECT,
+    REGION,
+    SM_NAME,
+    STAGE,
+    TABLE,
+)
 from deployer.config.settings import (
     SCHEMA_VERSION,
     LedgerSettings,
@@ -32,7 +43,10 @@ def stage_settings(data: dict[str, Any], c: Checker, stage: str) -> StageSetting
     if type(version) is not int or version != SCHEMA_VERSION:  # true and 1.0 equal 1 in Python: not here
         found = "missing" if "schema_version" not in data else shown(version)
         c.add("schema_version", found, str(SCHEMA_VERSION))
-    project = c.string(data, "project", PROJECT, PROJECT.pattern)
+    project, model = _project_and_model(data, c)
+    platform = ""
+    if "platform" in data:  # informational: the shared installation's name
+        platform = c.string(data, "platform", PLATFORM, f'{PLATFORM.pattern} or ""', empty_ok=True)
     stage_name = c.string(data, "stage", STAGE, STAGE.pattern)
     if stage_name and stage_name != stage:
         c.add("stage", f"{stage_name!r} does not match the requested stage", repr(stage))
@@ -40,7 +54,21 @@ def stage_settings(data: dict[str, Any], c: Checker, stage: str) -> StageSetting
     previous_stage = c.string(data, "previous_stage", STAGE, stage_or_empty, empty_ok=True)
     next_stage = c.string(data, "next_stage", STAGE, stage_or_empty, empty_ok=True)
     requires_approval = c.boolean(data, "requires_approval")
-    return StageSettings(project, stage_name, previous_stage, next_stage, requires_approval)
+    return StageSettings(project, stage_name, previous_stage, next_stage, requires_approval, model, platform)
+
+
+def _project_and_model(data: dict[str, Any], c: Checker) -> tuple[str, str]:
+    """`model` (the platform's model this stage deploys) and `project` (kept for the single-model layout).
+
+    Either may be absent, not both: an old config has only `project`, which is then the model; a config with
+    only `model` takes it as its project too.
+    """
+    if "model" not in data and "project" not in data:
+        c.add("model", "missing (and no project)", f"{MODEL.pattern}; an old config may give project instead")
+        return "", ""
+    model = c.string(data, "model", MODEL, MODEL.pattern) if "model" in data else ""
+    project = c.string(data, "project", PROJECT, PROJECT.pattern) if "project" in data else ""
+    return project or model, model or project
 
 
 def registry_settings(data: dict[str, Any], c: Checker) -> RegistrySettings:

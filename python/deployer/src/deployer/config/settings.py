@@ -110,10 +110,15 @@ class StageSettings:
     previous_stage: str
     next_stage: str
     requires_approval: bool
+    model: str = ""
+    platform: str = ""
 
 
 @dataclass(frozen=True)
 class StageConfig:
+    """One stage of one model. `model` keys the model's items in the platform's shared ledger (defaults to
+    `project`, the single-model layout); `platform` names the shared installation (informational)."""
+
     source: str
     schema_version: int
     project: str
@@ -131,3 +136,9 @@ class StageConfig:
     autoscaling: AutoscalingSettings
     smoke_tests_dir: str
     tags: dict[str, str] = field(default_factory=dict)
+    model: str = ""
+    platform: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.model:  # a config of the single-model layout: its project is its model
+            object.__setattr__(self, "model", self.project)

@@ -186,3 +186,11 @@ def discover_stages(config_dir: str | Path) -> list[str]:
         if STAGE.match(stem):
             names.add(stem)
     return sorted(names)
+
+
+def discover_fleet(config_dir: str | Path) -> list[tuple[Path, str]]:
+    """(directory, stage) of every stage config in `config_dir` and in its immediate subdirectories (a fleet
+    kept as one directory of stage configs per model), directories by name, stages sorted within each."""
+    root = Path(config_dir)
+    dirs = [root, *sorted(p for p in root.iterdir() if p.is_dir())] if root.is_dir() else []
+    return [(directory, stage) for directory in dirs for stage in discover_stages(directory)]

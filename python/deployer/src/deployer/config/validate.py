@@ -30,6 +30,8 @@ from deployer.errors import ConfigError
 
 TOP_LEVEL_KEYS = (
     "schema_version",
+    "platform",
+    "model",
     "project",
     "platform",
     "model",
@@ -83,6 +85,8 @@ def validate(data: dict[str, Any], where: str, stage: str, problems: list[str]) 
         autoscaling=autoscaling_settings(data, c),
         smoke_tests_dir=smoke_tests_dir(data, c),
         tags=tags(data, c),
+        model=ident.model,
+        platform=ident.platform,
     )
 
 

@@ -1,4 +1,4 @@
-"""The deployment ledger: history, per-stage marks and endpoint lease locks.
+"""The deployment ledger of one model of the platform: history, per-stage marks and endpoint lease locks.
 
 | module | unit |
 |---|---|
@@ -6,6 +6,7 @@
 | `facade.py` | `Ledger` (history.py, marks.py, lease.py) and the `dynamodb_ledger` factory |
 | `store.py` | `LedgerStore`, the storage interface |
 | `dynamodb.py` | `DynamoDBStore` (item layout: dynamodb_items.py; calls and error mapping: dynamodb_table.py) |
+| `migrate.py` | `migrate_legacy`: a single-model ledger's items copied to a model's keys (`ledger-migrate`) |
 
 Another store is one new module implementing `LedgerStore`; pass it to `Ledger(store, ...)` and export it here.
 The package depends on nothing else in `deployer` but `deployer.aws_errors` and `deployer.env`.
@@ -14,6 +15,7 @@ The package depends on nothing else in `deployer` but `deployer.aws_errors` and 
 from deployer.ledger.dynamodb import DynamoDBStore
 from deployer.ledger.dynamodb_table import DynamoDBClient
 from deployer.ledger.facade import Ledger, dynamodb_ledger
+from deployer.ledger.migrate import MigrationResult, migrate_legacy
 from deployer.ledger.models import (
     Deployment,
     Event,
@@ -48,6 +50,8 @@ __all__ = [
     "LockLost",
     "Mark",
     "MarkKind",
+    "MigrationResult",
     "Outcome",
     "dynamodb_ledger",
+    "migrate_legacy",
 ]

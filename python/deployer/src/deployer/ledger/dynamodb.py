@@ -1,4 +1,4 @@
-"""`DynamoDBStore`: the ledger kept in one DynamoDB table (layout: `deployer.ledger.dynamodb_items`).
+"""`DynamoDBStore`: one model's ledger in the platform's DynamoDB table (layout: `deployer.ledger.dynamodb_items`).
 
 Writes that belong together (a mark and its history entry, a lease takeover and its history entry) are one
 TransactWriteItems, so a failure never leaves half a record behind. Every read is consistent.
@@ -11,7 +11,17 @@ from typing import Any, Protocol
 
 from deployer.ledger import dynamodb_items as items
 from deployer.ledger.dynamodb_table import DynamoDBClient, Table
-from deployer.ledger.models import HistoryEntry, Lease, LedgerInputError, Mark, MarkKind
+from deployer.ledger.models import (
+    HistoryEntry,
+    Lease,
+    LedgerAccessDenied,
+    LedgerInputError,
+    Mark,
+    MarkKind,
+    check_model,
+)
+
+PARTITION_PAGE = 200  # items per page of a whole-partition read (a stage's marks and newest history)
 
 
 class Session(Protocol):
@@ -21,7 +31,9 @@ class Session(Protocol):
 
 
 class DynamoDBStore:
-    """A `LedgerStore` on the DynamoDB table `table_name`, reached with `client` (or a client of `session`).
+    """A `LedgerStore` of `model` on the DynamoDB table `table_name`, reached with `client` (or a client of
+    `session`). Every key it reads or writes is the model's (leases: its endpoints'), so models sharing the
+    table never see each other's history, marks or leases.
 
     The client must reach the account that holds the table (the registry role). `caller_arn` only serves
     to name the refused identity in access-denied errors.
@@ -31,10 +43,13 @@ class DynamoDBStore:
         self,
         table_name: str,
         *,
+        model: str,
         client: DynamoDBClient | None = None,
         session: Session | None = None,
         caller_arn: str = "",
     ) -> None:
+        check_model(model)
+        self.model = model
         if client is None:
             if session is None:
                 raise LedgerInputError("a DynamoDB ledger store needs a dynamodb client or a boto3 session")
@@ -52,40 +67,59 @@ class DynamoDBStore:
     # ------------------------------------------------------------------------------------------ history
 
     def append(self, entry: HistoryEntry) -> None:
-        self.table.transact([{"Put": {"Item": item}} for item in items.history_items(entry)])
+        self.table.transact([{"Put": {"Item": item}} for item in items.history_items(self.model, entry)])
 
     def history(self, stage: str, limit: int | None) -> list[HistoryEntry]:
-        found = self.table.query(items.stage_pk(stage), items.HISTORY_PREFIX, limit)
+        found = self.table.query(items.stage_pk(self.model, stage), items.HISTORY_PREFIX, limit)
         return [items.history_entry(item) for item in found]
 
     def history_pages(self, stage: str, page_size: int) -> Iterator[list[HistoryEntry]]:
-        for page in self.table.query_pages(items.stage_pk(stage), items.HISTORY_PREFIX, page_size):
+        for page in self.table.query_pages(items.stage_pk(self.model, stage), items.HISTORY_PREFIX, page_size):
             yield [items.history_entry(item) for item in page]
 
+    def stage_records(self, stage: str, history_limit: int) -> tuple[list[Mark], list[HistoryEntry]]:
+        """The stage's marks (all; as `marks(stage, None)` orders them) and its newest `history_limit` entries, from
+        one partition read: marks sort after history (`MARK#` > `HISTORY#`), so a descending read meets them first."""
+        marks: list[Mark] = []
+        history: list[HistoryEntry] = []
+        for page in self.table.partition_pages(items.stage_pk(self.model, stage), PARTITION_PAGE):
+            for item in page:
+                sk = str(item.get("sk", ""))
+                if sk.startswith(items.MARK_PREFIX):
+                    marks.append(items.mark(item))
+                elif sk.startswith(items.HISTORY_PREFIX):
+                    history.append(items.history_entry(item))
+            if len(history) >= history_limit:
+                break
+        return marks, history[:history_limit]
+
     def version_history(self, version: int, limit: int | None) -> list[HistoryEntry]:
-        found = self.table.query(items.version_pk(version), items.HISTORY_PREFIX, limit)
+        found = self.table.query(items.version_pk(self.model, version), items.HISTORY_PREFIX, limit)
         return [items.history_entry(item) for item in found]
 
     # ------------------------------------------------------------------------------------------ marks
 
     def put_mark(self, mark: Mark, entry: HistoryEntry, *, if_absent: bool, extra_versions: Sequence[int] = ()) -> bool:
-        put: dict[str, Any] = {"Item": items.mark_item(mark)}
+        put: dict[str, Any] = {"Item": items.mark_item(self.model, mark)}
         if if_absent:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
-        history = items.history_items(entry, tuple(extra_versions))
+        history = items.history_items(self.model, entry, tuple(extra_versions))
         return self.table.transact([{"Put": put}, *({"Put": {"Item": item}} for item in history)])
 
     def delete_mark(self, stage: str, version: int, kind: MarkKind, entry: HistoryEntry) -> bool:
-        delete = {"Key": items.mark_key(stage, version, kind), "ConditionExpression": "attribute_exists(pk)"}
-        history = items.history_items(entry)
+        delete = {
+            "Key": items.mark_key(self.model, stage, version, kind),
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+        history = items.history_items(self.model, entry)
         return self.table.transact([{"Delete": delete}, *({"Put": {"Item": item}} for item in history)])
 
     def get_mark(self, stage: str, version: int, kind: MarkKind) -> Mark | None:
-        item = self.table.get(items.mark_key(stage, version, kind))
+        item = self.table.get(items.mark_key(self.model, stage, version, kind))
         return items.mark(item) if item else None
 
     def marks(self, stage: str, kind: MarkKind | None) -> list[Mark]:
-        found = self.table.query(items.stage_pk(stage), items.mark_prefix(kind), None)
+        found = self.table.query(items.stage_pk(self.model, stage), items.mark_prefix(kind), None)
         return [items.mark(item) for item in found]
 
     # ------------------------------------------------------------------------------------------ leases
@@ -94,12 +128,22 @@ class DynamoDBStore:
         item = self.table.get(items.lease_key(endpoint))
         return items.lease(endpoint, item) if item else None
 
+    def get_leases(self, endpoints: Sequence[str]) -> dict[str, Lease]:
+        """The stored leases of `endpoints` (expired or not), in as few reads as DynamoDB allows (BatchGetItem).
+        Where the credentials may not BatchGetItem, one GetItem per endpoint."""
+        try:
+            found = self.table.get_many([items.lease_key(endpoint) for endpoint in dict.fromkeys(endpoints)])
+        except LedgerAccessDenied:
+            return {e: lease for e in endpoints if (lease := self.get_lease(e)) is not None}
+        leases = (items.lease(str(item["pk"]).removeprefix(items.LEASE_PREFIX), item) for item in found)
+        return {lease.endpoint: lease for lease in leases}
+
     def put_lease(self, lease: Lease) -> bool:
         # Free, or ours already (a retry by the same owner renews instead of deadlocking itself).
         response = self.table.conditional(
             "PutItem",
             self.client.put_item,
-            Item=items.lease_item(lease),
+            Item=items.lease_item(self.model, lease),
             ConditionExpression="attribute_not_exists(pk) OR #owner = :owner",
             ExpressionAttributeNames={"#owner": "owner"},
             ExpressionAttributeValues={":owner": items.s(lease.owner)},
@@ -108,12 +152,12 @@ class DynamoDBStore:
 
     def take_over_lease(self, lease: Lease, stale: Lease, now: int, entry: HistoryEntry) -> bool:
         put = {
-            "Item": items.lease_item(lease),
+            "Item": items.lease_item(self.model, lease),
             "ConditionExpression": "#token = :token AND expires_at < :now",
             "ExpressionAttributeNames": {"#token": "token"},
             "ExpressionAttributeValues": {":token": items.s(stale.token), ":now": items.n(now)},
         }
-        history = items.history_items(entry)
+        history = items.history_items(self.model, entry)
         return self.table.transact([{"Put": put}, *({"Put": {"Item": item}} for item in history)])
 
     def break_lease(self, held: Lease, entry: HistoryEntry) -> bool:
@@ -123,7 +167,7 @@ class DynamoDBStore:
             "ExpressionAttributeNames": {"#token": "token"},
             "ExpressionAttributeValues": {":token": items.s(held.token)},
         }
-        history = items.history_items(entry)
+        history = items.history_items(self.model, entry)
         return self.table.transact([{"Delete": delete}, *({"Put": {"Item": item}} for item in history)])
 
     def renew_lease(self, endpoint: str, owner: str, expires_at: int) -> Lease | None:

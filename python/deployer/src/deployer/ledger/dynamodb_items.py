@@ -1,14 +1,21 @@
 """Item layout of the DynamoDB ledger table: keys, and ledger records to and from typed attribute values.
 
-The table is created by Terraform (`<project>-ledger`, hash key `pk` S, range key `sk` S, TTL attribute
-`expires_at` N). Every item also carries `kind`:
+The table is created by Terraform, once per platform and shared by all of its models (hash key `pk` S, range
+key `sk` S, TTL attribute `expires_at` N). Every item also carries `kind` and `model`:
 
 | item | pk | sk | notes |
 |---|---|---|---|
-| history, by stage | `STAGE#<stage>` | `HISTORY#<at>#<event_id>` | append-only; `at`: ISO-8601 UTC, microseconds |
-| history, by version | `VERSION#<version>` | `HISTORY#<at>#<event_id>` | same attributes, same transaction |
-| mark | `STAGE#<stage>` | `MARK#<kind>#<version:010d>` | kind `verified`, `rolled_back` or `promoted` |
+| history, by stage | `MODEL#<model>#STAGE#<stage>` | `HISTORY#<at>#<event_id>` | append-only; `at`: ISO-8601 UTC, µs |
+| history, by version | `MODEL#<model>#VERSION#<version>` | `HISTORY#<at>#<event_id>` | same attributes, one write |
+| mark | `MODEL#<model>#STAGE#<stage>` | `MARK#<kind>#<version:010d>` | kind `verified`, `rolled_back` or `promoted` |
 | lease lock | `LOCK#<endpoint>` | `LOCK` | `owner`, `build_id`, `token`, `expires_at` (epoch seconds, TTL) |
+
+A model's partitions all start with `MODEL#<model>#`, so an IAM policy can confine a model's roles to them
+(`dynamodb:LeadingKeys` `MODEL#<model>#*`; and `LOCK#<endpoint>` for each of its endpoints, whose names are
+the model's own).
+
+The single-model layout before it (`STAGE#<stage>`, `VERSION#<version>`, no `model` attribute; leases as now)
+is what `deployer ledger-migrate` copies from (`legacy_pk_target`, migrate.py).
 """
 
 from __future__ import annotations
@@ -53,34 +60,56 @@ def plain(item: Item) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------- keys
 
 
-def stage_pk(stage: str) -> str:
-    return f"STAGE#{stage}"
+MODEL_PREFIX = "MODEL#"
+LEGACY_STAGE_PREFIX = "STAGE#"
+LEGACY_VERSION_PREFIX = "VERSION#"
 
 
-def version_pk(version: int) -> str:
-    return f"VERSION#{version}"
+def model_prefix(model: str) -> str:
+    """What every partition key of the model starts with (IAM: `dynamodb:LeadingKeys` `MODEL#<model>#*`)."""
+    return f"{MODEL_PREFIX}{model}#"
+
+
+def stage_pk(model: str, stage: str) -> str:
+    return f"{model_prefix(model)}{LEGACY_STAGE_PREFIX}{stage}"
+
+
+def version_pk(model: str, version: int) -> str:
+    return f"{model_prefix(model)}{LEGACY_VERSION_PREFIX}{version}"
+
+
+def legacy_pk_target(model: str, pk: str) -> str | None:
+    """The model's key of a single-model layout partition (`STAGE#<stage>`, `VERSION#<version>`); None for any
+    other key (the model keys, and the leases, which kept their keys)."""
+    if pk.startswith((LEGACY_STAGE_PREFIX, LEGACY_VERSION_PREFIX)):
+        return f"{model_prefix(model)}{pk}"
+    return None
 
 
 def mark_prefix(kind: MarkKind | None) -> str:
     return f"{MARK_PREFIX}{kind.value}#" if kind else MARK_PREFIX
 
 
-def mark_key(stage: str, version: int, kind: MarkKind) -> Item:
+def mark_key(model: str, stage: str, version: int, kind: MarkKind) -> Item:
     # Zero-padded so that sort-key order is version order (newest first with ScanIndexForward=False).
-    return {"pk": s(stage_pk(stage)), "sk": s(f"{mark_prefix(kind)}{version:010d}")}
+    return {"pk": s(stage_pk(model, stage)), "sk": s(f"{mark_prefix(kind)}{version:010d}")}
+
+
+LEASE_PREFIX = "LOCK#"
 
 
 def lease_key(endpoint: str) -> Item:
-    return {"pk": s(f"LOCK#{endpoint}"), "sk": s("LOCK")}
+    return {"pk": s(f"{LEASE_PREFIX}{endpoint}"), "sk": s("LOCK")}
 
 
 # ---------------------------------------------------------------------------------------------------- encoding
 
 
-def history_items(entry: HistoryEntry, extra_versions: tuple[int, ...] = ()) -> list[Item]:
+def history_items(model: str, entry: HistoryEntry, extra_versions: tuple[int, ...] = ()) -> list[Item]:
     """The entry under its stage, under its version (if any), and under each extra version."""
     attrs: Item = {
         "kind": s("history"),
+        "model": s(model),
         "stage": s(entry.stage),
         "event": s(entry.event),
         "result": s(entry.result),
@@ -96,19 +125,20 @@ def history_items(entry: HistoryEntry, extra_versions: tuple[int, ...] = ()) -> 
     if entry.details:
         attrs["details"] = {"M": {k: s(v) for k, v in entry.details.items()}}
     sk = s(f"{HISTORY_PREFIX}{entry.at}#{entry.event_id}")
-    items = [{"pk": s(stage_pk(entry.stage)), "sk": sk, **attrs}]
+    items = [{"pk": s(stage_pk(model, entry.stage)), "sk": sk, **attrs}]
     if entry.version is not None:
-        items.append({"pk": s(version_pk(entry.version)), "sk": sk, **attrs})
+        items.append({"pk": s(version_pk(model, entry.version)), "sk": sk, **attrs})
     # Filed under another version (a rollback's "from"), the copy names that version.
-    items.extend({"pk": s(version_pk(v)), "sk": sk, **attrs, "version": n(v)} for v in extra_versions)
+    items.extend({"pk": s(version_pk(model, v)), "sk": sk, **attrs, "version": n(v)} for v in extra_versions)
     return items
 
 
-def mark_item(mark: Mark) -> Item:
+def mark_item(model: str, mark: Mark) -> Item:
     kind = MarkKind(mark.kind)
     item: Item = {
-        **mark_key(mark.stage, mark.version, kind),
+        **mark_key(model, mark.stage, mark.version, kind),
         "kind": s("mark"),
+        "model": s(model),
         "mark": s(kind.value),
         "stage": s(mark.stage),
         "version": n(mark.version),
@@ -121,10 +151,11 @@ def mark_item(mark: Mark) -> Item:
     return item
 
 
-def lease_item(lease: Lease) -> Item:
+def lease_item(model: str, lease: Lease) -> Item:
     item: Item = {
         **lease_key(lease.endpoint),
         "kind": s("lock"),
+        "model": s(model),
         "endpoint": s(lease.endpoint),
         "owner": s(lease.owner),
         "acquired_at": s(lease.acquired_at),

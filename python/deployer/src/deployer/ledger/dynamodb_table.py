@@ -21,6 +21,10 @@ class DynamoDBClient(Protocol):
     def delete_item(self, **kwargs: Any) -> Any: ...
     def query(self, **kwargs: Any) -> Any: ...
     def transact_write_items(self, **kwargs: Any) -> Any: ...
+    def batch_get_item(self, **kwargs: Any) -> Any: ...
+
+
+BATCH_GET_KEYS = 100  # BatchGetItem's limit per call
 
 
 def error_code(exc: ClientError) -> str:
@@ -111,6 +115,37 @@ class Table:
             if not page.get("LastEvaluatedKey"):
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def partition_pages(self, pk: str, page_size: int) -> Iterator[list[dict[str, Any]]]:
+        """Every item of one partition, decoded, highest sort key first, one page at a time."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": items.s(pk)},
+            "ScanIndexForward": False,
+            "ConsistentRead": True,
+            "Limit": page_size,
+        }
+        while True:
+            page = self.call("Query", self.client.query, **kwargs)
+            yield [items.plain(item) for item in page.get("Items", [])]
+            if not page.get("LastEvaluatedKey"):
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def get_many(self, keys: list[items.Item]) -> list[dict[str, Any]]:
+        """The items of `keys` that exist, decoded, by consistent BatchGetItem (100 keys a call; what DynamoDB
+        leaves unprocessed is asked for again)."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), BATCH_GET_KEYS):
+            request: dict[str, Any] = {
+                self.name: {"Keys": keys[start : start + BATCH_GET_KEYS], "ConsistentRead": True}
+            }
+            while request:
+                page = self.call("BatchGetItem", self.client.batch_get_item, RequestItems=request)
+                found.extend(items.plain(item) for item in page.get("Responses", {}).get(self.name, []))
+                request = page.get("UnprocessedKeys") or {}
+        return found
 
     def query(self, pk: str, sk_prefix: str, limit: int | None) -> list[dict[str, Any]]:
         """Items of one partition whose sort key starts with the prefix, decoded, newest (highest) first."""

@@ -1,4 +1,4 @@
-"""`Ledger`: the deployment ledger of one project, over a `LedgerStore`.
+"""`Ledger`: the deployment ledger of one model, over a `LedgerStore`.
 
 The facade validates input, stamps every record with the time (from an injectable clock), the caller and the
 build, and leaves keeping it to the store. Its methods come in three units: `HistoryRecords` (history.py),
@@ -16,6 +16,7 @@ from deployer.ledger.dynamodb_table import DynamoDBClient
 from deployer.ledger.history import Author, HistoryRecords
 from deployer.ledger.lease import EndpointLeases
 from deployer.ledger.marks import MarkRecords
+from deployer.ledger.models import HistoryEntry, Mark, check_stage
 from deployer.ledger.store import LedgerStore
 
 
@@ -39,6 +40,16 @@ class Ledger(HistoryRecords, MarkRecords, EndpointLeases):
         self.author = Author(caller_arn, env.build_id() if build_id is None else build_id, clock)
         self._sleep = sleep
 
+    def stage_records(self, stage: str, history_limit: int = 50) -> tuple[list[Mark], list[HistoryEntry]]:
+        """The stage's marks and its newest `history_limit` history entries: one read where the store can
+        (`DynamoDBStore.stage_records`), else `marks(stage)` and `history(stage)`."""
+        check_stage(stage)
+        together = getattr(self.store, "stage_records", None)
+        if together is not None:
+            marks, history = together(stage, history_limit)
+            return list(marks), list(history)
+        return self.marks(stage), self.history(stage, limit=history_limit)
+
     @property
     def caller_arn(self) -> str:
         return self.author.caller_arn
@@ -52,11 +63,13 @@ def dynamodb_ledger(
     client: DynamoDBClient,
     table_name: str,
     *,
+    model: str,
     caller_arn: str = "",
     build_id: str | None = None,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Ledger:
-    """The ledger in the DynamoDB table `table_name`; the client must reach its account (the registry role)."""
-    store = DynamoDBStore(table_name, client=client, caller_arn=caller_arn)
+    """`model`'s ledger in the platform's DynamoDB table `table_name`; the client must reach its account (the
+    registry role)."""
+    store = DynamoDBStore(table_name, model=model, client=client, caller_arn=caller_arn)
     return Ledger(store, caller_arn=caller_arn, build_id=build_id, clock=clock, sleep=sleep)

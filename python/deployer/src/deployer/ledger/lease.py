@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from deployer.ledger.history import Author
 from deployer.ledger.models import (
@@ -41,6 +41,16 @@ class EndpointLeases:
         if lease is None or self._expired(lease):
             return None
         return lease
+
+    def lock_holders(self, endpoints: Sequence[str]) -> dict[str, Lease]:
+        """The current leases of `endpoints` (free or expired ones left out), read together where the store can
+        (`get_leases`); one read each otherwise."""
+        many = getattr(self.store, "get_leases", None)
+        if many is not None:
+            stored: dict[str, Lease] = many(endpoints)
+        else:
+            stored = {e: lease for e in endpoints if (lease := self.store.get_lease(e)) is not None}
+        return {endpoint: lease for endpoint, lease in stored.items() if not self._expired(lease)}
 
     def acquire_lock(
         self,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 _STAGE_RE = re.compile(r"^[a-z0-9-]{1,20}$")
+_MODEL_RE = re.compile(r"^[a-z0-9-]{1,40}$")
 
 # ---------------------------------------------------------------------------------------------------- exceptions
 
@@ -169,6 +170,11 @@ def iso_seconds(epoch: float) -> str:
 def check_stage(stage: str) -> None:
     if not _STAGE_RE.match(stage):
         raise LedgerInputError(f"invalid stage {stage!r}: expected ^[a-z0-9-]{{1,20}}$")
+
+
+def check_model(model: str) -> None:
+    if not isinstance(model, str) or not _MODEL_RE.match(model):
+        raise LedgerInputError(f"invalid model {model!r}: expected ^[a-z0-9-]{{1,40}}$")
 
 
 def check_version(version: int) -> None:

@@ -27,6 +27,7 @@ class EventPublisher:
     def detail(self, serving: ServingProof, verified_at: str) -> dict[str, object]:
         config = self.context.config
         return {
+            "model": config.model,
             "project": config.project,
             "stage": config.stage,
             "next_stage": config.next_stage,

@@ -31,7 +31,7 @@ def stage_context(
     def open_ledger() -> Ledger:
         client = sessions.client("dynamodb", registry.role_arn, registry.region)
         who = sessions.caller_arn("", config.target.region)
-        return dynamodb_ledger(client, config.ledger.table_name, caller_arn=who, build_id=build)
+        return dynamodb_ledger(client, config.ledger.table_name, model=config.model, caller_arn=who, build_id=build)
 
     def open_marks() -> RegistryMarks:
         return RegistryMarks(sessions.client("sagemaker", registry.role_arn, registry.region))

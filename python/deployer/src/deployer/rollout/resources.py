@@ -64,14 +64,15 @@ def endpoint_config_request(config: StageConfig, model_name: str) -> dict[str, A
 
 
 def resource_tags(config: StageConfig, package_arn: str, version: int, config_hash: str) -> list[dict[str, str]]:
-    """The config's tags plus ours (ours win): package, version, stage, config hash, project, and the endpoint
-    it was created for (cleanup deletes only what carries this endpoint's name)."""
+    """The config's tags plus ours (ours win): package, version, stage, config hash, project, model, and the
+    endpoint it was created for (cleanup deletes only what carries this endpoint's name)."""
     ours = {
         "deployer:model-package-arn": package_arn,
         "deployer:model-version": str(version),
         "deployer:stage": config.stage,
         "deployer:config-hash": config_hash,
         "deployer:project": config.project,
+        "deployer:model": config.model,
         ENDPOINT_TAG: config.endpoint.name,
     }
     return [{"Key": k, "Value": v} for k, v in {**config.tags, **ours}.items()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from deployer import endpoint as ep
@@ -10,24 +11,51 @@ from deployer.rollout.stage import StageDeployer
 from deployer.sessions import AccountSessions
 
 
-def stage_status(config: StageConfig, sessions: AccountSessions) -> dict[str, Any]:
-    """Endpoint, status, live version and config, and the last deployment of one stage."""
+def stage_status(
+    config: StageConfig, sessions: AccountSessions, *, recorded: Mapping[str, tuple[int, str]] | None = None
+) -> dict[str, Any]:
+    """Endpoint, status, live version and config, and the last deployment of one stage.
+
+    The live version and package come from the endpoint config's model (DescribeEndpointConfig, DescribeModel).
+    `recorded` (endpoint config -> version and package ARN, from the ledger's successful outcomes) spares those
+    two reads when the endpoint runs a config the deployer recorded: a config's name is the hash of its request,
+    and a config never changes; `sagemaker_model` is then not read (None).
+    """
     target = StageDeployer(config, sessions).target()  # proves the target account first
-    live = ep.live_state(target, config.endpoint.name)
+    name = config.endpoint.name
+    if recorded:
+        desc = ep.describe_endpoint(target, name)
+        if desc is None:
+            return {"stage": config.stage, "endpoint": name, "status": "absent", "live_version": None}
+        known = recorded.get(str(desc.get("EndpointConfigName", "")))
+        if known is not None:
+            version, package = known
+            return _status(config, desc, str(desc.get("EndpointStatus", "")), version, package, None)
+    live = ep.live_state(target, name)
     if live is None:
-        return {"stage": config.stage, "endpoint": config.endpoint.name, "status": "absent", "live_version": None}
-    desc = live.description
+        return {"stage": config.stage, "endpoint": name, "status": "absent", "live_version": None}
+    return _status(config, live.description, live.status, live.version, live.package_arn, live.model_name)
+
+
+def _status(
+    config: StageConfig,
+    desc: dict[str, Any],
+    status: str,
+    version: int | None,
+    package_arn: str,
+    sagemaker_model: str | None,
+) -> dict[str, Any]:
     pending = desc.get("PendingDeploymentSummary") or {}
     return {
         "stage": config.stage,
         "endpoint": config.endpoint.name,
         "account": config.target.account_id,
-        "status": live.status,
-        "live_version": live.version,
-        "model_package_arn": live.package_arn,
-        "endpoint_config": live.config_name,
-        "model": live.model_name,
-        "failure_reason": live.failure_reason,
+        "status": status,
+        "live_version": version,
+        "model_package_arn": package_arn,
+        "endpoint_config": str(desc.get("EndpointConfigName", "")),
+        "sagemaker_model": sagemaker_model,
+        "failure_reason": str(desc.get("FailureReason", "") or ""),
         "pending_config": pending.get("EndpointConfigName", ""),
         "last_modified": _iso(desc.get("LastModifiedTime")),
         "last_deployment": desc.get("LastDeploymentConfig") or None,
