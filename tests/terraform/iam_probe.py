@@ -44,6 +44,12 @@ def dev_registry_session(sandbox: Sandbox, project: str) -> boto3.Session:
     return session_from(creds, REGION)
 
 
+def model_key(project: str, platform: str | None) -> str:
+    """The ledger's key prefix of the model whose resources are named `project` (its prefix, <platform>-<model>)."""
+    model = project.removeprefix(f"{platform}-") if platform else project
+    return f"MODEL#{model}#"
+
+
 def refused(call: Any, **kwargs: Any) -> str:
     """The AccessDenied message of a call that must be refused (AssertionError if it is not)."""
     try:
@@ -66,7 +72,8 @@ def probe_test_role(sandbox: Sandbox, project: str, platform: str | None = None)
     refused(sts.assume_role, RoleArn=f"arn:aws:iam::{TOOLING}:role/{project}-deployer-dev", RoleSessionName="probe")
     ddb: Any = tester.client("dynamodb", endpoint_url=sandbox.url)
     ledger = f"arn:aws:dynamodb:{REGION}:{TOOLING}:table/{platform or project}-ledger"
-    refused(ddb.put_item, TableName=ledger, Item={"pk": {"S": "STAGE#dev"}, "sk": {"S": "MARK#verified#1"}})
+    own = f"{model_key(project, platform)}STAGE#dev"
+    refused(ddb.put_item, TableName=ledger, Item={"pk": {"S": own}, "sk": {"S": "MARK#verified#1"}})
     events: Any = tester.client("events", endpoint_url=sandbox.url)
     bus = f"arn:aws:events:{REGION}:{ACCOUNTS['staging']}:event-bus/{project}-staging"
     entry = {"Source": "mlops.deployer", "DetailType": "Model Version Verified", "Detail": "{}", "EventBusName": bus}
@@ -93,20 +100,20 @@ def dev_cannot_forge_other_stages(sandbox: Sandbox, project: str, platform: str 
     )["ModelPackageArn"]
 
     try:
-        _probe(ddb, sm, table, package, project)
+        _probe(ddb, sm, table, package, project, model_key(project, platform))
     finally:
         admin_sm.delete_model_package(ModelPackageName=package)  # the group must be empty to be destroyed
 
 
-def _probe(ddb: Any, sm: Any, table: str, package: str, project: str) -> None:
+def _probe(ddb: Any, sm: Any, table: str, package: str, project: str, key: str) -> None:
     def item(pk: str, sk: str) -> dict[str, Any]:
         return {"pk": {"S": pk}, "sk": {"S": sk}}
 
-    ddb.put_item(TableName=table, Item=item("STAGE#dev", "MARK#verified#0000000001"))  # its own: allowed
+    ddb.put_item(TableName=table, Item=item(f"{key}STAGE#dev", "MARK#verified#0000000001"))  # its own: allowed
     for other in ("staging", "prod"):
-        message = refused(ddb.put_item, TableName=table, Item=item(f"STAGE#{other}", "MARK#verified#0000000001"))
+        message = refused(ddb.put_item, TableName=table, Item=item(f"{key}STAGE#{other}", "MARK#verified#0000000001"))
         assert "dynamodb:PutItem" in message and f"assumed-role/{project}-deployer-dev/" in message
-        refused(ddb.delete_item, TableName=table, Key=item(f"STAGE#{other}", "HISTORY#1"))
+        refused(ddb.delete_item, TableName=table, Key=item(f"{key}STAGE#{other}", "HISTORY#1"))
         refused(
             sm.update_model_package,
             ModelPackageArn=package,

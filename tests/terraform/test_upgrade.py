@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+import sys
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -143,6 +144,20 @@ def _put_live_things(envs: Envs) -> None:
     envs.sandbox.client("dynamodb", account="tooling").put_item(TableName="churn-ledger", Item=item)
 
 
+def _ledger_migrated(envs: Envs, history: list[dict[str, Any]]) -> None:
+    """The procedure's last step: the history copied to the model's keys, as the operator runs it in tooling."""
+    creds = envs.sandbox.session("tooling").get_credentials().get_frozen_credentials()
+    env = {**envs.env, "AWS_ACCESS_KEY_ID": creds.access_key, "AWS_SECRET_ACCESS_KEY": creds.secret_key}
+    env["AWS_SESSION_TOKEN"] = creds.token or ""
+    command = [sys.executable, "-m", "deployer", "ledger-migrate", "--model", "churn", "--table", "churn-ledger"]
+    proc = subprocess.run([*command, "--region", REGION], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, fail_message("deployer ledger-migrate", proc)
+    ddb = envs.sandbox.client("dynamodb", account="tooling")
+    key = {":p": {"S": "MODEL#churn#STAGE#dev"}}
+    items = ddb.query(TableName="churn-ledger", KeyConditionExpression="pk = :p", ExpressionAttributeValues=key)
+    assert {i["sk"]["S"] for i in items["Items"]} == {i["sk"]["S"] for i in history}, items["Items"]
+
+
 def _new_root(envs: Envs, env_name: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(SCRIPT), env_name, *args], cwd=REPO, env=envs.env, capture_output=True, text=True, timeout=1800
@@ -193,6 +208,7 @@ def test_single_model_installation_upgrades_in_place(installed: Envs, tmp_path: 
 
     after = _live_objects(envs)
     assert after == before, f"the upgrade changed what runs:\nbefore {before}\nafter  {after}"
+    _ledger_migrated(envs, before["history"])
     config = envs.sandbox.client("ssm", account="dev").get_parameter(
         Name="/churn/dev/deployer/config", WithDecryption=True
     )["Parameter"]["Value"]

@@ -30,8 +30,6 @@ from deployer.errors import ConfigError
 
 TOP_LEVEL_KEYS = (
     "schema_version",
-    "platform",
-    "model",
     "project",
     "platform",
     "model",
