@@ -397,9 +397,10 @@ class Demo:
                 KeyConditionExpression="pk = :pk",
                 ExpressionAttributeValues={":pk": {"S": f"MODEL#{model}#STAGE#{stage}"}},
             )["Items"]
-            builds = self.client(stage, "codebuild", model).list_builds_for_project(
-                projectName=self.rollback_project(model, stage)
-            )["ids"]
+            codebuild = self.client(stage, "codebuild", model)
+            builds: list[str] = []  # only stages with an approval have a rollback build (prod)
+            with contextlib.suppress(codebuild.exceptions.ResourceNotFoundException):
+                builds = codebuild.list_builds_for_project(projectName=self.rollback_project(model, stage))["ids"]
             stages[stage] = {
                 "endpoint": endpoint["EndpointName"],
                 "endpoint_config": endpoint["EndpointConfigName"],
