@@ -42,7 +42,7 @@ iam-report: ## Least-privilege report of the background sandbox: per role, calls
 sandbox-stop: ## Stop the background sandbox
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m sandbox stop; fi
 
-demo: setup ## Sandbox end to end: apply 4 accounts, ship v1 dev->staging->prod, canary v2, reject it, roll back (KEEP=1 keeps the sandbox)
+demo: setup ## Sandbox end to end, two models: apply 4 accounts, ship churn and fraud v1 to prod; churn v2 canaries to prod, fraud v2 is rejected and rolled back (KEEP=1 keeps the sandbox)
 	$(BIN)/python scripts/demo.py --timings $(BUILD)/demo-timings.json
 
 bench: setup ## Benchmarks on the sandbox: bench/results.{json,md} (QUICK=1: a short run into .build/bench/)

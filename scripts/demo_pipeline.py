@@ -20,12 +20,12 @@ RESULT_PATH = "/_sandbox/codepipeline/action-result"  # what CodeBuild reports t
 
 
 class PipelineRun:
-    """One execution of `<project>-<stage>`, driven to its end (or to a rejected approval)."""
+    """One execution of a model's stage pipeline (`<prefix>-<stage>`), driven to its end (or to a rejected approval)."""
 
     def __init__(self, cp: Any, builder: LocalCodeBuild, where: dict[str, str], say: Callable[[str], None]) -> None:
         self.cp = cp
         self.builder = builder
-        self.where = where  # account, region, pipeline, repository, endpoint_url
+        self.where = where  # account, region, pipeline, repository, stage, model, endpoint_url
         self.say = say
 
     def action_execution(self, execution_id: str, action: str, timeout: float = 30.0) -> dict[str, Any]:
@@ -118,6 +118,7 @@ class PipelineRun:
                     if not self.approval(execution_id, stage["name"], action["name"], decide):
                         return False
                 elif kind["category"] == "Build" and kind["provider"] == "CodeBuild":
-                    label = f"{stage_name}/{str(action['configuration']['ProjectName']).rsplit('-', 1)[-1]}"
+                    model = f"{self.where['model']} " if self.where.get("model") else ""
+                    label = f"{model}{stage_name}/{str(action['configuration']['ProjectName']).rsplit('-', 1)[-1]}"
                     self.build(execution_id, revision, stage["name"], action, label)
         return True
