@@ -66,6 +66,7 @@ TIMEOUT_S = 1800
 PLATFORM = "ml"  # envs/platform.tfvars: the Terraform roles, ledger and artifact bucket
 MODEL = "churn"  # its one model
 PREFIX = f"{PLATFORM}-{MODEL}"  # the model's resources: group, repos, pipelines, endpoints, roles
+PREFIXES = (PREFIX, f"{PLATFORM}-fraud")  # and the second model's, onboarded by the guide's "onboard" step
 OPERATOR = f"arn:aws:iam::{ACCOUNTS['tooling']}:root"  # the sandbox's administrator
 
 
@@ -117,16 +118,17 @@ class CodeBuildStandIn(threading.Thread):
         self.sandbox, self.stop = sandbox, threading.Event()
         extra = {"AWS_ENDPOINT_URL": sandbox.url, "DEPLOYER_POLL_SECONDS": sandbox.env["DEPLOYER_POLL_SECONDS"]}
         self.builders = {s: LocalCodeBuild(sandbox.session(s), bin_dir, work_root, extra) for s in STAGES}
-        self.ran: dict[str, str] = {}  # stage -> SUCCEEDED | FAILED
+        self.ran: dict[str, str] = {}  # <prefix>-<stage> -> SUCCEEDED | FAILED
 
     def run(self) -> None:
         while not self.stop.wait(0.5):
             for stage in STAGES:
-                if stage not in self.ran:
-                    self._start_pending(stage)
+                for prefix in PREFIXES:
+                    if f"{prefix}-{stage}" not in self.ran:
+                        self._start_pending(stage, prefix)
 
-    def _start_pending(self, stage: str) -> None:
-        project = f"{PREFIX}-{stage}-teardown"
+    def _start_pending(self, stage: str, prefix: str) -> None:
+        project, slot = f"{prefix}-{stage}-teardown", f"{prefix}-{stage}"
         codebuild: Any = self.builders[stage].operator.client("codebuild")
         try:
             builds = codebuild.list_builds_for_project(projectName=project)["ids"]
@@ -134,12 +136,12 @@ class CodeBuildStandIn(threading.Thread):
             return  # not applied yet
         for build_id in builds:
             try:
-                self.builders[stage].run(project, None, "", label=f"{stage}/teardown", started_build=build_id)
-                self.ran[stage] = "SUCCEEDED"
+                self.builders[stage].run(project, None, "", label=f"{slot}/teardown", started_build=build_id)
+                self.ran[slot] = "SUCCEEDED"
             except BuildFailed:
-                self.ran[stage] = "FAILED"
+                self.ran[slot] = "FAILED"
             except Exception as exc:  # the runner itself broke: end the build, so the guide's wait ends too
-                self.ran[stage] = f"runner error: {exc!r}"
+                self.ran[slot] = f"runner error: {exc!r}"
                 self.builders[stage]._sandbox_post(BUILD_RESULT_PATH, {"build_id": build_id, "status": "FAULT"})
 
 
@@ -257,7 +259,8 @@ def test_readme_guide_runs_verbatim_against_the_sandbox(guide: Guide) -> None:
     guide.step("onboard", steps["onboard"].code)
     _second_model_onboarded(guide)
     guide.step("teardown", steps["teardown"].code)
-    assert guide.codebuild.ran == dict.fromkeys(STAGES, "SUCCEEDED"), guide.codebuild.ran
+    slots = [f"{prefix}-{stage}" for prefix in PREFIXES for stage in STAGES]
+    assert guide.codebuild.ran == dict.fromkeys(slots, "SUCCEEDED"), guide.codebuild.ran
     for name in ("destroy-stages", "destroy-tooling", "destroy-bootstrap"):
         guide.step(name, steps[name].code)
     _nothing_left(guide.sandbox)
