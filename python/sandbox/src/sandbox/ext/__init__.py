@@ -29,6 +29,7 @@ ORDER = (
     "codecommit_files",
     "codeconnections",
     "codepipeline_runtime",
+    "dynamodb_items",
     "dynamodb_query",
     "events",
     "kms_cross_account",
