@@ -306,6 +306,14 @@ def _status(figures: dict[str, Any]) -> list[str]:
         f"CLI runs: {status['cli_repeats']}.",
         "",
     ]
+    where = status.get("cli_where_the_time_goes")
+    if where:
+        out += [
+            f"Where the CLI's {where['cli_wall_seconds']} s go: the CLI process used "
+            f"{_or_dash(where['cli_process_cpu_seconds'])} CPU s, the sandbox server "
+            f"{_or_dash(where['sandbox_server_cpu_seconds'])} CPU s ({where['note']}).",
+            "",
+        ]
     keys = ["variant", "workers", "median_seconds", "ms_per_endpoint", "speedup_vs_sequential", "speedup_vs_cli"]
     out += _table(
         ["variant", "workers", "median s", "ms per endpoint", "x sequential", "x CLI"],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import resource
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -229,6 +230,10 @@ class Fleet:
         self.check([((c.model, c.stage), e) for c, e in zip(configs, entries, strict=True)])
 
 
+def _server_cpu(box: Sandbox) -> float | None:
+    return process_cpu_seconds(box.proc.pid) if box.proc is not None else None
+
+
 def _sessions(box: Sandbox) -> dict[str, AccountSessions]:
     """One AccountSessions per account, reused for all of that account's endpoints."""
     return {account: AccountSessions(f"status-{account}", box.base_session()) for account in ACCOUNTS.values()}
@@ -264,6 +269,20 @@ def status_concurrent(box: Sandbox, configs: list[StageConfig], workers: int) ->
     return time.perf_counter() - start, [by_config[id(c)] for c in configs]  # in the order of `configs`
 
 
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a running process (Linux /proc), or None where that cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(
     box: Sandbox,
     work: Path,
@@ -282,12 +301,19 @@ def run(
     cli = [PYTHON, "-m", "deployer", "--config-dir", str(fleet.config_dir), "status", "--output", "json"]
 
     samples: dict[str, list[float]] = {"cli": [], "no-reuse": [], "sequential": []}
+    cli_cpu: list[float] = []  # CPU seconds of the CLI process (every thread)
+    server_cpu: list[float] = []  # CPU seconds of the sandbox server while the CLI ran
     samples.update({f"concurrent-{w}": [] for w in workers})
     for index in range(repeats):
         if index < cli_repeats:  # the baselines are the slow ones: run them fewer times
+            server_before, cli_before = _server_cpu(box), children_cpu_seconds()
             seconds, proc = run_timed(cli, env=env, timeout=900)
+            server_after, cli_after = _server_cpu(box), children_cpu_seconds()
             fleet.check_cli(json.loads(proc.stdout))
             samples["cli"].append(seconds)
+            cli_cpu.append(cli_after - cli_before)
+            if server_before is not None and server_after is not None:
+                server_cpu.append(server_after - server_before)
             seconds, entries = status_no_reuse(box, configs)
             fleet.check_in_process(configs, entries)
             samples["no-reuse"].append(seconds)
@@ -339,6 +365,13 @@ def run(
         "endpoints": endpoints,
         "setup_seconds": rounded(setup_seconds, 1),
         "rows": rows,
+        "cli_where_the_time_goes": {
+            "cli_wall_seconds": rounded(cli_median),
+            "cli_process_cpu_seconds": rounded(median(cli_cpu)) if cli_cpu else None,
+            "sandbox_server_cpu_seconds": rounded(median(server_cpu)) if server_cpu else None,
+            "note": "the sandbox serves every call from one Python process; the CLI's CPU includes its imports, "
+            "client creation and response parsing in all its threads",
+        },
         "best": best["variant"],
         "best_speedup_vs_sequential": best["speedup_vs_sequential"],
         "best_speedup_vs_cli": best["speedup_vs_cli"],

@@ -4,6 +4,7 @@ The full benchmark runs through `make bench` (`QUICK=1` in CI)."""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -216,3 +217,11 @@ def test_report_renders_onboarding_and_the_status_cli_against_its_goal() -> None
         "goal 2.00 s | 1.50x the goal |"
     ) in text
     assert "10 models, each in dev, staging, prod, with 420 items of ledger history in one table" in text
+
+
+def test_process_cpu_seconds_reads_a_live_process_and_not_a_gone_one() -> None:
+    from bench.status_scale import process_cpu_seconds
+
+    own = process_cpu_seconds(os.getpid())
+    assert own is None or own > 0  # None only where /proc is missing
+    assert process_cpu_seconds(2**22 + 12345) is None
