@@ -146,9 +146,9 @@ def run(box: Sandbox, work: Path, *, models: int, root: Path | None = None) -> d
         "models": models,
         "stage": STAGE,
         "setup_seconds": rounded(setup_seconds, 1) if setup_seconds is not None else None,
-        "setup_note": "the first model: the Terraform figure's applies"
+        "setup_note": "applied by the Terraform figure (the shipped platform file)"
         if setup_seconds is None
-        else "the first model applied here (tooling, then the stage)",
+        else f"applied here first (tooling, then the stage), {rounded(setup_seconds, 1)} s",
         "steps": steps,
         **summarize(steps),
         "resources": resources,

@@ -120,7 +120,7 @@ def _summary_onboarding(onb: dict[str, Any]) -> list[list[Any]]:
             [
                 8,
                 f"resources per model, {res['root']}",
-                f"{_or_dash(res['per_model_median'])}",
+                _cell(_or_dash(res["per_model_median"])),
                 f"shared {res['shared']}",
                 f"{res['models_in_state']} models, {res['total']} in all",
             ]

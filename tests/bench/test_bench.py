@@ -187,7 +187,7 @@ def test_report_renders_onboarding_and_the_status_cli_against_its_goal() -> None
             "total": 141,
         },
     }
-    onb = {"status": "ok", "models": 3, "stage": "dev", "setup_note": "the Terraform figure's applies", "steps": steps}
+    onb = {"status": "ok", "models": 3, "stage": "dev", "setup_note": "applied by the Terraform figure", "steps": steps}
     onb.update(onboarding.summarize(steps), resources=resources)
     row = {"median_seconds": 1.5, "speedup_vs_sequential": 1.0, "speedup_vs_cli": 1.0, "ms_per_endpoint": 50.0}
     status = {
