@@ -76,7 +76,7 @@ class Mode:
 
 
 QUICK = Mode("quick", 3, 1, 1, 10, 1, 1, (8,), False, ("tooling", "dev"), 1, False, 2, 3)
-FULL = Mode("full", 10, 3, 3, 50, 3, 1, (4, 8, 16), True, ("tooling", "dev", "staging", "prod"), 3, True, 5, 20)
+FULL = Mode("full", 10, 3, 3, 50, 3, 3, (4, 8, 16), True, ("tooling", "dev", "staging", "prod"), 3, True, 5, 20)
 
 
 def _say(text: str) -> None:

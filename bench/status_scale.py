@@ -305,7 +305,7 @@ def run(
     server_cpu: list[float] = []  # CPU seconds of the sandbox server while the CLI ran
     samples.update({f"concurrent-{w}": [] for w in workers})
     for index in range(repeats):
-        if index < cli_repeats:  # the baselines are the slow ones: run them fewer times
+        if index < cli_repeats:
             server_before, cli_before = _server_cpu(box), children_cpu_seconds()
             seconds, proc = run_timed(cli, env=env, timeout=900)
             server_after, cli_after = _server_cpu(box), children_cpu_seconds()
@@ -314,6 +314,7 @@ def run(
             cli_cpu.append(cli_after - cli_before)
             if server_before is not None and server_after is not None:
                 server_cpu.append(server_after - server_before)
+        if index == 0:  # the baseline without session reuse is the slow one: once
             seconds, entries = status_no_reuse(box, configs)
             fleet.check_in_process(configs, entries)
             samples["no-reuse"].append(seconds)
