@@ -77,17 +77,55 @@ def _summary_status(status: dict[str, Any]) -> list[list[Any]]:
     seq = by_key["sequential"]
     cli = by_key.get("cli")
     best = min(pools, key=lambda r: float(r["median_seconds"]))
-    figure = (
-        f"status, {status['accounts']} accounts x {status['endpoints_per_account']} endpoints, "
-        f"{best['workers']} threads"
+    scale = (
+        f"{status['models']} models x {status['accounts']} stages"
+        if "models" in status
+        else f"{status['accounts']} accounts x {status['endpoints_per_account']} endpoints"
     )
+    figure = f"status, {scale}, {best['workers']} threads"
     baseline = f"sequential {_s(seq['median_seconds'])}"
     if "no-reuse" in by_key:
         baseline += f"; no session reuse {_s(by_key['no-reuse']['median_seconds'])}"
     if cli:
         baseline += f"; CLI {_s(cli['median_seconds'])}"
     ratio = f"speedup {best['speedup_vs_sequential']}x" + (f" (vs CLI {best['speedup_vs_cli']}x)" if cli else "")
-    return [[4, figure, _s(best["median_seconds"]), baseline, ratio]]
+    rows: list[list[Any]] = [[4, figure, _s(best["median_seconds"]), baseline, ratio]]
+    if cli:
+        items = f", {status['ledger_items']} ledger items" if "ledger_items" in status else ""
+        rows.append(
+            [
+                4,
+                f"`python -m deployer status --output json`, {scale}{items}",
+                _s(cli["median_seconds"]),
+                f"goal {_s(STATUS_GOAL_SECONDS)}",
+                f"{float(cli['median_seconds']) / STATUS_GOAL_SECONDS:.2f}x the goal",
+            ]
+        )
+    return rows
+
+
+def _summary_onboarding(onb: dict[str, Any]) -> list[list[Any]]:
+    first, last = onb["first_added"], onb["last_added"]
+    rows: list[list[Any]] = [
+        [
+            8,
+            f"onboarding: apply per added model, models 2 to {onb['models']} (tooling + {onb['stage']})",
+            _s(onb["median_seconds_per_added_model"]),
+            f"tooling {_s(onb['median_tooling_seconds'])}, {onb['stage']} {_s(onb['median_stage_seconds'])}",
+            f"model {last['model_number']} / model {first['model_number']}: {onb['growth_last_over_first']}x",
+        ]
+    ]
+    for res in onb["resources"].values():
+        rows.append(
+            [
+                8,
+                f"resources per model, {res['root']}",
+                _cell(_or_dash(res["per_model_median"])),
+                f"shared {res['shared']}",
+                f"{res['models_in_state']} models, {res['total']} in all",
+            ]
+        )
+    return rows
 
 
 def _summary_demo(demo: dict[str, Any]) -> list[list[Any]]:
@@ -139,7 +177,9 @@ SUMMARIES = [
     (5, "local_run", "`make demo`", _summary_demo),
     (6, "terraform", "terraform plan", _summary_tf),
     (7, "iam_cost", "IAM enforcement cost", _summary_iam),
+    (8, "onboarding", "onboarding models", _summary_onboarding),
 ]
+STATUS_GOAL_SECONDS = 2.0  # issue 21: `deployer status` over 50 models x 3 stages
 
 
 def summary_rows(figures: dict[str, Any]) -> list[list[Any]]:
@@ -173,7 +213,7 @@ def render(results: dict[str, Any]) -> str:
     checks = results.get("checks", [])
     if checks:
         out += ["Checks: " + "; ".join(f"{c['name']}: {'ok' if c['ok'] else 'FAILED'}" for c in checks) + ".", ""]
-    for section in (_cold, _calls, _poll, _status, _demo, _tf):
+    for section in (_cold, _calls, _poll, _status, _demo, _tf, _onboarding):
         out += section(figures)
     return "\n".join(out) + "\n"
 
@@ -254,11 +294,26 @@ def _status(figures: dict[str, Any]) -> list[str]:
     out = ["## 4. Status at scale", ""]
     if _problem(status) is not None:
         return [*out, str(_problem(status)), ""]
+    models = (
+        f"{status['models']} models, each in {', '.join(status['stages'])}, with {status['ledger_items']} items of "
+        "ledger history in one table; "
+        if "models" in status
+        else ""
+    )
     out += [
-        f"{status['endpoints']} live endpoints ({status['accounts']} accounts x {status['endpoints_per_account']}), "
-        f"created in {status['setup_seconds']} s. CLI runs: {status['cli_repeats']}.",
+        f"{models}{status['endpoints']} live endpoints ({status['accounts']} accounts x "
+        f"{status['endpoints_per_account']}), created in {status['setup_seconds']} s. "
+        f"CLI runs: {status['cli_repeats']}.",
         "",
     ]
+    where = status.get("cli_where_the_time_goes")
+    if where:
+        out += [
+            f"Where the CLI's {where['cli_wall_seconds']} s go: the CLI process used "
+            f"{_or_dash(where['cli_process_cpu_seconds'])} CPU s, the sandbox server "
+            f"{_or_dash(where['sandbox_server_cpu_seconds'])} CPU s ({where['note']}).",
+            "",
+        ]
     keys = ["variant", "workers", "median_seconds", "ms_per_endpoint", "speedup_vs_sequential", "speedup_vs_cli"]
     out += _table(
         ["variant", "workers", "median s", "ms per endpoint", "x sequential", "x CLI"],
@@ -299,3 +354,48 @@ def _tf(figures: dict[str, Any]) -> list[str]:
     ]
     out += _table(header, rows)
     return [*out, "", f"Apply: {tf['apply_note']}. Deployer wheel: {tf['wheel']}.", ""]
+
+
+def _onboarding(figures: dict[str, Any]) -> list[str]:
+    onb = figures.get("onboarding", {})
+    out = ["## 8. Onboarding models", ""]
+    if _problem(onb) is not None:
+        return [*out, str(_problem(onb)), ""]
+    out += [
+        f"The models map grows from 1 to {onb['models']} models, one per step; each step applies envs/tooling, then "
+        f"envs/stage ({onb['stage']}.tfvars). Model 1: {onb['setup_note']}. Only additions: "
+        f"{_cell(bool(onb['only_additions']))}.",
+        "",
+    ]
+    header = ["model", "name", "tooling s", "tooling added/changed/destroyed", f"{onb['stage']} s"]
+    header += [f"{onb['stage']} added/changed/destroyed", "total s"]
+
+    def acd(applied: dict[str, int]) -> str:
+        return f"{applied['added']}/{applied['changed']}/{applied['destroyed']}"
+
+    rows = [
+        [
+            s["model_number"],
+            s["model"],
+            s["tooling_seconds"],
+            acd(s["tooling_applied"]),
+            s["stage_seconds"],
+            acd(s["stage_applied"]),
+            s["seconds"],
+        ]
+        for s in onb["steps"]
+    ]
+    out += _table(header, rows)
+    out += ["", "Resources in state at the end (`terraform state list`, data sources left out):", ""]
+    res_rows = [
+        [
+            r["root"],
+            r["models_in_state"],
+            _or_dash(r["per_model_median"]),
+            _or_dash(r["per_model_min_max"]),
+            r["shared"],
+        ]
+        for r in onb["resources"].values()
+    ]
+    out += _table(["root", "models", "per model (median)", "per model min, max", "shared"], res_rows)
+    return [*out, ""]

@@ -29,11 +29,20 @@ if str(REPO) not in sys.path:
 
 import boto3  # noqa: E402
 
-from bench import cold_start, iam_cost, local_run, report, rollouts, status_scale, terraform  # noqa: E402
+from bench import cold_start, iam_cost, local_run, onboarding, report, rollouts, status_scale, terraform  # noqa: E402
 from bench.common import BenchError, bench_sandbox, load_average, write_json  # noqa: E402
 from sandbox.harness import TIME_SCALE  # noqa: E402
 
-FIGURES = ("cold_start", "rollout_calls", "polling_budget", "status_scale", "local_run", "iam_cost", "terraform")
+FIGURES = (
+    "cold_start",
+    "rollout_calls",
+    "polling_budget",
+    "status_scale",
+    "local_run",
+    "iam_cost",
+    "terraform",
+    "onboarding",
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,7 @@ class Mode:
     terraform: int
     terraform_split: bool  # also time `plan -refresh=false` in every repeat
     iam_repeats: int  # rollouts per enforcement mode
+    onboarding_models: int  # the models map grows to this many, one apply of tooling and dev per added model
 
     def repeats(self) -> dict[str, int]:
         return {
@@ -61,11 +71,12 @@ class Mode:
             "status_scale_cli": self.status_cli,
             "terraform": self.terraform,
             "iam_cost": self.iam_repeats,
+            "onboarding_models": self.onboarding_models,
         }
 
 
-QUICK = Mode("quick", 3, 1, 1, 10, 1, 1, (8,), False, ("tooling", "dev"), 1, False, 2)
-FULL = Mode("full", 10, 3, 3, 50, 3, 1, (4, 8, 16), True, ("tooling", "dev", "staging", "prod"), 3, True, 5)
+QUICK = Mode("quick", 3, 1, 1, 10, 1, 1, (8,), False, ("tooling", "dev"), 1, False, 2, 3)
+FULL = Mode("full", 10, 3, 3, 50, 3, 3, (4, 8, 16), True, ("tooling", "dev", "staging", "prod"), 3, True, 5, 20)
 
 
 def _say(text: str) -> None:
@@ -139,17 +150,32 @@ def run(mode: Mode, only: set[str], work: Path) -> dict[str, Any]:
     if "iam_cost" in only:
         demo = figures.get("local_run") if mode.demo else None
         _figure("iam_cost", figures, lambda: iam_cost.run(work, mode.iam_repeats, demo))
-    if "terraform" in only:
+    if "terraform" in only or "onboarding" in only:
         box = bench_sandbox(work)  # a fresh sandbox: Terraform's state only
         box.start()
         try:
-            _figure(
-                "terraform",
-                figures,
-                lambda: terraform.run(
-                    box, work, envs=mode.terraform_envs, repeats=mode.terraform, split_refresh=mode.terraform_split
-                ),
-            )
+            root: Path | None = None
+            if "terraform" in only:
+                root = terraform.private_root(work)
+                _figure(
+                    "terraform",
+                    figures,
+                    lambda: terraform.run(
+                        box,
+                        work,
+                        envs=mode.terraform_envs,
+                        repeats=mode.terraform,
+                        split_refresh=mode.terraform_split,
+                        root=root,
+                    ),
+                )
+                if figures["terraform"].get("status") != "ok":
+                    root = None  # its states are not the shipped platform applied: onboarding starts from nothing
+            if "onboarding" in only:
+                # after the Terraform figure, on its states: the shipped models are model 1
+                _figure(
+                    "onboarding", figures, lambda: onboarding.run(box, work, models=mode.onboarding_models, root=root)
+                )
         finally:
             box.stop()
 

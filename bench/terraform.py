@@ -22,8 +22,8 @@ ENVS = ("tooling", "dev", "staging", "prod")
 _IGNORE = shutil.ignore_patterns(".terraform", ".terraform-*", "*.tfstate", "*.tfstate.*", "__pycache__")
 
 
-def private_root(work: Path) -> Path:
-    root = work / "tf-root"
+def private_root(work: Path, name: str = "tf-root") -> Path:
+    root = work / name
     for sub in ("envs", "modules", "seed"):
         shutil.copytree(REPO / sub, root / sub, ignore=_IGNORE)
     (root / "scripts").mkdir(parents=True)
@@ -53,10 +53,19 @@ def terraform_env(box: Sandbox) -> dict[str, str]:
     return env
 
 
-def run(box: Sandbox, work: Path, *, envs: tuple[str, ...], repeats: int, split_refresh: bool = True) -> dict[str, Any]:
+def run(
+    box: Sandbox,
+    work: Path,
+    *,
+    envs: tuple[str, ...],
+    repeats: int,
+    split_refresh: bool = True,
+    root: Path | None = None,
+) -> dict[str, Any]:
+    """`root`: a private root made by `private_root` (the onboarding figure goes on from its states)."""
     if shutil.which("terraform") is None:
         return {"status": "not available: terraform is not on PATH"}
-    root = private_root(work)
+    root = root or private_root(work)
     script = str(root / "scripts" / "tf-sandbox.sh")
     env = terraform_env(box)
     flags = ["-no-color", "-input=false"]

@@ -29,6 +29,8 @@ ORDER = (
     "codecommit_files",
     "codeconnections",
     "codepipeline_runtime",
+    "dynamodb_items",
+    "dynamodb_query",
     "events",
     "kms_cross_account",
     "sagemaker_hosting",
