@@ -115,11 +115,12 @@ def test_each_bad_field_is_named_with_file_and_allowed(
 def test_the_model_defaults_to_the_project_and_either_may_stand_alone(tmp_path: Path) -> None:
     """A config of the single-model layout names only its project, which is its model; a config of the platform
     names its model and platform (and, for now, the project too)."""
-    old = load_stage_config(write(tmp_path, base_doc()), "dev")
+    single = {k: v for k, v in base_doc().items() if k not in ("model", "platform")}
+    old = load_stage_config(write(tmp_path, single), "dev")
     assert (old.project, old.model, old.platform) == ("churn", "churn", "")
     both = load_stage_config(write(tmp_path, {**base_doc(), "model": "fraud", "platform": "acme"}), "dev")
     assert (both.project, both.model, both.platform) == ("churn", "fraud", "acme")
-    alone = {k: v for k, v in base_doc().items() if k != "project"}
+    alone = {k: v for k, v in single.items() if k != "project"}
     only_model = load_stage_config(write(tmp_path, {**alone, "model": "fraud"}), "dev")
     assert (only_model.project, only_model.model) == ("fraud", "fraud")
     (line,) = problems(tmp_path, alone)

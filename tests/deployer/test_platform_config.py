@@ -100,7 +100,8 @@ def test_the_platform_config_names_the_model_and_the_platform(tmp_path: Path) ->
     config = load(team_dir(tmp_path, {"schema_version": 1}), doc)
     assert (config.model, config.platform, config.project) == ("churn", "acme", "churn")
     # an older platform config (project only): its project is the model
-    old = load(team_dir(tmp_path, {"schema_version": 1}), platform_doc())
+    single = {k: v for k, v in platform_doc().items() if k not in ("model", "platform")}
+    old = load(team_dir(tmp_path, {"schema_version": 1}), single)
     assert (old.model, old.platform, old.project) == ("churn", "", "churn")
 
 
