@@ -122,7 +122,10 @@ def run(box: Sandbox, work: Path, *, models: int, root: Path | None = None) -> d
         platform_file.write_text(platform_with_models(shipped, [model_name(i) for i in range(2, number + 1)]))
         step: dict[str, Any] = {"model_number": number, "model": model_name(number)}
         for label, name in (("tooling", "tooling"), ("stage", STAGE)):
-            seconds, proc = run_timed([script, name, "apply", "-auto-approve", *flags], env=env, cwd=root)
+            try:
+                seconds, proc = run_timed([script, name, "apply", "-auto-approve", *flags], env=env, cwd=root)
+            except BenchError as exc:  # keep the steps measured so far next to the error
+                return {"status": "failed", "error": f"adding {model_name(number)}: {exc}", "steps": steps}
             step[f"{label}_seconds"] = rounded(seconds, 1)
             step[f"{label}_applied"] = applied(proc.stdout)
         step["seconds"] = rounded(step["tooling_seconds"] + step["stage_seconds"], 1)

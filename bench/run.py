@@ -83,6 +83,9 @@ def _say(text: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
+PARTIAL: Path | None = None  # each figure's result, written as soon as it is done (.build/bench/<out>.partial.json)
+
+
 def _figure(name: str, figures: dict[str, Any], body: Callable[[], dict[str, Any]]) -> None:
     _say(f"{name} ...")
     start = time.perf_counter()
@@ -97,6 +100,8 @@ def _figure(name: str, figures: dict[str, Any], body: Callable[[], dict[str, Any
             "traceback": traceback.format_exc(),
         }
     figures[name]["figure_seconds"] = round(time.perf_counter() - start, 1)
+    if PARTIAL is not None:  # a run that is killed later keeps what it measured
+        write_json(PARTIAL, {"partial": True, "figures": figures})
     _say(f"{name}: {figures[name]['status']} ({figures[name]['figure_seconds']} s)")
     if figures[name]["status"] == "failed":
         _say(f"{name}: {figures[name]['error'][:2000]}")
@@ -241,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out or (
         REPO / ".build" / "bench" / "results-quick.json" if args.quick else REPO / "bench" / "results.json"
     )
+    global PARTIAL
+    PARTIAL = REPO / ".build" / "bench" / f"{out.stem}.partial.json"  # .build/ is not tracked
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     _say(f"mode {mode.name}; work dir {work}; results {out}")
     try:
@@ -251,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(work, ignore_errors=True)
     write_json(out, results)
+    PARTIAL.unlink(missing_ok=True)
     markdown = report.render(results)
     out.with_suffix(".md").write_text(markdown)
     print(markdown)
