@@ -13,13 +13,17 @@ from sandbox.testing import create_execution_role
 EXECUTION_ROLE = "churn-dev-sagemaker-execution"
 
 
+# One counter and stamp per process: a counter per test restarted at 0, and two tests whose stamps met
+# (milliseconds modulo 100 s) named the same world, which failed CI with "group already exists".
+_COUNTER = itertools.count()
+_STAMP = f"{os.getpid()}{int(time.time() * 1000) % 100000}"
+
+
 def unique_names() -> Callable[[str], str]:
     """Unique resource names, so tests sharing one sandbox never collide."""
-    counter = itertools.count()
-    stamp = f"{os.getpid()}{int(time.time() * 1000) % 100000}"
 
     def make(prefix: str) -> str:
-        return f"{prefix}-{stamp}-{next(counter)}"
+        return f"{prefix}-{_STAMP}-{next(_COUNTER)}"
 
     return make
 
