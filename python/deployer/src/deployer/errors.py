@@ -20,18 +20,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from botocore.exceptions import ClientError, NoCredentialsError, PartialCredentialsError
+from botocore.exceptions import ClientError, HTTPClientError, NoCredentialsError, PartialCredentialsError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from deployer import ledger as _ledger
 from deployer import registry_marks as _marks
 from deployer import smoke as _smoke
-from deployer.aws_errors import error_code, error_message, is_access_denied
+from deployer.aws_errors import error_code, error_message, is_access_denied, is_transient
 
 
 class DeployerError(Exception):
     """Base class: an expected failure with a one-line (or few-line) message, no traceback."""
 
     exit_code = 1
+
+
+class TransientError(DeployerError):
+    """AWS said "not now" (throttling, 5xx, a dropped connection, an expired token) after botocore's own retries.
+
+    Exit 1 when it ends a run; a wait tries the call again at its next poll while the lease is still ours."""
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Worth another try later: a TransientError, or a raw AWS error that `aws_errors.is_transient` classifies so."""
+    return isinstance(exc, TransientError) or is_transient(exc)
 
 
 class InputError(DeployerError):
@@ -123,17 +135,24 @@ class AccessDeniedError(DeployerError):
 def aws_call(action: str, account: str, role: str) -> Iterator[None]:
     """Translate AWS errors of `action` (e.g. 'sagemaker:CreateModel') into the hierarchy.
 
-    Access denied becomes AccessDeniedError naming account and role; any other ClientError
-    becomes a DeployerError naming the action. Callers catch specific codes inside the block.
+    Access denied becomes AccessDeniedError naming account and role; throttling, 5xx, connection errors and
+    an expired token become TransientError; any other ClientError becomes a DeployerError naming the action.
+    Callers catch specific codes inside the block.
     """
     try:
         yield
     except ClientError as exc:
         if is_access_denied(exc):
             raise AccessDeniedError(account, role, action, error_message(exc)) from exc
+        if is_transient(exc):
+            raise TransientError(
+                f"{action} failed in account {account}: {error_code(exc)}: {error_message(exc)}"
+            ) from exc
         raise DeployerError(f"{action} failed in account {account}: {error_code(exc)}: {error_message(exc)}") from exc
     except (NoCredentialsError, PartialCredentialsError) as exc:
         raise AccessDeniedError(account, role, action, f"no usable credentials ({exc})") from exc
+    except (BotoConnectionError, HTTPClientError) as exc:
+        raise TransientError(f"{action} failed in account {account}: {exc}") from exc
 
 
 @contextmanager
@@ -168,4 +187,8 @@ def translated(account: str, role: str) -> Iterator[None]:
         operation = getattr(exc, "operation_name", "") or "AWS call"
         if is_access_denied(exc):
             raise AccessDeniedError(account, role, operation, error_message(exc)) from exc
+        if is_transient(exc):
+            raise TransientError(f"{operation} failed: {error_code(exc)}: {error_message(exc)}") from exc
         raise DeployerError(f"{operation} failed: {error_code(exc)}: {error_message(exc)}") from exc
+    except (BotoConnectionError, HTTPClientError) as exc:
+        raise TransientError(f"ledger call failed: {exc}") from exc

@@ -3,6 +3,8 @@
 A rollout with long bakes can outlast the one-hour session of an assumed role, so credentials are
 botocore DeferredRefreshableCredentials: assumed on first use, refreshed by botocore before they expire.
 Every client gets an explicit region and standard-mode retries (throttling and 5xx back off and retry).
+An answer of ExpiredToken (an expiry that botocore's clock did not foresee: skew, a revoked session) marks the
+role's credentials stale, so the next call assumes the role again; the caller decides whether to try again.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -20,8 +23,8 @@ from botocore.credentials import CredentialProvider, DeferredRefreshableCredenti
 from botocore.exceptions import BotoCoreError, ClientError
 
 from deployer import env
-from deployer.aws_errors import error_message, is_access_denied
-from deployer.errors import AccessDeniedError, DeployerError
+from deployer.aws_errors import EXPIRED_TOKEN_CODES, error_message, is_access_denied, is_transient
+from deployer.errors import AccessDeniedError, DeployerError, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,26 @@ def shared_loader() -> botocore.loaders.Loader:
         return _LOADER
 
 
+class _ExpirableCredentials(DeferredRefreshableCredentials):  # type: ignore[misc]
+    """Deferred refreshable credentials that can also be declared expired (AWS said so before their time)."""
+
+    def __init__(self, refresh_using: Callable[[], dict[str, str]], method: str) -> None:
+        self._fetch = refresh_using
+        self._stale = False
+        super().__init__(refresh_using=self._fetch_fresh, method=method)
+
+    def mark_expired(self) -> None:
+        self._stale = True
+
+    def refresh_needed(self, refresh_in: int | None = None) -> bool:
+        return self._stale or bool(super().refresh_needed(refresh_in))
+
+    def _fetch_fresh(self) -> dict[str, str]:
+        fresh = self._fetch()
+        self._stale = False  # only once the role was assumed again: a failed refresh is tried on the next call
+        return fresh
+
+
 class _AssumeRoleProvider(CredentialProvider):  # type: ignore[misc]
     """Credential provider that hands botocore deferred, self-refreshing AssumeRole credentials."""
 
@@ -73,6 +96,7 @@ class _AssumeRoleProvider(CredentialProvider):  # type: ignore[misc]
         self._sts = sts
         self._role_arn = role_arn
         self._session_name = session_name
+        self.credentials: _ExpirableCredentials | None = None
 
     def _refresh(self) -> dict[str, str]:
         log.debug("assuming %s as %s", self._role_arn, self._session_name)
@@ -85,7 +109,12 @@ class _AssumeRoleProvider(CredentialProvider):  # type: ignore[misc]
                 raise AccessDeniedError(
                     role_account(self._role_arn), self._role_arn, "sts:AssumeRole", error_message(exc)
                 ) from exc
-            raise DeployerError(f"sts:AssumeRole of {self._role_arn} failed: {error_message(exc)}") from exc
+            failure = TransientError if is_transient(exc) else DeployerError
+            raise failure(f"sts:AssumeRole of {self._role_arn} failed: {error_message(exc)}") from exc
+        except BotoCoreError as exc:
+            if is_transient(exc):
+                raise TransientError(f"sts:AssumeRole of {self._role_arn} failed: {exc}") from exc
+            raise
         creds = answer["Credentials"]
         expiration = creds["Expiration"]
         return {
@@ -96,7 +125,15 @@ class _AssumeRoleProvider(CredentialProvider):  # type: ignore[misc]
         }
 
     def load(self) -> DeferredRefreshableCredentials:
-        return DeferredRefreshableCredentials(refresh_using=self._refresh, method=self.METHOD)
+        self.credentials = _ExpirableCredentials(self._refresh, self.METHOD)
+        return self.credentials
+
+    def on_answer(self, parsed: dict[str, Any], **_: Any) -> None:
+        """botocore `after-call` handler: an expired token makes the next call assume the role again."""
+        code = str((parsed.get("Error") or {}).get("Code", ""))
+        if code in EXPIRED_TOKEN_CODES and self.credentials is not None:
+            log.warning("the session of %s expired early (%s); assuming the role again", self._role_arn, code)
+            self.credentials.mark_expired()
 
 
 class AccountSessions:
@@ -122,6 +159,7 @@ class AccountSessions:
         self._clients: dict[tuple[str, str, str], Client] = {}
         self._accounts: dict[tuple[str, str], str] = {}
         self._arns: dict[tuple[str, str], str] = {}
+        self._providers: dict[tuple[str, str], _AssumeRoleProvider] = {}
         self._loader = shared_loader()  # service models are read once per process, for every role session
         # `status` reads several accounts from threads: creating sessions and clients is not thread-safe in
         # boto3, calls on a created client are.
@@ -150,6 +188,7 @@ class AccountSessions:
                 resolver = core.get_component("credential_provider")
                 provider = _AssumeRoleProvider(sts, role_arn, self.session_name)
                 resolver.providers = [provider]
+                self._providers[key] = provider
                 self._sessions[key] = boto3.Session(botocore_session=core, region_name=region)
         return self._sessions[key]
 
@@ -158,7 +197,11 @@ class AccountSessions:
         with self._lock:
             if key not in self._clients:
                 session = self._session(role_arn, region)
-                self._clients[key] = session.client(service, region_name=region, config=self.config(region))
+                client = session.client(service, region_name=region, config=self.config(region))
+                provider = self._providers.get((role_arn, region))
+                if provider is not None:  # the current credentials refresh themselves (botocore's providers)
+                    client.meta.events.register("after-call", provider.on_answer)
+                self._clients[key] = client
             return self._clients[key]
 
     def identity(self, role_arn: str, region: str) -> tuple[str, str]:

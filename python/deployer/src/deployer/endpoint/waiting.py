@@ -9,7 +9,7 @@ from typing import Any
 
 from deployer.endpoint.state import IN_SERVICE, SETTLED, describe_endpoint
 from deployer.endpoint.target import Target
-from deployer.errors import EndpointFailedError, RolledBackError, RolloutTimeoutError
+from deployer.errors import EndpointFailedError, RolledBackError, RolloutTimeoutError, TransientError
 
 progress_log = logging.getLogger("deployer.progress")
 
@@ -48,14 +48,25 @@ def wait_until_settled(
     sleep: Callable[[float], None] = time.sleep,
     heartbeat: float = 60.0,
     on_poll: Callable[[], None] | None = None,
+    on_transient: Callable[[BaseException, str], None] | None = None,
 ) -> dict[str, Any]:
     """Poll DescribeEndpoint (one call per poll) until the endpoint settles; log a line on each change
-    and at least every `heartbeat` seconds. `on_poll` runs before each sleep (lease renewal)."""
+    and at least every `heartbeat` seconds. `on_poll` runs before each sleep (lease renewal).
+
+    A DescribeEndpoint that fails transiently after botocore's retries goes to `on_transient`, which returns
+    to poll again (the lease is still ours) or raises; without it, the error ends the wait."""
     start = clock()
     last_line = ""
     last_logged = start
     while True:
-        desc = describe_endpoint(target, name)
+        try:
+            desc = describe_endpoint(target, name)
+        except TransientError as exc:
+            if on_transient is None or clock() - start > timeout:
+                raise
+            on_transient(exc, f"describing endpoint {name}")
+            _between_polls(on_poll, sleep, poll)
+            continue
         elapsed = clock() - start
         if desc is None:
             raise EndpointFailedError(f"endpoint {name} disappeared while waiting for it")
@@ -70,9 +81,13 @@ def wait_until_settled(
                 f"endpoint {name} still {desc.get('EndpointStatus')} after {elapsed:.0f}s (timeout {timeout:.0f}s); "
                 "it was not reported as deployed"
             )
-        if on_poll is not None:
-            on_poll()
-        sleep(poll)
+        _between_polls(on_poll, sleep, poll)
+
+
+def _between_polls(on_poll: Callable[[], None] | None, sleep: Callable[[float], None], poll: float) -> None:
+    if on_poll is not None:
+        on_poll()
+    sleep(poll)
 
 
 def verify(desc: dict[str, Any], expected_config: str) -> None:

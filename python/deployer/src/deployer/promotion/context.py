@@ -23,6 +23,8 @@ class LockKeeping(Protocol):
 
     def __call__(self) -> None: ...  # on every poll while waiting
 
+    def tolerate(self, exc: BaseException, what: str) -> None: ...  # a transient failure while waiting
+
     def fence(self, action: str) -> None: ...  # before every mutating call
 
 
@@ -79,4 +81,5 @@ class StageContext:
             self._deployer.policy = policy
         self._deployer.keepalive = keeper
         self._deployer.fence = keeper.fence if keeper is not None else None
+        self._deployer.tolerate = keeper.tolerate if keeper is not None else None
         return self._deployer

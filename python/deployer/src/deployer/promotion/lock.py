@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from deployer import env
-from deployer.errors import LockHeldError
+from deployer.errors import LockHeldError, is_retryable
 from deployer.ledger import Ledger, LockLost
 from deployer.promotion.context import StageContext
 
@@ -30,6 +30,10 @@ FENCE_MARGIN = 0.5
 class LockKeeper:
     """Called on every poll while a rollout waits: renews the lease once a third of its TTL has passed.
 
+    A renewal that fails transiently (throttling, 5xx, a dropped connection, an expired token, after botocore's
+    own retries) is tried again at the next poll: the lease is still ours until `deadline` (our monotonic
+    clock). Only a lease really lost stops the run: the store names another holder, or `deadline` passed.
+
     `fence` renews it right before every mutating call, conditional on still owning it: a run that stalled
     past its lease while another took over stops there, having changed nothing more.
     """
@@ -45,13 +49,35 @@ class LockKeeper:
         self._renewed = clock()
         self.renewals = 0
 
+    @property
+    def deadline(self) -> float:
+        """When the lease expires (this run's monotonic clock) as of the last successful acquisition or renewal."""
+        return self._renewed + self.ttl
+
     def __call__(self) -> None:
         if self._clock() - self._renewed < self.ttl / 3:
             return
-        lease = self.ledger.renew_lock(self.endpoint, self.owner, self.ttl)
+        try:
+            lease = self.ledger.renew_lock(self.endpoint, self.owner, self.ttl)
+        except Exception as exc:
+            if isinstance(exc, LockLost) or not is_retryable(exc):
+                raise
+            self.tolerate(exc, f"renewing the lock on {self.endpoint}")
+            return
         self._renewed = self._clock()
         self.renewals += 1
         log.debug("renewed the lock on %s until %s", self.endpoint, lease.expires_at_iso)
+
+    def tolerate(self, exc: BaseException, what: str) -> None:
+        """`what` failed transiently while waiting: the wait may try again at its next poll while the lease is
+        ours by our own clock. Past `deadline`, the lease is lost: raise LockLost."""
+        left = self.deadline - self._clock()
+        if left <= 0:
+            raise LockLost(
+                f"lost the lock on endpoint {self.endpoint}: {what} kept failing ({exc}) until the lease ran out "
+                f"by this run's clock"
+            ) from exc
+        log.warning("%s failed (%s); trying again at the next poll (%.0fs of the lease left)", what, exc, left)
 
     def fence(self, action: str) -> None:
         started = self._clock()

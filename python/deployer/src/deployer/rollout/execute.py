@@ -44,8 +44,9 @@ class RolloutResult:
 @dataclass(frozen=True)
 class Runner:
     """What carrying out a plan needs: the stage, its target account, and how to wait. `keepalive` runs on
-    every poll (the promotion layer renews the endpoint lease there); `timeout_seconds` overrides the wait
-    limit derived from the strategy."""
+    every poll (the promotion layer renews the endpoint lease there); `tolerate` decides whether a transient
+    failure while waiting is tried again (see `StageDeployer`); `timeout_seconds` overrides the wait limit
+    derived from the strategy."""
 
     config: StageConfig
     target: ep.Target
@@ -53,6 +54,7 @@ class Runner:
     keep: int
     keepalive: Callable[[], None] | None = None
     timeout_seconds: float | None = None
+    tolerate: Callable[[BaseException, str], None] | None = None
 
     def no_op(self, plan: Plan) -> RolloutResult:
         reconcile_autoscaling(self.target, self.config)
@@ -124,7 +126,12 @@ class Runner:
         log.info("waiting up to %.0fs, polling every %gs", timeout, self.poll_seconds)
         try:
             desc = ep.wait_until_settled(
-                self.target, plan.endpoint, timeout=timeout, poll=self.poll_seconds, on_poll=self.keepalive
+                self.target,
+                plan.endpoint,
+                timeout=timeout,
+                poll=self.poll_seconds,
+                on_poll=self.keepalive,
+                on_transient=self.tolerate,
             )
             ep.verify(desc, plan.config_name)
         except (DeployerError, KeyboardInterrupt):

@@ -31,7 +31,8 @@ class StageDeployer:
     in; the ledger, the lock and the registry marks are the caller's business (see `deployer.promotion`).
 
     `keepalive` is called on every poll while waiting (the promotion layer renews the endpoint lease there),
-    `fence` before every mutating call (it renews the lease too, and raises when it is lost);
+    `fence` before every mutating call (it renews the lease too, and raises when it is lost); `tolerate` with
+    a call that failed transiently while waiting (it returns while the lease is ours: the wait polls again);
     `timeout_seconds` overrides the wait limit derived from the strategy.
     """
 
@@ -45,6 +46,7 @@ class StageDeployer:
         keep: int = 3,
         keepalive: Callable[[], None] | None = None,
         fence: Callable[[str], None] | None = None,
+        tolerate: Callable[[BaseException, str], None] | None = None,
         timeout_seconds: float | None = None,
     ) -> None:
         self.config = config
@@ -54,6 +56,7 @@ class StageDeployer:
         self.keep = keep
         self.keepalive = keepalive
         self.fence = fence
+        self.tolerate = tolerate
         self.timeout_seconds = timeout_seconds
         self._target: ep.Target | None = None
         self._registry: RegistryReader | None = None
@@ -108,7 +111,15 @@ class StageDeployer:
             raise EndpointBusyError(f"{plan.endpoint}: {plan.reason}; try again when it settles")
         if plan.action == Action.REFUSE:
             raise NothingToDeployError(f"nothing to deploy: {plan.reason} (use rollback --to-version to go back)")
-        runner = Runner(self.config, self.target(), self.poll_seconds, self.keep, self.keepalive, self.timeout_seconds)
+        runner = Runner(
+            self.config,
+            self.target(),
+            self.poll_seconds,
+            self.keep,
+            self.keepalive,
+            self.timeout_seconds,
+            tolerate=self.tolerate,
+        )
         if plan.action == Action.NOOP:
             return runner.no_op(plan)
         if plan.action == Action.RESUME:
