@@ -1,0 +1,152 @@
+"""Bad days of AWS and of the ledger during a rollout (issue 26): throttled lease renewals, transient errors of a
+wait, an expired token, malformed ledger items. Faults are botocore event hooks on the very clients the deployer
+uses; malformed items are written straight into the sandbox's table with admin credentials."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+
+from deployer.sessions import AccountSessions
+from tests.conftest import REGION
+from tests.deployer.conftest import World, cli, deploy_role
+from tests.deployer.test_faults import answer, last_deployment, registry_role, run_main
+from tests.support.accounts import base_session_shared
+
+THROTTLED = {"__type": "ThrottlingException", "message": "Rate exceeded"}
+LEDGER_THROTTLED = {"__type": "ProvisionedThroughputExceededException", "message": "slow down"}
+EXPIRED = {"__type": "ExpiredTokenException", "message": "The security token included in the request is expired"}
+RETRIES = 1  # botocore's retries per call in these tests (its `max_attempts` counts retries, not the first try)
+ATTEMPTS = RETRIES + 1  # so one whole failed call is ATTEMPTS answers
+
+
+def few_retries_sessions() -> AccountSessions:
+    """The run's sessions, with botocore's retries cut short (its backoff would make a whole failed call slow)."""
+    return AccountSessions("dev", base_session_shared(), build_id="churn-dev:bad-day", max_attempts=RETRIES)
+
+
+class AfterUpdate:
+    """Answers the deployer's own requests with a fault, but only once UpdateEndpoint went through (so the
+    fault lands in the wait, never in the fence before a change): `times` answers, or every one when None."""
+
+    def __init__(self, sessions: AccountSessions, body: dict[str, Any], times: int | None) -> None:
+        self.body = body
+        self.left = times
+        self.armed = False
+        self.answered = 0
+        sm = sessions.client("sagemaker", deploy_role("dev"), REGION)
+        sm.meta.events.register("after-call.sagemaker.UpdateEndpoint", self.arm)
+
+    def arm(self, **_: Any) -> None:
+        self.armed = True
+
+    def __call__(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
+        if not self.armed or self.left == 0:
+            return None
+        if self.left is not None:
+            self.left -= 1
+        self.answered += 1
+        return answer(400, self.body)(request)
+
+
+def renewals(sessions: AccountSessions, fault: AfterUpdate) -> AfterUpdate:
+    """`fault` on the lease renewals (UpdateItem) of the run's ledger client."""
+    ledger = sessions.client("dynamodb", registry_role("dev"), REGION)
+    ledger.meta.events.register("before-send.dynamodb.UpdateItem", fault)
+    return fault
+
+
+def describes(sessions: AccountSessions, fault: AfterUpdate) -> AfterUpdate:
+    """`fault` on the wait's DescribeEndpoint calls of the run's SageMaker client."""
+    sm = sessions.client("sagemaker", deploy_role("dev"), REGION)
+    sm.meta.events.register("before-send.sagemaker.DescribeEndpoint", fault)
+    return fault
+
+
+def scaling_bounds(world: World) -> list[tuple[int, int]]:
+    found = world.dev_aas.describe_scalable_targets(
+        ServiceNamespace="sagemaker", ResourceIds=[f"endpoint/{world.endpoint}/variant/AllTraffic"]
+    )["ScalableTargets"]
+    return [(t["MinCapacity"], t["MaxCapacity"]) for t in found]
+
+
+def live_v1_then_v2(world: World, wait_seconds: int) -> None:
+    world.add_version()
+    assert cli(world, "deploy", "--stage", "dev") == 0
+    world.write_config(deployment={"wait_seconds": wait_seconds})
+    world.add_version()
+
+
+# -- 35 ----------------------------------------------------------------------------------------------------------------
+
+
+def test_35_throttled_renewal_and_describe_are_tried_again_while_the_lease_is_ours(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live_v1_then_v2(world, wait_seconds=250)  # an update of about 5 s
+    monkeypatch.setenv("DEPLOYER_LOCK_TTL_SECONDS", "3")  # renewed every second, lost after 3 s without one
+    sessions = few_retries_sessions()
+    renewal = renewals(sessions, AfterUpdate(sessions, LEDGER_THROTTLED, times=ATTEMPTS))  # one whole renewal
+    describe = describes(sessions, AfterUpdate(sessions, THROTTLED, times=ATTEMPTS))  # one whole DescribeEndpoint
+
+    assert run_main(world, sessions, "deploy", "--stage", "dev") == 0
+
+    assert (renewal.answered, describe.answered) == (ATTEMPTS, ATTEMPTS)
+    entry = last_deployment(world, "dev")
+    assert (entry["result"], entry["version"]) == ("succeeded", "2")
+    assert world.describe()["EndpointConfigName"] == entry["endpoint_config"]
+    assert scaling_bounds(world) == [(2, 4)]
+
+
+# -- 36 ----------------------------------------------------------------------------------------------------------------
+
+
+def test_36_a_lease_lost_by_our_clock_stops_the_run_and_the_next_run_repairs_ledger_and_autoscaling(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    live_v1_then_v2(world, wait_seconds=500)  # an update of about 10 s: far past the 3 s lease
+    monkeypatch.setenv("DEPLOYER_LOCK_TTL_SECONDS", "3")
+    sessions = few_retries_sessions()
+    renewal = renewals(sessions, AfterUpdate(sessions, LEDGER_THROTTLED, times=None))  # every renewal, for good
+    capsys.readouterr()
+
+    assert run_main(world, sessions, "deploy", "--stage", "dev") == 4
+
+    err = capsys.readouterr().err
+    assert f"lost the lock on endpoint {world.endpoint}: renewing the lock" in err
+    assert "until the lease ran out by this run's clock" in err
+    assert renewal.answered >= 2 * ATTEMPTS  # tried again at later polls before giving up
+    assert last_deployment(world, "dev")["result"] == "failed"
+    assert scaling_bounds(world) == []  # suspended for the update; a run without its lease changes nothing more
+
+    # the next run (healthy ledger) finds v2 live or still updating to it, and says so
+    assert cli(world, "deploy", "--stage", "dev") == 0
+    entry = last_deployment(world, "dev")
+    assert entry["result"] in ("succeeded", "no-op") and entry["version"] == "2"
+    live = world.describe()
+    assert (live["EndpointStatus"], live["EndpointConfigName"]) == ("InService", entry["endpoint_config"])
+    assert scaling_bounds(world) == [(2, 4)]
+
+
+# -- 37 ----------------------------------------------------------------------------------------------------------------
+
+
+def test_37_an_expired_token_during_the_wait_assumes_the_role_again_and_the_rollout_goes_on(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    live_v1_then_v2(world, wait_seconds=250)
+    sessions = few_retries_sessions()
+    before = sessions.session(deploy_role("dev"), REGION).get_credentials().get_frozen_credentials().access_key
+    expired = describes(sessions, AfterUpdate(sessions, EXPIRED, times=1))
+    capsys.readouterr()
+
+    assert run_main(world, sessions, "deploy", "--stage", "dev") == 0
+
+    assert expired.answered == 1
+    after = sessions.session(deploy_role("dev"), REGION).get_credentials().get_frozen_credentials().access_key
+    assert after != before  # the role was assumed again
+    assert "access denied" not in capsys.readouterr().err
+    entry = last_deployment(world, "dev")
+    assert (entry["result"], entry["version"]) == ("succeeded", "2")
