@@ -15,6 +15,7 @@ from deployer.errors import (
     InputError,
     LockHeldError,
     RolloutError,
+    TransientError,
     translated,
 )
 from deployer.ledger import (
@@ -56,7 +57,9 @@ def client_error(code: str, status: int = 400, operation: str = "Query") -> Clie
         (RegistryMarksError("too many"), DeployerError, 1),
         (SmokeConfigError("cases.json: cases: expected a list"), InputError, 2),
         (client_error("AccessDeniedException", operation="TransactWriteItems"), AccessDeniedError, 5),
-        (client_error("ThrottlingException"), DeployerError, 1),
+        (client_error("ThrottlingException"), TransientError, 1),
+        (client_error("InternalServerError", status=500), TransientError, 1),
+        (client_error("ExpiredTokenException"), TransientError, 1),  # refreshed and tried again, never a denial
     ],
 )
 def test_translated_maps_into_the_hierarchy(raised: Exception, expected: type[DeployerError], exit_code: int) -> None:
