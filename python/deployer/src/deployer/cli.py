@@ -163,10 +163,13 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     if held is None:
         emit(args, {"endpoint": run.endpoint, "unlocked": False}, [f"no lock on {run.endpoint}: nothing to break"])
         return EXIT_OK
-    line = (
-        f"broke the lock on {run.endpoint} held by {held.owner} (build {held.build_id or '-'}, "
-        f"until {held.expires_at_iso}): {args.reason}"
-    )
+    if held.problem:
+        line = f"broke the lock on {run.endpoint}, a {held.problem}: {args.reason}"
+    else:
+        line = (
+            f"broke the lock on {run.endpoint} held by {held.owner} (build {held.build_id or '-'}, "
+            f"until {held.expires_at_iso}): {args.reason}"
+        )
     data = {"endpoint": run.endpoint, "unlocked": True, "previous_owner": held.owner, "build_id": held.build_id}
     emit(args, data, [line])
     return EXIT_OK

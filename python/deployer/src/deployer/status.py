@@ -12,7 +12,7 @@ from typing import Any
 
 from deployer.config import StageConfig
 from deployer.errors import DeployerError, InputError
-from deployer.ledger import HistoryEntry, MarkKind, Outcome
+from deployer.ledger import HistoryEntry, Lease, MarkKind, Outcome
 from deployer.naming import partition_of
 from deployer.promotion.history import is_success, latest_outcome, latest_success
 from deployer.promotion.wiring import stage_context
@@ -109,12 +109,14 @@ def _locks(configs: Sequence[StageConfig], sessions: AccountSessions) -> dict[st
             held = context.ledger().lock_holders(endpoints)
     except DeployerError as exc:
         return {endpoint: exc for endpoint in endpoints}
-    return {
-        endpoint: {"owner": lease.owner, "build_id": lease.build_id, "expires_at": lease.expires_at_iso}
-        if (lease := held.get(endpoint)) is not None
-        else None
-        for endpoint in endpoints
-    }
+    return {endpoint: _lock_view(lease) if (lease := held.get(endpoint)) else None for endpoint in endpoints}
+
+
+def _lock_view(lease: Lease) -> dict[str, Any]:
+    view = {"owner": lease.owner, "build_id": lease.build_id, "expires_at": lease.expires_at_iso}
+    if lease.problem:  # held, but nobody can tell by whom or until when
+        view.update(expires_at="", malformed=lease.problem)
+    return view
 
 
 def _versions(config: StageConfig, sessions: AccountSessions, limit: int) -> list[ModelVersion]:
@@ -260,7 +262,9 @@ def _version_rows(
 
 def _lock_lines(view: dict[str, Any]) -> list[str]:
     stage, lock = view["stage"], view.get("lock")
-    if lock:
+    if lock and lock.get("malformed"):
+        lines = [f"{stage}: lock: held by a {lock['malformed']} (break it with `deployer unlock --reason ...`)"]
+    elif lock:
         lines = [f"{stage}: lock: held by {lock['owner']} (build {lock['build_id'] or '-'}) until {lock['expires_at']}"]
     else:
         lines = [f"{stage}: lock: free"] if "lock" in view else []

@@ -6,8 +6,9 @@ TransactWriteItems, so a failure never leaves half a record behind. Every read i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any, Protocol
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol, TypeVar
 
 from deployer.ledger import dynamodb_items as items
 from deployer.ledger.dynamodb_table import DynamoDBClient, Table
@@ -16,12 +17,34 @@ from deployer.ledger.models import (
     Lease,
     LedgerAccessDenied,
     LedgerInputError,
+    LedgerItemMalformed,
     Mark,
     MarkKind,
     check_model,
 )
 
+log = logging.getLogger(__name__)
+
 PARTITION_PAGE = 200  # items per page of a whole-partition read (a stage's marks and newest history)
+
+
+Record = TypeVar("Record")
+
+
+def _readable(decode: Callable[[dict[str, Any]], Record], found: Iterable[dict[str, Any]]) -> list[Record]:
+    """The items that decode; a malformed one (history, a mark) is skipped with a warning naming its key, so
+    one bad item never stops every verb that reads the stage."""
+    records: list[Record] = []
+    for item in found:
+        try:
+            records.append(decode(item))
+        except LedgerItemMalformed as exc:
+            log.warning("ledger: skipped a %s", exc)
+    return records
+
+
+def _with_prefix(page: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+    return [item for item in page if str(item.get("sk", "")).startswith(prefix)]
 
 
 class Session(Protocol):
@@ -71,11 +94,11 @@ class DynamoDBStore:
 
     def history(self, stage: str, limit: int | None) -> list[HistoryEntry]:
         found = self.table.query(items.stage_pk(self.model, stage), items.HISTORY_PREFIX, limit)
-        return [items.history_entry(item) for item in found]
+        return _readable(items.history_entry, found)
 
     def history_pages(self, stage: str, page_size: int) -> Iterator[list[HistoryEntry]]:
         for page in self.table.query_pages(items.stage_pk(self.model, stage), items.HISTORY_PREFIX, page_size):
-            yield [items.history_entry(item) for item in page]
+            yield _readable(items.history_entry, page)
 
     def stage_records(self, stage: str, history_limit: int) -> tuple[list[Mark], list[HistoryEntry]]:
         """The stage's marks (all; as `marks(stage, None)` orders them) and its newest `history_limit` entries, from
@@ -83,19 +106,15 @@ class DynamoDBStore:
         marks: list[Mark] = []
         history: list[HistoryEntry] = []
         for page in self.table.partition_pages(items.stage_pk(self.model, stage), PARTITION_PAGE):
-            for item in page:
-                sk = str(item.get("sk", ""))
-                if sk.startswith(items.MARK_PREFIX):
-                    marks.append(items.mark(item))
-                elif sk.startswith(items.HISTORY_PREFIX):
-                    history.append(items.history_entry(item))
+            marks.extend(_readable(items.mark, _with_prefix(page, items.MARK_PREFIX)))
+            history.extend(_readable(items.history_entry, _with_prefix(page, items.HISTORY_PREFIX)))
             if len(history) >= history_limit:
                 break
         return marks, history[:history_limit]
 
     def version_history(self, version: int, limit: int | None) -> list[HistoryEntry]:
         found = self.table.query(items.version_pk(self.model, version), items.HISTORY_PREFIX, limit)
-        return [items.history_entry(item) for item in found]
+        return _readable(items.history_entry, found)
 
     # ------------------------------------------------------------------------------------------ marks
 
@@ -116,11 +135,12 @@ class DynamoDBStore:
 
     def get_mark(self, stage: str, version: int, kind: MarkKind) -> Mark | None:
         item = self.table.get(items.mark_key(self.model, stage, version, kind))
-        return items.mark(item) if item else None
+        found = _readable(items.mark, [item] if item else [])
+        return found[0] if found else None
 
     def marks(self, stage: str, kind: MarkKind | None) -> list[Mark]:
         found = self.table.query(items.stage_pk(self.model, stage), items.mark_prefix(kind), None)
-        return [items.mark(item) for item in found]
+        return _readable(items.mark, found)
 
     # ------------------------------------------------------------------------------------------ leases
 
@@ -161,12 +181,17 @@ class DynamoDBStore:
         return self.table.transact([{"Put": put}, *({"Put": {"Item": item}} for item in history)])
 
     def break_lease(self, held: Lease, entry: HistoryEntry) -> bool:
-        delete = {
+        delete: dict[str, Any] = {
             "Key": items.lease_key(held.endpoint),
-            "ConditionExpression": "#token = :token",
             "ExpressionAttributeNames": {"#token": "token"},
-            "ExpressionAttributeValues": {":token": items.s(held.token)},
         }
+        if held.token:
+            delete["ConditionExpression"] = "#token = :token"
+            delete["ExpressionAttributeValues"] = {":token": items.s(held.token)}
+        else:
+            # A malformed lease without a usable token. Nobody can have replaced it since it was read: a put needs
+            # it absent or owned, a takeover needs its token; so the item there is still the one being broken.
+            delete["ConditionExpression"] = "attribute_exists(pk)"
         history = items.history_items(self.model, entry)
         return self.table.transact([{"Delete": delete}, *({"Put": {"Item": item}} for item in history)])
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from deployer.ledger.models import HistoryEntry, Lease, Mark, MarkKind
+from deployer.ledger.models import HistoryEntry, Lease, LedgerItemMalformed, Mark, MarkKind
 
 Item = dict[str, Any]  # attribute name -> typed value, as the low-level client takes and returns it
 
@@ -170,18 +170,65 @@ def lease_item(model: str, lease: Lease) -> Item:
 
 
 # ---------------------------------------------------------------------------------------------------- decoding
+# Every decoder checks the fields it relies on, so a hand-edited or foreign item is reported by its key
+# instead of failing deep inside a verb (a `ValueError` from `int()`, a comparison of a string with a number).
+
+
+class _Fields:
+    """Reads typed fields of one decoded item, collecting what is wrong with it."""
+
+    def __init__(self, item: dict[str, Any]) -> None:
+        self.item = item
+        self.problems: list[str] = []
+
+    def text(self, name: str, *, required: bool = True) -> str:
+        value = self.item.get(name)
+        if value is None or value == "":
+            if required:
+                self.problems.append(f"{name} is missing")
+            return ""
+        if not isinstance(value, str):
+            self.problems.append(f"{name} is not a string ({value!r})")
+            return ""
+        return value
+
+    def whole(self, name: str, *, required: bool = True) -> int | None:
+        value = self.item.get(name)
+        if value is None:
+            if required:
+                self.problems.append(f"{name} is missing")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problems.append(f"{name} is not a whole number ({value!r})")
+            return None
+        return int(value)
+
+    def described(self, what: str) -> str:
+        key = f"pk={self.item.get('pk', '?')} sk={self.item.get('sk', '?')}"
+        return f"malformed ledger {what} item ({key}): {'; '.join(self.problems)}"
+
+    def check(self, what: str) -> None:
+        if self.problems:
+            raise LedgerItemMalformed(self.described(what))
 
 
 def history_entry(item: dict[str, Any]) -> HistoryEntry:
-    version = item.get("version")
+    """Raises LedgerItemMalformed naming the item's key."""
+    fields = _Fields(item)
+    stage, event, result, at = (fields.text(name) for name in ("stage", "event", "result", "at"))
+    version = fields.whole("version", required=False)
+    details = item.get("details", {})
+    if not isinstance(details, dict):
+        fields.problems.append("details is not a map")
+    fields.check("history")
     return HistoryEntry(
-        stage=str(item.get("stage", "")),
-        event=str(item.get("event", "")),
-        result=str(item.get("result", "")),
-        at=str(item.get("at", "")),
+        stage=stage,
+        event=event,
+        result=result,
+        at=at,
         event_id=str(item.get("event_id", "")),
         deployment_id=str(item.get("deployment_id", "")),
-        version=int(version) if version is not None else None,
+        version=version,
         model_package_arn=str(item.get("model_package_arn", "")),
         endpoint=str(item.get("endpoint", "")),
         endpoint_config=str(item.get("endpoint_config", "")),
@@ -189,17 +236,23 @@ def history_entry(item: dict[str, Any]) -> HistoryEntry:
         caller_arn=str(item.get("caller_arn", "")),
         build_id=str(item.get("build_id", "")),
         reason=str(item.get("reason", "")),
-        details=dict(item.get("details", {})),
+        details=dict(details),
         deployer_version=str(item.get("deployer_version", "")),
     )
 
 
 def mark(item: dict[str, Any]) -> Mark:
+    """Raises LedgerItemMalformed naming the item's key."""
+    fields = _Fields(item)
+    stage, kind, at = fields.text("stage"), fields.text("mark"), fields.text("at")
+    version = fields.whole("version")
+    fields.check("mark")
+    assert version is not None  # checked: required
     return Mark(
-        stage=str(item.get("stage", "")),
-        version=int(item["version"]),
-        kind=str(item.get("mark", "")),
-        at=str(item.get("at", "")),
+        stage=stage,
+        version=version,
+        kind=kind,
+        at=at,
         model_package_arn=str(item.get("model_package_arn", "")),
         caller_arn=str(item.get("caller_arn", "")),
         build_id=str(item.get("build_id", "")),
@@ -209,12 +262,17 @@ def mark(item: dict[str, Any]) -> Mark:
 
 
 def lease(endpoint: str, item: dict[str, Any]) -> Lease:
+    """A malformed lease is not an error here: it comes back with `problem` set (it holds the endpoint)."""
+    fields = _Fields(item)
+    owner, token = fields.text("owner"), fields.text("token")
+    expires_at = fields.whole("expires_at")
     return Lease(
         endpoint=endpoint,
-        owner=str(item.get("owner", "")),
+        owner=owner,
         build_id=str(item.get("build_id", "")),
         caller_arn=str(item.get("caller_arn", "")),
         acquired_at=str(item.get("acquired_at", "")),
-        expires_at=int(item.get("expires_at", 0)),
-        token=str(item.get("token", "")),
+        expires_at=expires_at or 0,
+        token=token,
+        problem=fields.described("lease") if fields.problems else "",
     )

@@ -14,6 +14,7 @@ from deployer.ledger.history import Author
 from deployer.ledger.models import (
     Event,
     Lease,
+    LedgerError,
     LedgerInputError,
     LockHeld,
     LockLost,
@@ -26,6 +27,11 @@ from deployer.ledger.models import (
 from deployer.ledger.store import LedgerStore
 
 log = logging.getLogger(__name__)
+
+# A lease that changes under every attempt to take it (released, taken over by another) is looked at again, but
+# only so often, with a pause between looks: never a loop without a bound or a sleep.
+ACQUIRE_ATTEMPTS = 5
+ACQUIRE_PAUSE_SECONDS = 0.2
 
 
 class EndpointLeases:
@@ -75,6 +81,13 @@ class EndpointLeases:
         deadline = self.author.now() + wait_seconds
         while True:
             lease = self._try_acquire(endpoint, owner, ttl_seconds, stage)
+            if lease.problem:  # waiting will not help: nothing expires it
+                raise LockHeld(
+                    f"endpoint {endpoint} is locked by a {lease.problem}; it cannot expire, so no rollout can take "
+                    f"it: once no rollout of {endpoint} runs, break it with `deployer unlock --stage {stage} "
+                    "--reason ...`",
+                    lease,
+                )
             if lease.owner == owner:
                 return lease
             remaining = deadline - self.author.now()
@@ -118,6 +131,7 @@ class EndpointLeases:
                 "previous_owner": held.owner,
                 "previous_build_id": held.build_id,
                 "previous_expires_at": held.expires_at_iso,
+                **({"malformed": held.problem} if held.problem else {}),
             },
         )
         if not self.store.break_lease(held, entry):
@@ -135,6 +149,8 @@ class EndpointLeases:
         return True
 
     def _expired(self, lease: Lease) -> bool:
+        if lease.problem:  # a malformed lease holds the endpoint until an operator breaks it
+            return False
         # Whole seconds, exactly as the takeover's condition compares them.
         return lease.expires_at < math.floor(self.author.now())
 
@@ -151,8 +167,10 @@ class EndpointLeases:
         )
 
     def _try_acquire(self, endpoint: str, owner: str, ttl_seconds: int, stage: str) -> Lease:
-        """One attempt. Returns our lease, or the other holder's live lease."""
-        while True:
+        """One attempt. Returns our lease, or the other holder's live (or malformed) lease."""
+        for attempt in range(ACQUIRE_ATTEMPTS):
+            if attempt:
+                self._sleep(ACQUIRE_PAUSE_SECONDS)
             lease = self._new_lease(endpoint, owner, ttl_seconds)
             if self.store.put_lease(lease):
                 log.info("ledger: locked %s for %s until %s", endpoint, owner, lease.expires_at_iso)
@@ -165,6 +183,10 @@ class EndpointLeases:
             if self._take_over(lease, held, stage):
                 return lease
             # Someone else took the expired lease first: look again.
+        raise LedgerError(
+            f"the lock on endpoint {endpoint} changed under each of {ACQUIRE_ATTEMPTS} attempts to take it "
+            "(released or taken over every time); try again"
+        )
 
     def _take_over(self, lease: Lease, held: Lease, stage: str) -> bool:
         """Replace the expired `held` by `lease`, recording the takeover in the same atomic write."""

@@ -39,6 +39,11 @@ class LedgerAccessDenied(LedgerError):
         self.action = action  # e.g. "dynamodb:PutItem on ledger table churn-ledger"
 
 
+class LedgerItemMalformed(LedgerError):
+    """A stored item the deployer cannot read (a field missing or of the wrong type); the message names its key
+    (pk/sk) and the fields. History and marks skip it with a warning; a lease that is malformed is held."""
+
+
 class LockHeld(LedgerError):
     """Another rollout holds the endpoint's lease: exit code 6."""
 
@@ -149,6 +154,9 @@ class Lease:
     acquired_at: str
     expires_at: int  # epoch seconds
     token: str
+    # Non-empty when the stored item is malformed: what is wrong with it, naming its key. Such a lease is held
+    # (never expired: DynamoDB's TTL ignores an `expires_at` that is not a number) until an operator breaks it.
+    problem: str = ""
 
     @property
     def expires_at_iso(self) -> str:

@@ -131,6 +131,8 @@ class EndpointLock:
         holder = self.context.ledger().lock_holder(self.context.endpoint)
         if holder is None:
             return "lock: free"
+        if holder.problem:
+            return f"lock: held by a {holder.problem}; a deploy now would fail with exit code 6 (deployer unlock)"
         return (
             f"lock: held by {holder.owner} (build {holder.build_id or '-'}) until {holder.expires_at_iso}; "
             "a deploy now would fail with exit code 6"
