@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
+from deployer.ledger.dynamodb_items import LEASE_PREFIX, stage_pk
 from deployer.sessions import AccountSessions
 from tests.conftest import REGION
-from tests.deployer.conftest import World, cli, deploy_role
+from tests.deployer.conftest import World, cli, cli_json, deploy_role, history
 from tests.deployer.test_faults import answer, last_deployment, registry_role, run_main
 from tests.support.accounts import base_session_shared
 
@@ -148,5 +149,80 @@ def test_37_an_expired_token_during_the_wait_assumes_the_role_again_and_the_roll
     after = sessions.session(deploy_role("dev"), REGION).get_credentials().get_frozen_credentials().access_key
     assert after != before  # the role was assumed again
     assert "access denied" not in capsys.readouterr().err
+    entry = last_deployment(world, "dev")
+    assert (entry["result"], entry["version"]) == ("succeeded", "2")
+
+
+# -- 38 ----------------------------------------------------------------------------------------------------------------
+
+
+def put_item(world: World, **attributes: dict[str, str]) -> None:
+    """One item written straight into the ledger table (admin credentials), as a hand edit or a foreign tool
+    would leave it."""
+    world.dynamodb.put_item(TableName=world.ledger_table, Item=attributes)
+
+
+def lease_key(world: World) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"{LEASE_PREFIX}{world.endpoint}"}, "sk": {"S": "LOCK"}}
+
+
+class SpinGuard:
+    """Fails the run's ledger reads past `limit` GetItems: a deploy that loops on the lease without a bound
+    ends in an error instead of hanging the test (a hook on the run's own ledger client)."""
+
+    def __init__(self, sessions: AccountSessions, limit: int = 50) -> None:
+        self.calls = 0
+        self.limit = limit
+        ledger = sessions.client("dynamodb", registry_role("dev"), REGION)
+        ledger.meta.events.register("before-call.dynamodb.GetItem", self)
+
+    def __call__(self, **_: Any) -> None:
+        self.calls += 1
+        if self.calls > self.limit:
+            raise RuntimeError(f"the deploy read the lease {self.calls} times: it spins")
+
+
+def test_38_malformed_ledger_items_are_named_skipped_or_held_and_unlock_breaks_them(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.add_version()
+    assert cli(world, "deploy", "--stage", "dev") == 0
+    history_key = {"pk": {"S": stage_pk(world.model, "dev")}, "sk": {"S": "HISTORY#2999-01-01T00:00:00.000000Z#bad"}}
+    put_item(world, **history_key, kind={"S": "history"}, model={"S": world.model}, stage={"S": "dev"},
+             event={"S": "deployment"}, result={"S": "succeeded"}, at={"S": "2999-01-01T00:00:00.000000Z"},
+             version={"S": "two"})  # fmt: skip
+    capsys.readouterr()
+
+    # a malformed history item is skipped with a warning naming its key; every verb goes on
+    for verb in ("status", "deploy", "test"):
+        assert cli(world, verb, "--stage", "dev") == 0, verb
+    err = capsys.readouterr().err
+    assert f"malformed ledger history item (pk={history_key['pk']['S']} sk={history_key['sk']['S']})" in err
+    assert "version is not a whole number ('two')" in err
+
+    # a lease without expires_at or token: held, shown as malformed, refused by deploy, broken by unlock
+    world.add_version()
+    put_item(world, **lease_key(world), kind={"S": "lock"}, owner={"S": "hand-edit"})
+    code, matrix = cli_json(world, capsys, "status", "--stage", "dev")
+    lock = matrix["stages"][0]["lock"]
+    assert code == 0 and f"pk={LEASE_PREFIX}{world.endpoint} sk=LOCK" in lock["malformed"]
+    assert "token is missing" in lock["malformed"] and "expires_at is missing" in lock["malformed"]
+    sessions = few_retries_sessions()
+    guard = SpinGuard(sessions)
+    assert run_main(world, sessions, "deploy", "--stage", "dev") == 6
+    err = capsys.readouterr().err
+    assert f"endpoint {world.endpoint} is locked by a malformed ledger lease item" in err
+    assert "deployer unlock --stage dev --reason" in err and guard.calls <= 2
+    assert cli(world, "unlock", "--stage", "dev", "--reason", "hand-edited lease") == 0
+    broken = [e for e in history(world, "dev") if e["event"] == "lock_broken"]
+    assert len(broken) == 1 and "expires_at is missing" in broken[0]["details"]["malformed"]
+
+    # expires_at stored as a string (DynamoDB's TTL never expires it; a takeover would compare text and number)
+    put_item(world, **lease_key(world), kind={"S": "lock"}, owner={"S": "other"}, token={"S": "t-1"},
+             expires_at={"S": "1800000000"})  # fmt: skip
+    assert cli(world, "deploy", "--stage", "dev") == 6
+    assert "expires_at is not a whole number ('1800000000')" in capsys.readouterr().err
+    assert cli(world, "unlock", "--stage", "dev", "--reason", "expires_at written as text") == 0
+    assert cli(world, "deploy", "--stage", "dev") == 0
     entry = last_deployment(world, "dev")
     assert (entry["result"], entry["version"]) == ("succeeded", "2")

@@ -181,16 +181,14 @@ class DynamoDBStore:
         return self.table.transact([{"Put": put}, *({"Put": {"Item": item}} for item in history)])
 
     def break_lease(self, held: Lease, entry: HistoryEntry) -> bool:
-        delete: dict[str, Any] = {
-            "Key": items.lease_key(held.endpoint),
-            "ExpressionAttributeNames": {"#token": "token"},
-        }
+        delete: dict[str, Any] = {"Key": items.lease_key(held.endpoint)}
         if held.token:
             delete["ConditionExpression"] = "#token = :token"
+            delete["ExpressionAttributeNames"] = {"#token": "token"}
             delete["ExpressionAttributeValues"] = {":token": items.s(held.token)}
         else:
-            # A malformed lease without a usable token. Nobody can have replaced it since it was read: a put needs
-            # it absent or owned, a takeover needs its token; so the item there is still the one being broken.
+            # A malformed lease without a usable token. Nobody can have replaced it since it was read: a put
+            # needs it absent or owned (owners are unique per run), a takeover needs its token.
             delete["ConditionExpression"] = "attribute_exists(pk)"
         history = items.history_items(self.model, entry)
         return self.table.transact([{"Delete": delete}, *({"Put": {"Item": item}} for item in history)])
