@@ -4,15 +4,21 @@ uses; malformed items are written straight into the sandbox's table with admin c
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.exceptions import ClientError
 
+from deployer.endpoint import Target, wait_until_settled
+from deployer.errors import TransientError
+from deployer.ledger import Lease, Ledger, LockLost
 from deployer.ledger.dynamodb_items import LEASE_PREFIX, stage_pk
+from deployer.promotion import LockKeeper
 from deployer.sessions import AccountSessions
 from tests.conftest import REGION
 from tests.deployer.conftest import World, cli, cli_json, deploy_role, history
+from tests.deployer.ledger_support import FakeClock
 from tests.deployer.test_faults import answer, last_deployment, registry_role, run_main
 from tests.support.accounts import base_session_shared
 
@@ -226,3 +232,93 @@ def test_38_malformed_ledger_items_are_named_skipped_or_held_and_unlock_breaks_t
     assert cli(world, "deploy", "--stage", "dev") == 0
     entry = last_deployment(world, "dev")
     assert (entry["result"], entry["version"]) == ("succeeded", "2")
+
+
+# -- the keeper's clock, without a sandbox ----------------------------------------------------------------------------
+
+
+class FlakyLedger:
+    """Answers renew_lock with the queued outcomes (an exception is raised); counts the calls."""
+
+    def __init__(self, *outcomes: Exception | None) -> None:
+        self.outcomes = list(outcomes)
+        self.calls = 0
+
+    def renew_lock(self, endpoint: str, owner: str, ttl: int) -> Any:
+        self.calls += 1
+        outcome = self.outcomes.pop(0) if self.outcomes else None
+        if outcome is not None:
+            raise outcome
+        return Lease(endpoint, owner, "", "", "t", 0, "tok")
+
+
+def throttling() -> ClientError:
+    return ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "UpdateItem")
+
+
+def test_keeper_tries_a_throttled_renewal_again_until_its_own_deadline() -> None:
+    clock = FakeClock(100.0)
+    ledger = FlakyLedger(throttling(), throttling(), None, throttling(), throttling(), throttling())
+    keeper = LockKeeper(cast(Ledger, ledger), "ep", "me", 30, clock=clock)
+    assert keeper.deadline == 130.0
+
+    clock.now = 111.0  # a third of the lease gone: renew, throttled, tolerated
+    keeper()
+    clock.now = 129.0
+    keeper()  # throttled again, 1 s left: still ours
+    clock.now = 129.5
+    keeper()  # renewed
+    assert (ledger.calls, keeper.renewals, keeper.deadline) == (3, 1, 159.5)
+
+    clock.now = 150.0
+    keeper()
+    clock.now = 159.0
+    keeper()
+    clock.now = 159.5  # the deadline: lost by our own clock
+    with pytest.raises(LockLost, match=r"kept failing .*ran out by this run's clock"):
+        keeper()
+
+
+def test_keeper_stops_at_once_when_the_store_names_another_holder_or_the_error_is_not_transient() -> None:
+    denied = ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "UpdateItem")
+    for failure, expected in ((LockLost("now held by b-2"), LockLost), (denied, ClientError)):
+        clock = FakeClock(100.0)
+        keeper = LockKeeper(cast(Ledger, FlakyLedger(failure)), "ep", "me", 30, clock=clock)
+        clock.now = 111.0  # plenty of the lease left by our clock, but nothing to wait for
+        with pytest.raises(expected):
+            keeper()
+
+
+class FlakySageMaker:
+    """DescribeEndpoint answering the queued outcomes: an exception is raised, a status is answered."""
+
+    def __init__(self, *outcomes: Exception | str) -> None:
+        self.outcomes = list(outcomes)
+
+    def describe_endpoint(self, EndpointName: str) -> dict[str, Any]:
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return {"EndpointName": EndpointName, "EndpointStatus": outcome}
+
+
+def test_wait_hands_a_transient_describe_to_the_lease_and_keeps_its_own_timeout() -> None:
+    def target(*outcomes: Exception | str) -> Target:
+        return Target(lambda _service: FlakySageMaker(*outcomes), "222222222222", "")
+
+    clock = FakeClock(0.0)
+    tolerated: list[str] = []
+
+    def wait(t: Target, timeout: float = 60.0) -> dict[str, Any]:
+        return wait_until_settled(
+            t, "ep", timeout=timeout, poll=5.0, clock=clock, sleep=clock.sleep,
+            on_transient=lambda exc, what: tolerated.append(f"{what}: {exc}"),
+        )  # fmt: skip
+
+    assert wait(target("Updating", throttling(), "InService"))["EndpointStatus"] == "InService"
+    assert tolerated == ["describing endpoint ep: sagemaker:DescribeEndpoint failed in account 222222222222: "
+                         "ThrottlingException: Rate exceeded"]  # fmt: skip
+    with pytest.raises(TransientError):  # past the wait's own timeout, a transient error ends it
+        wait(target("Updating", throttling()), timeout=1.0)
+    with pytest.raises(TransientError):  # nobody to ask (no lease): botocore's retries were all there was
+        wait_until_settled(target(throttling()), "ep", timeout=60.0, poll=5.0, clock=clock, sleep=clock.sleep)
