@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from deployer.aws_errors import is_already_existing
 from deployer.endpoint.state import describe_endpoint, describe_endpoint_config, describe_model
 from deployer.endpoint.target import Target
-from deployer.errors import RolloutTimeoutError
+from deployer.errors import RolloutTimeoutError, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -80,19 +80,35 @@ def update_endpoint(
 
 
 def delete_endpoint(
-    target: Target, name: str, timeout: float, poll: float, on_poll: Callable[[], None] | None = None
+    target: Target,
+    name: str,
+    timeout: float,
+    poll: float,
+    on_poll: Callable[[], None] | None = None,
+    on_transient: Callable[[BaseException, str], None] | None = None,
 ) -> None:
-    """DeleteEndpoint, then wait until it is gone (a failed one before it is created again, or a teardown)."""
+    """DeleteEndpoint, then wait until it is gone (a failed one before it is created again, or a teardown).
+    A transient DescribeEndpoint failure goes to `on_transient` as in `wait_until_settled`."""
     with target.call("sagemaker:DeleteEndpoint"):
         target.sagemaker.delete_endpoint(EndpointName=name)
     log.info("deleted endpoint %s; waiting until it is gone", name)
     deadline = time.monotonic() + timeout
-    while describe_endpoint(target, name) is not None:
+    while _still_there(target, name, on_transient):
         if time.monotonic() > deadline:
             raise RolloutTimeoutError(f"endpoint {name} still exists {timeout:.0f}s after DeleteEndpoint")
         if on_poll is not None:
             on_poll()
         time.sleep(poll)
+
+
+def _still_there(target: Target, name: str, on_transient: Callable[[BaseException, str], None] | None) -> bool:
+    try:
+        return describe_endpoint(target, name) is not None
+    except TransientError as exc:
+        if on_transient is None:
+            raise
+        on_transient(exc, f"describing endpoint {name}")
+        return True  # not known to be gone: poll again
 
 
 def tag_resource(target: Target, arn: str, tags: Tags) -> None:

@@ -44,7 +44,8 @@ def tear_down(context: StageContext, keeper: LockKeeper, *, reason: str) -> Tear
     result = TeardownResult(context.stage, name, live.version if live else None)
     if live is not None:
         remove_autoscaling(target, name, variant)
-        ep.delete_endpoint(target, name, 2.0 * PROVISION_MARGIN_SECONDS, deployer.poll_seconds, on_poll=keeper)
+        wait = 2.0 * PROVISION_MARGIN_SECONDS
+        ep.delete_endpoint(target, name, wait, deployer.poll_seconds, on_poll=keeper, on_transient=keeper.tolerate)
         result.deleted.append(name)
     result.deleted.extend(ep.remove_all(target, name))
     if live is not None and live.package_arn:

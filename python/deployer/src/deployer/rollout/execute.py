@@ -110,7 +110,9 @@ class Runner:
         name = self.config.endpoint.name
         if plan.live_status in ("Failed", "OutOfService"):
             timeout = self._timeout(creating=True)
-            ep.delete_endpoint(self.target, name, timeout, self.poll_seconds, on_poll=self.keepalive)
+            ep.delete_endpoint(
+                self.target, name, timeout, self.poll_seconds, on_poll=self.keepalive, on_transient=self.tolerate
+            )
         ep.create_endpoint(self.target, name, plan.config_name, tags)
 
     def _update(self, plan: Plan, preflight: Preflight) -> None:
