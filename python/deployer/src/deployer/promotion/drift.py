@@ -45,7 +45,7 @@ class Drift:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {**dataclasses.asdict(self), "message": self.describe()}
 
 
 def _named(config: str, version: int | None) -> str:

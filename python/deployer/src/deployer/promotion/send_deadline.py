@@ -58,6 +58,7 @@ class SendDeadline:
         self.lease = lease
         self.margin = margin
         self.sent: list[SentCall] = []
+        self._in_flight: SentCall | None = None
 
     def check(self, service: str, event_name: str = "", request: Any = None, **_: Any) -> None:
         operation = event_name.rsplit(".", 1)[-1]
@@ -75,7 +76,15 @@ class SendDeadline:
                 f"the lease on {lease.endpoint} {when} by this run's clock (a stall since it was renewed): {action} "
                 "was not sent, so this run changed nothing more; another run may hold the lock now"
             )
-        self.sent.append(SentCall(action, _config_of(request), lease.renewals))
+        self._in_flight = SentCall(action, _config_of(request), lease.renewals)
+        self.sent.append(self._in_flight)
+
+    def answered(self, response_dict: dict[str, Any] | None = None, **_: Any) -> None:
+        """An attempt's answer: a 4xx (throttled, refused) proves it changed nothing; anything else may have."""
+        sent, self._in_flight = self._in_flight, None
+        status = int((response_dict or {}).get("status_code") or 0)
+        if sent is not None and 400 <= status < 500:
+            self.sent.remove(sent)
 
     def unconfirmed_changes(self) -> list[SentCall]:
         """Endpoint changes sent after the last renewal: nothing proves they landed while the lease was ours."""
@@ -87,14 +96,16 @@ class SendDeadline:
         registered: list[tuple[Client, Callable[..., None], str]] = []
         for service, client in clients:
             handler: Callable[..., None] = partial(self.check, service)
-            unique = f"deployer-send-deadline-{id(self)}"
+            unique = f"deployer-send-deadline-{id(self)}"  # botocore keeps unique ids across event names
             client.meta.events.register_last("before-send", handler, unique_id=unique)
+            client.meta.events.register_last("response-received", self.answered, unique_id=f"{unique}-answer")
             registered.append((client, handler, unique))
         try:
             yield self
         finally:
             for client, handler, unique in registered:
                 client.meta.events.unregister("before-send", handler, unique_id=unique)
+                client.meta.events.unregister("response-received", self.answered, unique_id=f"{unique}-answer")
 
 
 def _config_of(request: Any) -> str:

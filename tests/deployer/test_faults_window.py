@@ -1,0 +1,100 @@
+"""Fault scenarios 42-43: the fencing window (issue 26, item 4).
+
+The fence renews the lease before a mutating call; a run can still stall between the fence and the moment its
+request reaches SageMaker. The stall is a botocore hook on the stale run's own client, the takeover a ledger
+whose clock is past the lease, and the stale run's monotonic clock is injected: no sleeps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+
+from deployer.errors import LockHeldError
+from tests.conftest import REGION
+from tests.deployer.conftest import World, cli, cli_json, deploy_role, history
+from tests.deployer.test_faults import answer
+from tests.deployer.test_faults_fencing import once, take_over_and_ship
+
+
+def deployments(world: World) -> list[dict[str, Any]]:
+    return [e for e in history(world, "dev") if e["event"] in ("deployment", "rollback")]
+
+
+def test_42_change_landing_after_a_takeover_is_recorded_shown_as_drift_and_converged(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.add_version()
+    assert cli(world, "deploy", "--stage", "dev") == 0
+    v2, _ = world.add_version()
+    stale = world.dev.sessions(build_id="churn-dev:stale")
+    sm = stale.client("sagemaker", deploy_role("dev"), REGION)
+    # The stall no client check can see (a suspended VM's monotonic clock stops; a request held on the wire):
+    # the fence and the deadline passed, then another run takes over and ships v3 before UpdateEndpoint lands.
+    sm.meta.events.register("before-send.sagemaker.UpdateEndpoint", once(lambda: take_over_and_ship(world)))
+
+    with pytest.raises(LockHeldError, match=r"lost the lock on endpoint"):
+        world.dev.run(stale, build_id="churn-dev:stale").deploy()
+
+    v3_config = next(e for e in reversed(deployments(world)) if e["result"] == "succeeded")["endpoint_config"]
+    stale_config = world.describe()["EndpointConfigName"]
+    assert f"-v{v2}-" in stale_config and f"-v{v2 + 1}-" in v3_config  # the stale change landed after v3
+    # item 2: recorded as a possible change under the new holder, never as a success
+    lost = [e for e in history(world, "dev") if e["event"] == "lease_lost_after_change"]
+    assert len(lost) == 1 and lost[0]["result"] == "recorded"
+    assert lost[0]["details"]["call"] == "sagemaker:UpdateEndpoint"
+    assert lost[0]["details"]["endpoint_config"] == stale_config == lost[0]["endpoint_config"]
+    assert lost[0]["build_id"] == "churn-dev:stale" and lost[0]["details"]["owner"].startswith("churn-dev:stale#")
+    assert not any(e["version"] == str(v2) and e["result"] == "succeeded" for e in deployments(world))
+
+    # item 3: status names both configs, in JSON and in text
+    capsys.readouterr()
+    code, out = cli_json(world, capsys, "status")
+    drift = next(s for s in out["stages"] if s["stage"] == "dev")["drift"]
+    assert code == 0 and (drift["endpoint_config"], drift["endpoint_version"]) == (stale_config, v2)
+    assert (drift["ledger_config"], drift["ledger_version"]) == (v3_config, v2 + 1)
+    assert cli(world, "status") == 0
+    text = capsys.readouterr().out
+    assert f"dev: drift: {world.endpoint} runs {stale_config} (v{v2}), but the ledger says {v3_config}" in text
+
+    # item 4: the next deploy converges the endpoint to the ledger's live v3 and records the repair
+    assert cli(world, "deploy", "--stage", "dev") == 0
+    assert world.describe()["EndpointConfigName"] == v3_config
+    repaired = deployments(world)[-1]
+    assert (repaired["result"], repaired["endpoint_config"]) == ("succeeded", v3_config)
+    assert f"repairs drift: {world.endpoint} runs {stale_config}" in repaired["reason"]
+    capsys.readouterr()
+    _, after = cli_json(world, capsys, "status")
+    assert next(s for s in after["stages"] if s["stage"] == "dev")["drift"] is None
+
+
+def test_43_a_retry_after_the_lease_deadline_is_never_sent(world: World) -> None:
+    world.add_version()
+    assert cli(world, "deploy", "--stage", "dev") == 0
+    v2, _ = world.add_version()
+    stale = world.dev.sessions(build_id="churn-dev:stale")
+    sm = stale.client("sagemaker", deploy_role("dev"), REGION)
+    now = [1000.0]  # the stale run's monotonic clock
+    attempts: list[str] = []
+
+    def throttled_then_stalled(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
+        attempts.append(request.url)
+        if len(attempts) == 1:  # botocore backs off and retries ...
+            return answer(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})(request)
+        now[0] += 3600  # ... and the backoff (a frozen container) outlasts the lease; another run takes over
+        take_over_and_ship(world)
+        return None
+
+    sm.meta.events.register("before-send.sagemaker.UpdateEndpoint", throttled_then_stalled)
+    with pytest.raises(LockHeldError, match=r"expired 2\d{3}s ago .*sagemaker:UpdateEndpoint was not sent"):
+        world.dev.run(stale, lock_clock=lambda: now[0]).deploy()
+
+    assert len(attempts) == 2  # the retry reached the check, and went no further
+    live = world.describe()
+    assert f"-v{v2 + 1}-" in live["EndpointConfigName"] and live["EndpointStatus"] == "InService"
+    mine = [e for e in deployments(world) if e["version"] == str(v2)]
+    assert [e["result"] for e in mine] == ["started", "failed"]
+    # the throttled attempt changed nothing, and the retry was never sent: no possible change to record
+    assert not [e for e in history(world, "dev") if e["event"] == "lease_lost_after_change"]
