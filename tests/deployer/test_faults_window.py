@@ -7,6 +7,7 @@ whose clock is past the lease, and the stale run's monotonic clock is injected: 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -98,3 +99,36 @@ def test_43_a_retry_after_the_lease_deadline_is_never_sent(world: World) -> None
     assert [e["result"] for e in mine] == ["started", "failed"]
     # the throttled attempt changed nothing, and the retry was never sent: no possible change to record
     assert not [e for e in history(world, "dev") if e["event"] == "lease_lost_after_change"]
+
+
+def test_42_an_unrecorded_newer_version_is_no_reason_to_refuse_going_back_to_the_ledgers(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.add_version()
+    assert cli(world, "deploy", "--stage", "dev") == 0
+    v2, arn2 = world.add_version()
+    v3, _ = world.add_version(status="PendingManualApproval")
+    stale = world.dev.sessions(build_id="churn-dev:stale")
+    sm = stale.client("sagemaker", deploy_role("dev"), REGION)
+
+    def take_over_and_deploy() -> None:  # the stale run's lease expired; a regular deploy ships v2 meanwhile
+        other = world.ledger(build_id="churn-dev:other", clock=lambda: time.time() + 3600)
+        other.acquire_lock(world.endpoint, "churn-dev:other#1", 60, stage="dev")
+        other.release_lock(world.endpoint, "churn-dev:other#1")
+        assert cli(world, "deploy", "--stage", "dev") == 0
+
+    sm.meta.events.register("before-send.sagemaker.UpdateEndpoint", once(take_over_and_deploy))
+    with pytest.raises(LockHeldError):  # an operator's forced pin of v3, stalled past its lease
+        world.dev.run(stale, build_id="churn-dev:stale").deploy(pinned=v3, force=True)
+    assert f"-v{v3}-" in world.describe()["EndpointConfigName"]  # serving v3, which no run recorded live
+    v2_config = next(e for e in deployments(world) if e["version"] == str(v2) and e["result"] == "succeeded")[
+        "endpoint_config"
+    ]
+
+    # v3 is newer than v2 but was never live by the ledger: going back to v2 is the repair, not a downgrade
+    assert cli(world, "deploy", "--stage", "dev") == 0
+    assert world.describe()["EndpointConfigName"] == v2_config
+    repaired = deployments(world)[-1]
+    assert (repaired["event"], repaired["result"], repaired["version"]) == ("deployment", "succeeded", str(v2))
+    assert repaired["reason"].startswith(f"update: back to the ledger's live v{v2}; repairs drift:")
+    assert world.metadata(arn2).get("deployer:live:dev") == "true"
