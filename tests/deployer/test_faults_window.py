@@ -7,13 +7,18 @@ whose clock is past the lease, and the stale run's monotonic clock is injected: 
 
 from __future__ import annotations
 
+import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from deployer.errors import LockHeldError
+from deployer.promotion.drift import Drift, converge
+from deployer.promotion.send_deadline import SendDeadline, SentCall
+from deployer.rollout import Action, Plan
 from tests.conftest import REGION
 from tests.deployer.conftest import World, cli, cli_json, deploy_role, history
 from tests.deployer.test_faults import answer
@@ -132,3 +137,91 @@ def test_42_an_unrecorded_newer_version_is_no_reason_to_refuse_going_back_to_the
     assert (repaired["event"], repaired["result"], repaired["version"]) == ("deployment", "succeeded", str(v2))
     assert repaired["reason"].startswith(f"update: back to the ledger's live v{v2}; repairs drift:")
     assert world.metadata(arn2).get("deployer:live:dev") == "true"
+
+
+# -- the pure parts --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeLease:
+    now: float = 0.0
+    endpoint: str = "churn-dev"
+    owner: str = "me#1"
+    ttl: int = 100
+    deadline: float = 100.0
+    renewals: int = 0
+
+    def clock(self) -> float:
+        return self.now
+
+
+class FakeRequest:
+    body = json.dumps({"EndpointName": "churn-dev", "EndpointConfigName": "churn-dev-v2-abc"}).encode()
+
+
+def test_send_deadline_checks_mutating_requests_only_and_keeps_what_may_have_landed() -> None:
+    lease = FakeLease()
+    guard = SendDeadline(lease)
+    guard.check("sagemaker", event_name="before-send.sagemaker.DescribeEndpoint", request=FakeRequest())
+    assert guard.sent == []
+    guard.check("sagemaker", event_name="before-send.sagemaker.UpdateEndpoint", request=FakeRequest())
+    guard.answered(response_dict={"status_code": 400})  # throttled: it changed nothing
+    assert guard.sent == []
+    guard.check("sagemaker", event_name="before-send.sagemaker.UpdateEndpoint", request=FakeRequest())
+    guard.answered(response_dict={"status_code": 503})  # may have landed
+    assert guard.unconfirmed_changes() == [SentCall("sagemaker:UpdateEndpoint", "churn-dev-v2-abc", 0)]
+    lease.renewals += 1  # a renewal after it proves it landed while the lease was ours
+    assert guard.unconfirmed_changes() == []
+    lease.now = 90.0  # the last tenth of the lease is kept in reserve
+    with pytest.raises(
+        LockHeldError,
+        match=r"churn-dev is 10s from expiry \(reserve 10s\) by this run's clock .*application-autoscaling:Put",
+    ):
+        guard.check("application-autoscaling", event_name="before-send.application-auto-scaling.PutScalingPolicy")
+
+
+def plan_of(action: Action, candidate: int, config: str, live: int, live_config: str, **extra: Any) -> Plan:
+    return Plan(
+        stage="dev",
+        endpoint="churn-dev",
+        action=action,
+        reason="as planned",
+        candidate_version=candidate,
+        candidate_arn=f"arn:pkg/{candidate}",
+        model_name=f"m{candidate}",
+        config_name=config,
+        config_hash="h",
+        live_version=live,
+        live_config=live_config,
+        live_status="InService",
+        **extra,
+    )
+
+
+DRIFT = Drift("churn-dev", "c3", 3, "c2", 2, "arn:pkg/2", "2026-12-07T00:00:00Z")
+
+
+@pytest.mark.parametrize(
+    ("plan", "approval", "pinned", "expected"),
+    [
+        (plan_of(Action.REFUSE, 2, "c2", 3, "c3"), "Approved", False, (Action.UPDATE, "back to the ledger's live v2")),
+        (plan_of(Action.UPDATE, 4, "c4", 3, "c3"), "Approved", False, (Action.UPDATE, "v2 -> v4")),
+        (plan_of(Action.REFUSE, 1, "c1", 3, "c3"), "Approved", False, (Action.REFUSE, "candidate v1 is older")),
+        (plan_of(Action.REFUSE, 1, "c1", 3, "c3"), "Rejected", False, (Action.ROLLBACK, "live v2 was Rejected")),
+        (plan_of(Action.ROLLBACK, 1, "c1", 3, "c3"), "Approved", True, (Action.ROLLBACK, "operator pinned v1")),
+    ],
+)
+def test_converge_judges_the_candidate_against_the_ledgers_live_version(
+    plan: Plan, approval: str, pinned: bool, expected: tuple[Action, str]
+) -> None:
+    converged = converge(plan, DRIFT, approval, pinned=pinned)
+    assert converged.action == expected[0] and converged.reason.startswith(expected[1])
+    assert "repairs drift: churn-dev runs c3 (v3), but the ledger says c2 (v2) is live" in converged.reason
+    assert (converged.live_version, converged.live_package_arn, converged.live_config) == (2, "arn:pkg/2", "c3")
+
+
+def test_converge_leaves_a_plan_alone_without_drift_or_when_nothing_is_judged() -> None:
+    plan = plan_of(Action.REFUSE, 2, "c2", 3, "c3")
+    assert converge(plan, None, "Approved", pinned=False) is plan
+    noop = plan_of(Action.NOOP, 3, "c3", 3, "c3")
+    assert converge(noop, DRIFT, "Approved", pinned=False) is noop

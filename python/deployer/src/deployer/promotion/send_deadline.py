@@ -69,9 +69,7 @@ class SendDeadline:
         left = lease.deadline - lease.clock()
         reserve = lease.ttl * self.margin
         if left <= reserve:
-            when = (
-                f"expired {-left:.0f}s ago" if left < 0 else f"has {left:.0f}s left, within its {reserve:.0f}s reserve"
-            )
+            when = f"expired {-left:.0f}s ago" if left < 0 else f"is {left:.0f}s from expiry (reserve {reserve:.0f}s)"
             raise LockHeldError(
                 f"the lease on {lease.endpoint} {when} by this run's clock (a stall since it was renewed): {action} "
                 "was not sent, so this run changed nothing more; another run may hold the lock now"
