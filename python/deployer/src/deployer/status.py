@@ -14,6 +14,7 @@ from deployer.config import StageConfig
 from deployer.errors import DeployerError, InputError
 from deployer.ledger import HistoryEntry, Lease, MarkKind, Outcome
 from deployer.naming import partition_of
+from deployer.promotion.drift import find_drift
 from deployer.promotion.history import is_success, latest_outcome, latest_success
 from deployer.promotion.wiring import stage_context
 from deployer.registry import ModelVersion
@@ -75,9 +76,18 @@ def _stage_view(config: StageConfig, sessions: AccountSessions) -> dict[str, Any
             view["live_version"] = success.version
             view["live_source"] = "ledger"
         view["unfinished"] = _unfinished(history)
+        view["drift"] = _drift(view, history)
     view["marks"] = {kind: {str(v): at for v, at in sorted(m.items(), reverse=True)} for kind, m in marks.items()}
     view["errors"] = errors + ledger_errors
     return view
+
+
+def _drift(view: dict[str, Any], history: Sequence[HistoryEntry]) -> dict[str, Any] | None:
+    """The endpoint's config against the ledger's live one, when the endpoint itself was read."""
+    if view.get("live_source") != "endpoint":
+        return None
+    found = find_drift(view["endpoint"], view.get("endpoint_config", ""), view.get("live_version"), history)
+    return found.as_dict() if found else None
 
 
 def _recorded_configs(history: Sequence[HistoryEntry]) -> dict[str, tuple[int, str]]:
@@ -328,6 +338,8 @@ def matrix_lines(matrix: dict[str, Any]) -> list[str]:
         lines.append(f"model {model} ({platform}registry {entry['model_package_group']}):")
         for view in (v for v in matrix["stages"] if v["model"] == model):
             lines.append(_stage_line(view))
+            if view.get("drift"):
+                lines.append(f"{view['stage']}: drift: {view['drift']['message']}; the next deploy converges it")
             lines.extend(_lock_lines(view))
             lines.extend(f"{view['stage']}: unreadable: {error}" for error in view.get("errors", []))
         lines.extend(f"{model}: unreadable: {error}" for error in entry.get("errors", []))

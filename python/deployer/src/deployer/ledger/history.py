@@ -138,6 +138,32 @@ class HistoryRecords:
         log.info("ledger: %s torn down (%d resource(s) deleted)", stage, len(deleted))
         return entry
 
+    def record_lease_lost_after_change(
+        self, deployment: Deployment, *, call: str, sent_config: str, owner: str, reason: str
+    ) -> HistoryEntry:
+        """Append that the run of `deployment` lost its lease after sending `call` with `sent_config`: the
+        endpoint may have changed under the run that holds the lease now. Claims no outcome."""
+        check_stage(deployment.stage)
+        check_version(deployment.version)
+        if not call or not owner or not reason.strip():
+            raise LedgerInputError("a lost lease after a change needs the call, the run's lease owner and a reason")
+        entry = self.author.entry(
+            deployment.stage,
+            Event.LEASE_LOST_AFTER_CHANGE,
+            Outcome.RECORDED,
+            deployment_id=deployment.deployment_id,
+            version=deployment.version,
+            model_package_arn=deployment.model_package_arn,
+            endpoint=deployment.endpoint,
+            endpoint_config=sent_config,
+            strategy=deployment.strategy,
+            reason=reason.strip(),
+            details={"call": call, "endpoint_config": sent_config, "owner": owner},
+        )
+        self.store.append(entry)
+        log.warning("ledger: %s: %s", deployment.stage, entry.reason)
+        return entry
+
     def history(self, stage: str, limit: int | None = 50) -> list[HistoryEntry]:
         """The stage's history, newest first."""
         check_stage(stage)

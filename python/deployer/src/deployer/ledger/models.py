@@ -78,6 +78,8 @@ class Event(StrEnum):
     TEARDOWN = "teardown"  # `deployer teardown`: the endpoint and what the deployer created for it, deleted
     SMOKE_TEST = "smoke_test"
     PROMOTED = "promoted"
+    # A run lost its lease after sending a change of the endpoint: it may have landed under the next holder.
+    LEASE_LOST_AFTER_CHANGE = "lease_lost_after_change"
 
 
 class MarkKind(StrEnum):

@@ -6,6 +6,8 @@ guarantee. It is a facade over one unit per concern:
 
 - `context`: config, sessions and the injected ledger, registry marks and deployer (`wiring` builds them);
 - `lock`: the endpoint's lease lock in the ledger around every change, renewed while waiting (`LockKeeper`);
+  `send_deadline`: no mutating request leaves once the lease is nearly out by the run's clock;
+- `drift`: the endpoint running a config the ledger does not say is live (shown by status, converged by deploy);
 - `planning`: the candidate policy: newest Approved (first stage) or newest Approved and verified by the
   previous stage, never a version this stage was rolled back from;
 - `recorded`, `rollback`: the rollout with a history entry for every attempt and its outcome, and the

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from deployer.config import StageConfig
 from deployer.errors import translated
 from deployer.ledger import Ledger
+from deployer.promotion.send_deadline import SendDeadline
 from deployer.registry import CandidatePolicy
 from deployer.registry_marks import RegistryMarks
 from deployer.rollout import StageDeployer
@@ -48,6 +49,9 @@ class StageContext:
         self._ledger: Ledger | None = None
         self._marks: RegistryMarks | None = None
         self._deployer: StageDeployer | None = None
+        # Set while the endpoint lock is held: the held lease, and the before-send check with what it let through.
+        self.keeper: LockKeeping | None = None
+        self.send_deadline: SendDeadline | None = None
 
     @property
     def stage(self) -> str:
@@ -80,6 +84,7 @@ class StageContext:
         if policy is not None:
             self._deployer.policy = policy
         self._deployer.keepalive = keeper
+        self.keeper = keeper
         self._deployer.fence = keeper.fence if keeper is not None else None
         self._deployer.tolerate = keeper.tolerate if keeper is not None else None
         return self._deployer

@@ -12,10 +12,13 @@ from deployer import env
 from deployer.errors import LockHeldError, is_retryable
 from deployer.ledger import Ledger, LockLost
 from deployer.promotion.context import StageContext
+from deployer.promotion.send_deadline import SendDeadline
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LOCK_POLL_SECONDS = 10.0
+# The target clients whose mutating requests pass the send deadline (the endpoint's and its autoscaling's).
+TARGET_SERVICES = ("sagemaker", "application-autoscaling")
 
 
 def lock_owner(build_id: str) -> str:
@@ -48,6 +51,11 @@ class LockKeeper:
         self._clock = clock
         self._renewed = clock()
         self.renewals = 0
+        # Monotonic time the lease expires as of the last successful acquisition or renewal (renewed_at + ttl).
+        self.deadline = self._renewed + ttl
+
+    def clock(self) -> float:
+        return self._clock()
 
     @property
     def deadline(self) -> float:
@@ -65,6 +73,7 @@ class LockKeeper:
             self.tolerate(exc, f"renewing the lock on {self.endpoint}")
             return
         self._renewed = self._clock()
+        self.deadline = self._renewed + self.ttl
         self.renewals += 1
         log.debug("renewed the lock on %s until %s", self.endpoint, lease.expires_at_iso)
 
@@ -92,6 +101,7 @@ class LockKeeper:
                 f"to {action} safely; stopped before it (re-run when the ledger answers promptly)"
             )
         self._renewed = self._clock()
+        self.deadline = started + self.ttl  # from before the renewal: the ledger wrote its expiry after that
         self.renewals += 1
 
 
@@ -101,11 +111,20 @@ class EndpointLock:
 
     Callers hold the context's guard around it, so ledger errors arrive translated."""
 
-    def __init__(self, context: StageContext, *, ttl: int, wait: float = 0.0, poll: float | None = None) -> None:
+    def __init__(
+        self,
+        context: StageContext,
+        *,
+        ttl: int,
+        wait: float = 0.0,
+        poll: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.context = context
         self.ttl = ttl
         self.wait = wait
         self.poll = poll
+        self.clock = clock
 
     @contextmanager
     def held(self) -> Iterator[LockKeeper]:
@@ -118,13 +137,28 @@ class EndpointLock:
         ledger.acquire_lock(
             endpoint, owner, self.ttl, stage=self.context.stage, wait_seconds=self.wait, poll_seconds=poll
         )
+        keeper = LockKeeper(ledger, endpoint, owner, self.ttl, self.clock)
         try:
-            yield LockKeeper(ledger, endpoint, owner, self.ttl)
+            with self._send_deadline(keeper):
+                yield keeper
         finally:
             try:
                 ledger.release_lock(endpoint, owner)
             except Exception as exc:  # never hide the verb's own outcome; the lease expires by itself
                 log.error("could not release the lock on %s (it expires in at most %ds): %s", endpoint, self.ttl, exc)
+
+    @contextmanager
+    def _send_deadline(self, keeper: LockKeeper) -> Iterator[None]:
+        """While the lock is held, no mutating request leaves the target's clients past the lease deadline."""
+        t = self.context.config.target
+        clients = [(s, self.context.sessions.client(s, t.role_arn, t.region)) for s in TARGET_SERVICES]
+        guard = SendDeadline(keeper)
+        self.context.send_deadline = guard
+        try:
+            with guard.installed(clients):
+                yield
+        finally:
+            self.context.send_deadline = None
 
     def describe(self) -> str:
         """The plan's line about the lock: free, or who holds it until when."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from deployer.ledger import MarkKind
 from deployer.promotion.context import StageContext
+from deployer.promotion.drift import converged_plan
 from deployer.promotion.lock import EndpointLock
 from deployer.registry import CandidatePolicy, NewestApproved, NotRolledBack, VerifiedUpstream
 from deployer.rollout import Plan
@@ -31,7 +32,8 @@ def plan_with_lock(
 ) -> tuple[Plan, str]:
     """The plan (with why the candidate was chosen) and a line about the endpoint's lock; changes nothing."""
     with context.guard():
-        plan = context.deployer(policy=stage_policy(context)).plan(pinned=pinned, force=force)
+        deployer = context.deployer(policy=stage_policy(context))
+        plan = converged_plan(context, deployer, deployer.plan(pinned=pinned, force=force), pinned=pinned is not None)
         return plan, lock.describe()
 
 

@@ -6,9 +6,17 @@ from __future__ import annotations
 import logging
 
 from deployer import endpoint as ep
-from deployer.errors import DeployerError, NothingToDeployError, RecordError, RolledBackError, RolloutError
-from deployer.ledger import Deployment, MarkKind, Outcome
+from deployer.errors import (
+    DeployerError,
+    LockHeldError,
+    NothingToDeployError,
+    RecordError,
+    RolledBackError,
+    RolloutError,
+)
+from deployer.ledger import Deployment, LockLost, MarkKind, Outcome
 from deployer.promotion.context import StageContext
+from deployer.promotion.drift import converged_plan
 from deployer.promotion.history import is_success, latest_outcome
 from deployer.promotion.lock import LockKeeper
 from deployer.promotion.planning import stage_policy
@@ -33,6 +41,7 @@ class RecordedRollout:
             plan = deployer.plan(pinned=pinned, force=force)
         except NothingToDeployError as exc:
             raise NothingToDeployError(f"{exc}{self._rejected_live_note(deployer)}") from exc
+        plan = converged_plan(self.context, deployer, plan, pinned=pinned is not None)
         for line in plan.lines():
             log.info(line)
         return self.carry_out(deployer, plan, rollback_reason=None)
@@ -70,8 +79,10 @@ class RecordedRollout:
         try:
             with context.guard():  # a lost lease (LockLost) stops the wait: it is recorded like any failure
                 result = deployer.execute(plan, checked)
+                self._confirm_lease()
         except DeployerError as exc:
             self._record_failure(deployment, exc)
+            self._record_lost_after_change(deployment, exc)
             raise
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM from CodeBuild (deployer.stops)
             self._record_failure(deployment, DeployerError(interruption_reason(exc)))
@@ -121,6 +132,34 @@ class RecordedRollout:
                 self.context.ledger().record_deployment(deployment, outcome, reason=str(exc) or type(exc).__name__)
         except DeployerError as record_exc:  # never hide the rollout's own error behind the ledger's
             log.error("the failure could not be recorded in the ledger: %s", record_exc)
+
+    def _confirm_lease(self) -> None:
+        """Renew the lease before claiming success: a run that lost it meanwhile claims nothing."""
+        if self.context.keeper is not None:
+            self.context.keeper.fence("recording the outcome")
+
+    def _record_lost_after_change(self, deployment: Deployment, exc: DeployerError) -> None:
+        """The lease was lost after this run sent a change of the endpoint that no renewal confirmed: it may have
+        landed under the next holder. Record that (the call, the config it sent, this run), never a success."""
+        guard = self.context.send_deadline
+        if guard is None or not lease_lost(exc):
+            return
+        changes = guard.unconfirmed_changes()
+        if not changes:
+            return
+        call = changes[-1]
+        sent = call.endpoint_config or deployment.endpoint_config
+        reason = (
+            f"lost the lease on {deployment.endpoint} after {call.action} to {sent or '-'}: the endpoint may have "
+            "changed under the run that holds it now (see `deployer status`; the next deploy converges it)"
+        )
+        try:
+            with self.context.guard():
+                self.context.ledger().record_lease_lost_after_change(
+                    deployment, call=call.action, sent_config=sent, owner=guard.lease.owner, reason=reason
+                )
+        except DeployerError as record_exc:  # never hide the rollout's own error behind the ledger's
+            log.error("the lost lease could not be recorded in the ledger: %s", record_exc)
 
     def _record_success(
         self, plan: Plan, deployment: Deployment, result: RolloutResult, rollback_reason: str | None
@@ -182,3 +221,13 @@ class RecordedRollout:
             )
             result.warnings.append(f"repaired the ledger: {why}")
         context.marks().set_live(plan.candidate_arn, context.stage)
+
+
+def lease_lost(exc: BaseException) -> bool:
+    """Did `exc` come from losing the endpoint lease (the fence, the send deadline, or a renewal while waiting)?"""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, LockHeldError | LockLost):
+            return True
+        seen = seen.__cause__
+    return False

@@ -3,6 +3,9 @@ from its config and sessions, and the StageRun over them. Nothing below this mod
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from deployer import env
 from deployer.config import StageConfig
 from deployer.ledger import Ledger, dynamodb_ledger
@@ -53,10 +56,13 @@ def open_stage_run(
     lock_wait: float = 0.0,
     lock_poll: float | None = None,
     build_id: str | None = None,
+    lock_clock: Callable[[], float] = time.monotonic,
 ) -> StageRun:
-    """A StageRun with its lease lasting `lock_ttl` seconds (default DEPLOYER_LOCK_TTL_SECONDS)."""
+    """A StageRun with its lease lasting `lock_ttl` seconds (default DEPLOYER_LOCK_TTL_SECONDS), timed by the
+    monotonic `lock_clock` (tests inject a stall there)."""
     context = stage_context(
         config, sessions, build_id=build_id, keep=keep, poll_seconds=poll_seconds, timeout_seconds=timeout_seconds
     )
-    lock = EndpointLock(context, ttl=lock_ttl or env.lock_ttl_seconds(), wait=lock_wait, poll=lock_poll)
+    ttl = lock_ttl or env.lock_ttl_seconds()
+    lock = EndpointLock(context, ttl=ttl, wait=lock_wait, poll=lock_poll, clock=lock_clock)
     return StageRun(context, lock)
