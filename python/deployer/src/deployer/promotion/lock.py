@@ -57,14 +57,10 @@ class LockKeeper:
     def clock(self) -> float:
         return self._clock()
 
-    @property
-    def deadline(self) -> float:
-        """When the lease expires (this run's monotonic clock) as of the last successful acquisition or renewal."""
-        return self._renewed + self.ttl
-
     def __call__(self) -> None:
         if self._clock() - self._renewed < self.ttl / 3:
             return
+        started = self._clock()
         try:
             lease = self.ledger.renew_lock(self.endpoint, self.owner, self.ttl)
         except Exception as exc:
@@ -73,7 +69,7 @@ class LockKeeper:
             self.tolerate(exc, f"renewing the lock on {self.endpoint}")
             return
         self._renewed = self._clock()
-        self.deadline = self._renewed + self.ttl
+        self.deadline = started + self.ttl  # from before the renewal, as in fence()
         self.renewals += 1
         log.debug("renewed the lock on %s until %s", self.endpoint, lease.expires_at_iso)
 
