@@ -324,6 +324,7 @@ def matrix_lines(matrix: dict[str, Any]) -> list[str]:
         lines.append(f"model {model} ({platform}registry {entry['model_package_group']}):")
         for view in (v for v in matrix["stages"] if v["model"] == model):
             lines.append(_stage_line(view))
+            lines.extend(f"{view['stage']}: problem: {problem}" for problem in view.get("problems", []))
             lines.extend(_lock_lines(view))
             lines.extend(f"{view['stage']}: unreadable: {error}" for error in view.get("errors", []))
         lines.extend(f"{model}: unreadable: {error}" for error in entry.get("errors", []))
