@@ -25,6 +25,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 # answers (JSON content type, no nulls), so it sits outside enforcement and fixes its denials too.
 ORDER = (
     "accounts",
+    "chaos",
     "codebuild_runs",
     "codecommit_files",
     "codeconnections",
