@@ -158,8 +158,8 @@ class Sandbox:
                     os.environ[key] = value
 
     def chaos(self, spec: Mapping[str, Any] | None) -> dict[str, Any]:
-        """Turn chaos mode on with `spec` (counters afresh) or off (None); returns what the sandbox now runs and
-        what it injected (`GET` the same path to read it without changing anything)."""
+        """Turn chaos mode on with `spec` (counters afresh) or off (None); returns the spec now live and what was
+        injected (on turning off: what the run that ended injected)."""
         url = f"{self.url}/_sandbox/chaos"
         if spec is None:
             request = urllib.request.Request(url, method="DELETE")

@@ -1,10 +1,11 @@
 """Chaos mode: throttling, server errors and latency injected into chosen AWS calls at a seeded rate.
 
 Off unless `SANDBOX_CHAOS` (or `python -m sandbox start|serve --chaos`) holds a spec, or a test switches it at
-runtime with `PUT /_sandbox/chaos` (the spec as JSON; `DELETE` turns it off; `GET` shows the spec and what was
-injected, per operation). A disturbed call is answered before anything runs (nothing is created, so a retried
-create never finds its own resource) in the service's own error shape (`_chaos_replies`); latency delays the
-call, then lets it run. Only signed AWS API calls are disturbed: `/_sandbox` and `/moto-api` never are.
+runtime with `PUT /_sandbox/chaos` (the spec as JSON; `DELETE` turns it off, answering what was injected; `GET`
+shows the spec and what was injected, per operation). A disturbed call is answered before anything runs
+(nothing is created, so a retried create never finds its own resource) in the service's own error shape
+(`_chaos_replies`); latency delays the call, then lets it run. Only signed AWS API calls are disturbed:
+`/_sandbox` and `/moto-api` never are.
 
 The middleware sits outside the lock that serialises moto (`server.serialized`), so an injected delay never
 holds up other callers, and outside IAM enforcement, as AWS's own front end throttles before authorizing.
@@ -86,8 +87,10 @@ def _control(environ: dict[str, Any], start_response: Callable[..., Any]) -> Ite
             CHAOS.configure(_chaos_spec.parse_text(_body(environ).decode() or "null", CONTROL_PATH))
         except ChaosSpecError as exc:
             return _json(start_response, "400 Bad Request", {"error": str(exc)})
-    elif method == "DELETE":
+    elif method == "DELETE":  # answers what the run that ends injected
+        ended = CHAOS.snapshot()
         CHAOS.configure(None)
+        return _json(start_response, "200 OK", {**ended, "spec": None})
     return _json(start_response, "200 OK", CHAOS.snapshot())
 
 
