@@ -9,6 +9,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from sandbox.ext._chaos_spec import ChaosSpecError, parse_text
+from sandbox.harness import free_port, running
 from tests.conftest import Sandbox
 
 ONE_TRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
@@ -169,3 +171,17 @@ def test_a_bad_spec_at_runtime_is_refused_and_changes_nothing(sandbox: Sandbox) 
     assert exc.value.code == 400
     assert "rate: 2 is not a number from 0 to 1" in json.loads(exc.value.read())["error"]
     assert sandbox.chaos_state()["spec"] is None
+
+
+def test_a_bad_spec_at_start_is_refused_naming_the_field(capsys: pytest.CaptureFixture[str]) -> None:
+    from sandbox.cli import main
+
+    assert main(["serve", "--port", str(free_port()), "--chaos", '{"rate": 0.1, "faults": ["fire"]}']) == 2
+    assert "sandbox: --chaos: faults: fire not known (allowed: throttle, 5xx, latency)" in capsys.readouterr().err
+
+
+def test_a_spec_in_the_environment_is_live_from_the_start(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SANDBOX_CHAOS", '{"rate": 1, "faults": ["throttle"], "operations": ["sts:GetCallerIdentity"]}')
+    with running(tmp_path) as box:
+        assert box.chaos_state()["spec"]["operations"] == ["sts:GetCallerIdentity"]
+        assert _error(lambda: _client(box, "sts", account="tooling").get_caller_identity())[:2] == (400, "Throttling")
