@@ -9,6 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from sandbox.ext._hosting_progress import predict
 from tests.conftest import REPO
 
 SEED_SMOKE = REPO / "seed" / "tests" / "smoke"
@@ -58,19 +59,25 @@ class FakeClock:
 
 
 def good_model(request: dict[str, Any]) -> tuple[str, bytes]:
-    """Answers like the sandbox model: a score in [0, 1) per row."""
+    """Answers as the sandbox's sample model (v3) does: its score for each row."""
     body = request["Body"].decode()
     if request["ContentType"] == "text/csv":
-        rows = [line for line in body.splitlines() if line.strip()]
-        return "text/csv", "".join(f"0.{i + 1}\n" for i in range(len(rows))).encode()
+        rows = [",".join(c.strip() for c in line.split(",")) for line in body.splitlines() if line.strip()]
+        return "text/csv", "".join(f"{predict(row, '3')}\n" for row in rows).encode()
     data = json.loads(body)
     rows = data["instances"] if isinstance(data, dict) else data
-    return "application/json", json.dumps({"predictions": [0.5] * len(rows)}).encode()
+    scores = [predict(json.dumps(row, sort_keys=True, separators=(",", ":")), "3") for row in rows]
+    return "application/json", json.dumps({"predictions": scores}).encode()
 
 
 def out_of_range_model(request: dict[str, Any]) -> tuple[str, bytes]:
+    """A score outside [0, 1] for the second CSV row, 7.5 for every JSON row."""
     content_type, body = good_model(request)
-    return content_type, body.replace(b"0.5", b"7.5").replace(b"0.2", b"-3.0")
+    if content_type == "text/csv":
+        lines = body.decode().splitlines()
+        lines[1] = "-3.0"
+        return content_type, ("\n".join(lines) + "\n").encode()
+    return content_type, json.dumps({"predictions": [7.5] * len(json.loads(body)["predictions"])}).encode()
 
 
 def erroring_model(request: dict[str, Any]) -> tuple[str, bytes]:

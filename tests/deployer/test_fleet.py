@@ -160,10 +160,10 @@ def test_status_shows_the_fleet_grouped_by_model_with_filters_and_json(
     assert f"are both stage dev of model {fraud.model} (allowed: one config per model and stage)" in error
 
 
-def test_a_stage_whose_live_config_the_ledger_recorded_is_read_in_one_call(world: World) -> None:
+def test_a_stage_whose_live_config_the_ledger_recorded_is_read_in_two_calls(world: World) -> None:
     """An endpoint config never changes and its name is its request's hash: when the ledger recorded the live
-    config, its version and package are the record's, and status reads only the endpoint; otherwise it reads
-    the config and its model."""
+    config, its version and package are the record's, and status reads the endpoint and only looks the config up
+    (it may have been deleted under the endpoint); otherwise it reads the config and its model."""
     version, arn = world.add_version()
     assert cli(world, "deploy", "--stage", "dev") == 0
     config, sessions = world.dev.config(), world.dev.sessions()
@@ -185,7 +185,7 @@ def test_a_stage_whose_live_config_the_ledger_recorded_is_read_in_one_call(world
     assert {k: v for k, v in recorded.items() if k not in ("model_package_arn", "sagemaker_model")} == {
         k: v for k, v in described.items() if k not in ("model_package_arn", "sagemaker_model")
     }
-    assert calls == ["DescribeEndpoint"]
+    assert calls == ["DescribeEndpoint", "DescribeEndpointConfig"]
 
     calls.clear()
     other = stage_status(config, sessions, recorded={f"{live}-not-live": (version, "arn:other")})

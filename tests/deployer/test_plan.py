@@ -25,6 +25,13 @@ ROWS = [
     ("rolling back", Situation(3, CFG, "RollingBack", OTHER, 2), Action.WAIT, "RollingBack"),
     ("other creating", Situation(3, CFG, "Creating", OTHER), Action.WAIT, "in progress"),
     ("live, same config", Situation(3, CFG, "InService", CFG, 3), Action.NOOP, "already live"),
+    ("live config deleted", Situation(3, CFG, "InService", CFG, 3, live_config_missing=True), Action.UPDATE, "is gone"),
+    (
+        "other config deleted",
+        Situation(3, CFG, "InService", OTHER, 2, live_config_missing=True),
+        Action.UPDATE,
+        "v2 ->",
+    ),
     ("same config, rollback failed", Situation(3, CFG, "UpdateRollbackFailed", CFG, 3), Action.UPDATE, "is Update"),
     ("same version, new config", Situation(3, CFG, "InService", OTHER, 3), Action.UPDATE, "different config"),
     ("newer", Situation(3, CFG, "InService", OTHER, 2, live_approval="Approved"), Action.UPDATE, "v2 -> v3"),

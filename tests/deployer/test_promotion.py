@@ -395,7 +395,8 @@ def test_an_answer_from_another_model_version_fails_the_test(world: World, capsy
 
     def other_version(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
         csv = "text/csv" in str(request.headers.get("Content-Type", ""))
-        body = b"0.1\n0.2\n0.3\n" if csv else b'{"predictions": [0.5]}'
+        # the seeded cases' expected answers, so only the served version is wrong
+        body = b"0.19\n0.651\n0.325\n" if csv else b'{"predictions": [0.772]}'
         headers = {
             "Content-Type": "text/csv" if csv else "application/json",
             "X-Amzn-Invoked-Production-Variant": "AllTraffic",

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from deployer.smoke import (
+    AnswersCheck,
     Expectations,
     LatencyCheck,
     RowsCheck,
@@ -16,6 +17,7 @@ from deployer.smoke import (
     ValuesCheck,
     load_cases,
 )
+from deployer.smoke.checks.answers import Tolerance
 from tests.deployer.smoke_doubles import BASE, SEED_SMOKE, write_cases
 
 
@@ -25,10 +27,12 @@ def test_seed_cases_load() -> None:
     csv_case, json_case = cases
     assert csv_case.payload == (SEED_SMOKE / "payloads" / "batch.csv").resolve()
     assert (csv_case.content_type, csv_case.accept) == ("text/csv", "text/csv")
-    assert csv_case.expect.checks == (RowsCheck(3), ValuesCheck(0.0, 1.0), LatencyCheck(1000.0, 10))
+    answers = AnswersCheck((0.19, 0.651, 0.325), Tolerance(0.02, 0.0))  # the sample model's, within any version's drift
+    assert csv_case.expect.checks == (RowsCheck(3), ValuesCheck(0.0, 1.0), answers, LatencyCheck(1000.0, 10))
     assert csv_case.expect.timed_requests == 10
     assert json_case.expect.find(SchemaCheck) is not None
     assert json_case.expect.find(RowsCheck) == RowsCheck(1)
+    assert json_case.expect.find(AnswersCheck) == AnswersCheck((0.772,), Tolerance(0.02, 0.0))
 
 
 @pytest.mark.parametrize(

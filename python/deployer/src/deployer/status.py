@@ -340,6 +340,7 @@ def matrix_lines(matrix: dict[str, Any]) -> list[str]:
             lines.append(_stage_line(view))
             if view.get("drift"):
                 lines.append(f"{view['stage']}: drift: {view['drift']['message']}; the next deploy converges it")
+            lines.extend(f"{view['stage']}: problem: {problem}" for problem in view.get("problems", []))
             lines.extend(_lock_lines(view))
             lines.extend(f"{view['stage']}: unreadable: {error}" for error in view.get("errors", []))
         lines.extend(f"{model}: unreadable: {error}" for error in entry.get("errors", []))

@@ -1,4 +1,4 @@
-"""`python -m sandbox serve|start|stop|status|reset|env|iam-report|connection-complete|git-push`."""
+"""`python -m sandbox serve|start|stop|status|reset|env|chaos|iam-report|connection-complete|git-push`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sandbox.accounts import AccountsFileError, load_accounts
 from sandbox.clock import time_scale
+from sandbox.ext._chaos_spec import ENV, ChaosSpecError, parse_text
 from sandbox.server import SandboxError, ensure_loopback, ensure_port_free, serve
 
 DEFAULT_HOST = "127.0.0.1"
@@ -82,8 +83,18 @@ def _listening(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def _chaos_env(args: argparse.Namespace) -> dict[str, str]:
+    """`--chaos SPEC`, checked here so a bad spec fails the command naming the field, as SANDBOX_CHAOS (set)."""
+    spec = getattr(args, "chaos", None)
+    if spec is None:
+        return {}
+    parse_text(spec, "--chaos")
+    return {ENV: spec}
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    os.environ.update(_chaos_env(args))
     serve(args.host, args.port)
     return 0
 
@@ -95,6 +106,7 @@ def cmd_start(args: argparse.Namespace) -> int:
         return 1
     ensure_loopback(args.host)
     ensure_port_free(args.host, args.port)
+    chaos_env = _chaos_env(args)
     state_dir().mkdir(parents=True, exist_ok=True)
     log_path = state_dir() / "sandbox.log"
     with open(log_path, "ab") as log_file:
@@ -104,6 +116,7 @@ def cmd_start(args: argparse.Namespace) -> int:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            env={**os.environ, **chaos_env},
         )
     _state_file().write_text(json.dumps({"pid": proc.pid, "host": args.host, "port": args.port}))
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -164,6 +177,25 @@ def cmd_reset(args: argparse.Namespace) -> int:
         print(f"cannot reset the sandbox at {url}: {exc}")
         return 1
     print(f"sandbox at {url}: all state wiped")
+    return 0
+
+
+def cmd_chaos(args: argparse.Namespace) -> int:
+    """Show, set (SPEC) or turn off (--off) the running sandbox's chaos mode."""
+    url = f"{_target_url(args)}/_sandbox/chaos"
+    if args.off:
+        request = urllib.request.Request(url, method="DELETE")
+    elif args.spec is not None:
+        parse_text(args.spec, "spec")
+        request = urllib.request.Request(url, data=args.spec.encode(), method="PUT")
+    else:
+        request = urllib.request.Request(url)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            print(json.dumps(json.loads(answer.read()), indent=2))
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"cannot reach the sandbox at {url}: {exc}")
+        return 1
     return 0
 
 
@@ -257,8 +289,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--port", type=int, default=port_default, help=f"port (default {DEFAULT_PORT})")
         return p
 
+    chaos_help = "chaos mode from the start: a JSON spec, as SANDBOX_CHAOS (see README, Chaos mode)"
     add("serve", "run in the foreground").set_defaults(func=cmd_serve)
     add("start", "run in the background (pid and log under .sandbox/)").set_defaults(func=cmd_start)
+    for name in ("serve", "start"):
+        sub.choices[name].add_argument("--chaos", metavar="SPEC", help=chaos_help)
+    chaos = add("chaos", "show, set or turn off chaos mode at runtime", None)
+    chaos.add_argument("spec", nargs="?", help='JSON spec, e.g. \'{"rate": 0.2, "seed": 7}\'')
+    chaos.add_argument("--off", action="store_true", help="turn chaos off")
+    chaos.set_defaults(func=cmd_chaos)
     sub.add_parser("stop", help="stop the background sandbox").set_defaults(func=cmd_stop)
     status = sub.add_parser("status", help="is the background sandbox running")
     status.add_argument("--output", choices=("text", "json"), default="text")
@@ -289,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (SandboxError, AccountsFileError) as exc:
+    except (SandboxError, AccountsFileError, ChaosSpecError) as exc:
         print(f"sandbox: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ Never the shared background sandbox of `python -m sandbox start`: every caller g
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -155,6 +156,23 @@ class Sandbox:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+
+    def chaos(self, spec: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Turn chaos mode on with `spec` (counters afresh) or off (None); returns the spec now live and what was
+        injected (on turning off: what the run that ended injected)."""
+        url = f"{self.url}/_sandbox/chaos"
+        if spec is None:
+            request = urllib.request.Request(url, method="DELETE")
+        else:
+            request = urllib.request.Request(url, data=json.dumps(dict(spec)).encode(), method="PUT")
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            state: dict[str, Any] = json.loads(answer.read())
+        return state
+
+    def chaos_state(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.url}/_sandbox/chaos", timeout=30) as answer:
+            state: dict[str, Any] = json.loads(answer.read())
+        return state
 
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")

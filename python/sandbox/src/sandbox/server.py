@@ -63,9 +63,11 @@ def build_app() -> Any:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from sandbox import ext
+    from sandbox.ext import chaos  # noqa: F401 (ext.chaos, loaded by apply_all)
 
     ext.apply_all()
-    return serialized(ext.wrap_all(DomainDispatcherApplication(create_backend_app)))
+    # chaos answers outside moto's lock, so an injected delay never holds other callers up
+    return ext.chaos.outermost(serialized(ext.wrap_all(DomainDispatcherApplication(create_backend_app))))
 
 
 def serve(host: str, port: int) -> None:

@@ -27,6 +27,7 @@ from deployer.endpoint.state import (
     describe_endpoint_config,
     describe_model,
     live_state,
+    missing_config_problem,
     package_of_model,
     version_of_package,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "ensure_endpoint_config",
     "ensure_model",
     "live_state",
+    "missing_config_problem",
     "package_of_model",
     "progress_line",
     "remove_all",

@@ -32,6 +32,21 @@ class LiveState:
     description: dict[str, Any]
     instance_type: str = ""
     instance_counts: dict[str, int] = field(default_factory=dict)  # variant -> desired (autoscaled) count
+    # The endpoint names a config that no longer exists (deleted out of band): SageMaker keeps serving it, but
+    # nothing can be proven from it or rolled back onto it.
+    config_missing: bool = False
+
+    @property
+    def missing_config_problem(self) -> str:
+        return missing_config_problem(self.endpoint_name, self.config_name) if self.config_missing else ""
+
+
+def missing_config_problem(endpoint_name: str, config_name: str) -> str:
+    """What `test`, `status` and `deploy` say about an endpoint whose config was deleted under it."""
+    return (
+        f"endpoint {endpoint_name} runs on endpoint config {config_name}, which no longer exists (deleted out of "
+        "band: the endpoint keeps serving, but nothing can roll back onto it)"
+    )
 
 
 def _describe(target: Target, action: str, call: Callable[..., Any], **name: str) -> dict[str, Any] | None:
@@ -111,6 +126,7 @@ def live_state(target: Target, endpoint_name: str) -> LiveState | None:
         description=desc,
         instance_type=instance_type,
         instance_counts=_instance_counts(desc),
+        config_missing=bool(config_name) and config is None,
     )
 
 

@@ -83,6 +83,11 @@ def _served_by_us(context: StageContext) -> ServingProof:
         raise VerificationError(f"endpoint {endpoint} is {live.status}{reason}, not InService")
     if live.pending_config:
         raise VerificationError(f"endpoint {endpoint} has an update to {live.pending_config} in progress")
+    if live.config_missing:
+        raise VerificationError(
+            f"{live.missing_config_problem}; run `deployer deploy --stage {context.stage}` to recreate it and move "
+            "the endpoint onto it"
+        )
     if not is_ours(live.config_name, endpoint) or live.version is None:
         raise VerificationError(f"endpoint {endpoint} serves {live.config_name}, which the deployer did not create")
     config = ep.describe_endpoint_config(target, live.config_name) or {}

@@ -39,6 +39,7 @@ class Situation:
     failure_reason: str = ""
     live_approval: str = ""  # the registry status of the live package ("" when unknown)
     pinned: bool = False  # the operator chose the candidate's version
+    live_config_missing: bool = False  # the endpoint's config was deleted out of band
 
 
 def decide(s: Situation) -> tuple[Action, str]:
@@ -49,6 +50,9 @@ def decide(s: Situation) -> tuple[Action, str]:
         return Action.CREATE, f"endpoint is {s.live_status} ({s.failure_reason or 'no reason given'}); it is recreated"
     if s.live_status in BUSY:
         return _while_busy(s, s.live_status)
+    gone = _live_config_gone(s)
+    if gone is not None:
+        return gone
     if s.live_config == s.config_name:
         if s.live_status == IN_SERVICE:
             return Action.NOOP, f"v{s.candidate_version} is already live with the same config"
@@ -61,6 +65,18 @@ def decide(s: Situation) -> tuple[Action, str]:
     if s.live_approval == REJECTED:
         return Action.UPDATE, f"live {live_text} was Rejected -> v{s.candidate_version}"
     return Action.UPDATE, f"{live_text} -> v{s.candidate_version}"
+
+
+def _live_config_gone(s: Situation) -> tuple[Action, str] | None:
+    """The endpoint serves the candidate on a config deleted out of band: never a no-op, or the stage stays with
+    nothing to prove or roll back onto. The deploy recreates the config (its name is its request's hash) and
+    moves the endpoint onto it, blue/green as any update."""
+    if not s.live_config_missing or s.live_config != s.config_name:
+        return None
+    return Action.UPDATE, (
+        f"endpoint config {s.live_config} is gone (deleted out of band); it is recreated for v{s.candidate_version} "
+        "and the endpoint moved onto it"
+    )
 
 
 def _while_busy(s: Situation, status: str) -> tuple[Action, str]:

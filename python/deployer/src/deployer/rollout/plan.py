@@ -160,4 +160,5 @@ def _situation(
         failure_reason=live.failure_reason,
         live_approval=live_approval,
         pinned=pinned,
+        live_config_missing=live.config_missing,
     )

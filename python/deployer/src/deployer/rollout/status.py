@@ -19,7 +19,8 @@ def stage_status(
     The live version and package come from the endpoint config's model (DescribeEndpointConfig, DescribeModel).
     `recorded` (endpoint config -> version and package ARN, from the ledger's successful outcomes) spares those
     two reads when the endpoint runs a config the deployer recorded: a config's name is the hash of its request,
-    and a config never changes; `sagemaker_model` is then not read (None).
+    and a config never changes; `sagemaker_model` is then not read (None). The config is still looked up once, as
+    it may have been deleted under the endpoint (`config_missing`, with the problem in `problems`).
     """
     target = StageDeployer(config, sessions).target()  # proves the target account first
     name = config.endpoint.name
@@ -27,14 +28,20 @@ def stage_status(
         desc = ep.describe_endpoint(target, name)
         if desc is None:
             return {"stage": config.stage, "endpoint": name, "status": "absent", "live_version": None}
-        known = recorded.get(str(desc.get("EndpointConfigName", "")))
+        config_name = str(desc.get("EndpointConfigName", ""))
+        known = recorded.get(config_name)
         if known is not None:
             version, package = known
-            return _status(config, desc, str(desc.get("EndpointStatus", "")), version, package, None)
+            missing = ep.describe_endpoint_config(target, config_name) is None
+            problem = ep.missing_config_problem(name, config_name) if missing else ""
+            return _status(config, desc, str(desc.get("EndpointStatus", "")), version, package, None, problem)
     live = ep.live_state(target, name)
     if live is None:
         return {"stage": config.stage, "endpoint": name, "status": "absent", "live_version": None}
-    return _status(config, live.description, live.status, live.version, live.package_arn, live.model_name)
+    return _status(
+        config, live.description, live.status, live.version, live.package_arn, live.model_name,
+        live.missing_config_problem,
+    )  # fmt: skip
 
 
 def _status(
@@ -44,6 +51,7 @@ def _status(
     version: int | None,
     package_arn: str,
     sagemaker_model: str | None,
+    missing_config_problem: str = "",
 ) -> dict[str, Any]:
     pending = desc.get("PendingDeploymentSummary") or {}
     return {
@@ -55,6 +63,8 @@ def _status(
         "model_package_arn": package_arn,
         "endpoint_config": str(desc.get("EndpointConfigName", "")),
         "sagemaker_model": sagemaker_model,
+        "config_missing": bool(missing_config_problem),
+        "problems": [missing_config_problem] if missing_config_problem else [],
         "failure_reason": str(desc.get("FailureReason", "") or ""),
         "pending_config": pending.get("EndpointConfigName", ""),
         "last_modified": _iso(desc.get("LastModifiedTime")),

@@ -127,7 +127,36 @@ def route(state: EndpointState) -> tuple[Fleet, Variant, str]:
     return fleet, fleet.pick_variant(), colour
 
 
+# The sample churn model: a logistic score over (age, tenure in months, monthly charges, on contract, support
+# calls); the seed's smoke cases hold its answers. Each version (a retrain) moves a score by at most
+# VERSION_DRIFT, so one version's answers stay within a small tolerance of another's, yet differ.
+SAMPLE_WEIGHTS = (-0.02, -0.03, 0.02, -2.0, 1.0)
+VERSION_DRIFT = 0.01
+TOP_SCORE = 0.999999
+
+
+def sample_features(row: str) -> list[float] | None:
+    """The numbers of a CSV row (`34,12,79.5,1,0`) or JSON row (`[34,12,79.5,1,0]`), or None if it is not one."""
+    cells = row.strip().removeprefix("[").removesuffix("]").split(",")
+    try:
+        return [float(cell) for cell in cells]
+    except ValueError:
+        return None
+
+
+def sample_score(features: list[float]) -> float:
+    """The sample model's score before any version's drift."""
+    z = sum(weight * x for weight, x in zip(SAMPLE_WEIGHTS, features, strict=False))
+    return 1.0 / (1.0 + math.exp(-max(min(z, 700.0), -700.0)))
+
+
 def predict(row: str, model_version: str) -> float:
-    """A stable score in [0, 1) for one input row under one model version."""
+    """A stable score in [0, 1) for one input row under one model version: the sample model's score plus the
+    version's drift for numeric rows, a hash of (version, row) for anything else."""
     digest = hashlib.sha256(f"{model_version}\x00{row}".encode()).digest()
-    return round(int.from_bytes(digest[:8], "big") / 2**64, 6)
+    jitter = int.from_bytes(digest[:8], "big") / 2**64
+    features = sample_features(row)
+    if features is None:
+        return round(jitter, 6)
+    drifted = sample_score(features) + (2 * jitter - 1) * VERSION_DRIFT
+    return round(min(max(drifted, 0.0), TOP_SCORE), 6)

@@ -3,7 +3,7 @@
 moto answers every endpoint from one FIFO queue per account and caches answers by payload with the
 endpoint left out of the key. Here the endpoint must exist and be serving; the request goes to the
 fleet and variant the endpoint's rollout routes it to, and the answer says which model version and
-fleet served it. Predictions are a pure function of (row, model version).
+fleet served it. Predictions are a pure function of (row, model version): the sample model's score, see `predict`.
 """
 
 from __future__ import annotations
