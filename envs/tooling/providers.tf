@@ -44,5 +44,7 @@ provider "aws" {
   }
 
   s3_use_path_style = local.sandbox
-  max_retries       = local.sandbox ? 2 : 25
+  # A few retries on the sandbox: a read whose answer was lost under load (a loaded 2-core CI) gets another
+  # try, while an unsupported call still fails in seconds rather than after 25 backoffs.
+  max_retries = local.sandbox ? 5 : 25
 }
