@@ -29,7 +29,17 @@ if str(REPO) not in sys.path:
 
 import boto3  # noqa: E402
 
-from bench import cold_start, iam_cost, local_run, onboarding, report, rollouts, status_scale, terraform  # noqa: E402
+from bench import (  # noqa: E402
+    cold_start,
+    iam_cost,
+    local_run,
+    onboarding,
+    peer,
+    report,
+    rollouts,
+    status_scale,
+    terraform,
+)
 from bench.common import BenchError, bench_sandbox, load_average, write_json  # noqa: E402
 from sandbox.harness import TIME_SCALE  # noqa: E402
 
@@ -42,6 +52,7 @@ FIGURES = (
     "iam_cost",
     "terraform",
     "onboarding",
+    "peer",
 )
 
 
@@ -183,6 +194,14 @@ def run(mode: Mode, only: set[str], work: Path) -> dict[str, Any]:
                 )
         finally:
             box.stop()
+    if "peer" in only:
+        box = bench_sandbox(work)  # its own: the peer's Terraform state and the deployer's rollout, side by side
+        box.start()
+        try:
+            with box.environment():
+                _figure("peer", figures, lambda: peer.run(box, work))
+        finally:
+            box.stop()
 
     figures = {name: figures.get(name, skipped.get(name, {"status": "missing"})) for name in FIGURES}
     checks = _checks(figures)
@@ -221,6 +240,15 @@ def _checks(figures: dict[str, Any]) -> list[dict[str, Any]]:
                 "name": "at most one Describe per 15 AWS s",
                 "ok": bool(poll["budget_ok"]),
                 "detail": f"min gap {poll['min_gap_aws_seconds']} AWS s",
+            }
+        )
+    side = figures.get("peer", {})
+    if side.get("status") == "ok":
+        checks.append(
+            {
+                "name": "peer: the deployer reports the rollback and keeps what its endpoint runs on",
+                "ok": bool(side["deployer_ok"]),
+                "detail": "; ".join(side["deployer_problems"]) or "exit code, config, model and ledger as expected",
             }
         )
     return checks
