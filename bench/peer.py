@@ -34,6 +34,8 @@ PEER_ROOT = REPO / "bench" / "peer"
 FAULT = "fail-create"
 ROW = "34,12,79.5,1,0"  # one row of the sample churn model
 TAIL_LINES = 3
+TERRAFORM = "Terraform `aws_sagemaker_endpoint` (hashicorp/aws 5.100.0)"
+DEPLOYER = "`deployer deploy`"
 
 
 # ----------------------------------------------------------------------------- what an endpoint serves, what exists
@@ -91,11 +93,15 @@ def _tail(text: str, lines: int = TAIL_LINES) -> list[str]:
     return [line.lstrip("│ ").strip() for line in kept[-lines:]]
 
 
-def verdict(text: str) -> list[str]:
-    """What Terraform says at the end of an apply or plan: its summary line and any `Error:` lines (else the
-    last lines)."""
+APPLY_SAYS = ("Apply complete!", "Error:")
+PLAN_SAYS = ("Plan:", "No changes.", "Error:")
+
+
+def verdict(text: str, starts: tuple[str, ...] = APPLY_SAYS) -> list[str]:
+    """What Terraform says at the end of an apply (or a plan): its summary line and any `Error:` lines, else its
+    last lines."""
     lines = [line.lstrip("│ ").strip() for line in text.splitlines()]
-    said = [line for line in lines if line.startswith(("Apply complete!", "Error:", "Plan:", "No changes."))]
+    said = [line for line in lines if line.startswith(starts)]
     return said[-TAIL_LINES:] or _tail(text)
 
 
@@ -173,7 +179,7 @@ def peer_path(box: Sandbox, work: Path, world: World, versions: dict[int, str]) 
         "endpoint_config_name": state_config,
         "holds": held,
         "next_plan_exit_code": plan_code,
-        "next_plan_says": verdict(plan_out)[-1:],
+        "next_plan_says": verdict(plan_out, PLAN_SAYS)[-1:],
     }
     return result
 
@@ -241,28 +247,47 @@ def deployer_problems(side: dict[str, Any]) -> list[str]:
     return problems
 
 
-def summarize(side: dict[str, Any], kept: str) -> dict[str, Any]:
-    """One table row: says, serves, left behind / destroyed, state or ledger says."""
+def summarize(side: dict[str, Any]) -> dict[str, str]:
+    """One table row: says (exit code + message), serves, left behind / destroyed, state or ledger says."""
     if side.get("status") != "ran":
-        return {"says": side.get("status", "missing"), "serves": "-", "left": "-", "record": "-"}
+        return {"says": str(side.get("status", "missing")), "serves": "-", "left": "-", "record": "-"}
     seen = side["seen"]
     says = f"exit {side['exit_code']}: " + " / ".join(side["says"])
-    serves = (
-        f"v{seen['serves_version']} ({seen['status']}) on {seen['config']}"
-        + ("" if seen["config_exists"] else " (config DESTROYED)")
-        + ("" if seen["model_exists"] else ", model DESTROYED")
-    )
-    left = f"configs {', '.join(seen['configs']) or 'none'}; models {', '.join(seen['models']) or 'none'}"
+    serves = f"v{seen['serves_version']}, {seen['status']}, on config {seen['config']}"
+    if seen.get("failure_reason"):
+        serves += " (FailureReason set)"
+    in_use = {seen["config"], seen["model"]}
+    extra = [f"config {c}" for c in seen["configs"] if c not in in_use]
+    extra += [f"model {m}" for m in seen["models"] if m not in in_use]
+    gone = [] if seen["config_exists"] else [f"config {seen['config']} (in use)"]
+    if seen["config_exists"] and not seen["model_exists"]:
+        gone.append(f"model {seen['model']} (in use)")
+    elif not seen["config_exists"]:
+        gone.append("its model (in use)")
+    left = f"left: {', '.join(extra) or 'nothing else'}; destroyed: {', '.join(gone) or 'nothing in use'}"
     if "state" in side:
         state = side["state"]
         record = (
-            f"state: endpoint_config_name {state['endpoint_config_name']}; holds {', '.join(state['holds'])}; "
-            f"next plan exit {state['next_plan_exit_code']}"
+            f"state: endpoint_config_name {state['endpoint_config_name']}, holds {', '.join(state['holds'])}; "
+            f"next plan exit {state['next_plan_exit_code']}" + "".join(f" ({x})" for x in state["next_plan_says"])
         )
     else:
         ledger = side["ledger"]
         record = f"ledger: {ledger['event']} v{ledger['version']} {ledger['result']}"
-    return {"says": says, "serves": serves, "left": left, "record": record, "kept": kept}
+    return {"says": says, "serves": serves, "left": left, "record": record, "short": short(side)}
+
+
+def short(side: dict[str, Any]) -> str:
+    """One line for the summary table: exit code, the version served, whether what it runs on still exists."""
+    seen = side["seen"]
+    gone = [kind for kind, exists in (("config", seen["config_exists"]), ("model", seen["model_exists"])) if not exists]
+    runs_on = f"its {' and '.join(gone)} DESTROYED" if gone else "its config and model kept"
+    record = (
+        f"ledger {side['ledger']['result']}"
+        if "ledger" in side
+        else f"state names {side['state']['endpoint_config_name']}"
+    )
+    return f"exit {side['exit_code']}; serves v{seen['serves_version']}, {runs_on}; {record}"
 
 
 def run(box: Sandbox, work: Path) -> dict[str, Any]:
@@ -288,8 +313,8 @@ def run(box: Sandbox, work: Path) -> dict[str, Any]:
         "terraform": peer,
         "deployer": deployer,
         "rows": {
-            "terraform (aws_sagemaker_endpoint, hashicorp/aws 5.100.0)": summarize(peer, "state"),
-            "deployer deploy": summarize(deployer, "ledger"),
+            TERRAFORM: summarize(peer),
+            DEPLOYER: summarize(deployer),
         },
         "deployer_ok": not problems,
         "deployer_problems": problems,

@@ -169,6 +169,22 @@ def _summary_tf(tf: dict[str, Any]) -> list[list[Any]]:
     ]
 
 
+def _summary_peer(peer: dict[str, Any]) -> list[list[Any]]:
+    """Measured: the deployer; baseline: the Terraform peer, on the same rolled-back update."""
+    rows = list(peer["rows"].values())
+    terraform, deployer = rows[0], rows[-1]
+    verdict = "deployer right" if peer["deployer_ok"] else "deployer WRONG"
+    return [
+        [
+            9,
+            f"a rolled-back update: `deployer deploy` vs Terraform's `aws_sagemaker_endpoint` (v{peer['versions'][1]})",
+            deployer.get("short", deployer["says"]),
+            "Terraform: " + terraform.get("short", terraform["says"]),
+            verdict,
+        ]
+    ]
+
+
 SUMMARIES = [
     (1, "cold_start", "cold start", _summary_cold),
     (2, "rollout_calls", "calls per rollout", _summary_calls),
@@ -178,6 +194,7 @@ SUMMARIES = [
     (6, "terraform", "terraform plan", _summary_tf),
     (7, "iam_cost", "IAM enforcement cost", _summary_iam),
     (8, "onboarding", "onboarding models", _summary_onboarding),
+    (9, "peer", "a peer, side by side", _summary_peer),
 ]
 STATUS_GOAL_SECONDS = 2.0  # issue 21: `deployer status` over 50 models x 3 stages
 
@@ -213,7 +230,7 @@ def render(results: dict[str, Any]) -> str:
     checks = results.get("checks", [])
     if checks:
         out += ["Checks: " + "; ".join(f"{c['name']}: {'ok' if c['ok'] else 'FAILED'}" for c in checks) + ".", ""]
-    for section in (_cold, _calls, _poll, _status, _demo, _tf, _onboarding):
+    for section in (_cold, _calls, _poll, _status, _demo, _tf, _onboarding, _peer):
         out += section(figures)
     return "\n".join(out) + "\n"
 
@@ -399,3 +416,15 @@ def _onboarding(figures: dict[str, Any]) -> list[str]:
     ]
     out += _table(["root", "models", "per model (median)", "per model min, max", "shared"], res_rows)
     return [*out, ""]
+
+
+def _peer(figures: dict[str, Any]) -> list[str]:
+    peer = figures.get("peer", {})
+    out = ["## 9. A peer, side by side", ""]
+    if _problem(peer) is not None:
+        return [*out, str(_problem(peer)), ""]
+    out += [f"v{peer['versions'][0]} live, then v{peer['versions'][1]}: {peer['fault']}.", ""]
+    rows = [[path, r["says"], r["serves"], r["left"], r["record"]] for path, r in peer["rows"].items()]
+    out += _table(["path", "says", "serves", "left behind / destroyed", "state / ledger says"], rows)
+    verdict = "yes" if peer["deployer_ok"] else "NO: " + "; ".join(peer["deployer_problems"])
+    return [*out, "", f"The deployer reports the rollback and keeps what its endpoint runs on: {verdict}.", ""]
