@@ -45,9 +45,12 @@ def _missing(exc: Exception) -> bool:
     return "Could not find" in str(exc)
 
 
-def observe(box: Sandbox, account: str, endpoint: str, prefix: str) -> dict[str, Any]:
+def observe(
+    box: Sandbox, account: str, endpoint: str, prefix: str, before: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """What `endpoint` serves (its config, that config's model, an answer's model version) and which configs and
-    models named `prefix*` exist."""
+    models named `prefix*` exist. `before`: an earlier observation, which names the model of a config since
+    deleted."""
     sm = box.client("sagemaker", account)
     desc = sm.describe_endpoint(EndpointName=endpoint)
     config = str(desc["EndpointConfigName"])
@@ -63,7 +66,8 @@ def observe(box: Sandbox, account: str, endpoint: str, prefix: str) -> dict[str,
     except sm.exceptions.ClientError as exc:
         if not _missing(exc):
             raise
-        seen["config_exists"], seen["model"] = False, ""
+        seen["config_exists"] = False
+        seen["model"] = before["model"] if before and before["config"] == config else ""
     if seen["model"]:
         try:
             sm.describe_model(ModelName=seen["model"])
@@ -164,6 +168,7 @@ def peer_path(box: Sandbox, work: Path, world: World, versions: dict[int, str]) 
     code, out, seconds = root.run("apply", "-auto-approve", "-input=false", version=first)
     if code != 0:
         return {"status": f"could not run: terraform apply of v{first} exited {code}", "tail": _tail(out)}
+    before = observe(box, world.account, endpoint, endpoint)
     code, out, seconds = root.run("apply", "-auto-approve", "-input=false", version=second)
     result: dict[str, Any] = {
         "status": "ran",
@@ -171,7 +176,8 @@ def peer_path(box: Sandbox, work: Path, world: World, versions: dict[int, str]) 
         "exit_code": code,
         "says": verdict(out),
         "apply_seconds": round(seconds, 1),
-        "seen": observe(box, world.account, endpoint, endpoint),
+        "before": before,
+        "seen": observe(box, world.account, endpoint, endpoint, before),
     }
     state_config, held = root.state_config()
     plan_code, plan_out, _ = root.run("plan", "-detailed-exitcode", "-input=false", version=second)
@@ -207,6 +213,7 @@ def _deploy(box: Sandbox, world: World) -> tuple[int, dict[str, Any], str]:
 
 
 def deployer_path(box: Sandbox, world: World, second: int) -> dict[str, Any]:
+    before = observe(box, world.account, world.endpoint, world.endpoint)
     code, answer, error = _deploy(box, world)
     ledger = dynamodb_ledger(world.dynamodb, world.ledger_table, model=str(world.config_doc()["model"]))
     entries = ledger.history(world.stage, limit=None)  # newest first
@@ -216,7 +223,8 @@ def deployer_path(box: Sandbox, world: World, second: int) -> dict[str, Any]:
         "endpoint": world.endpoint,
         "exit_code": code,
         "says": [error] if error else [f"outcome {answer.get('outcome', '?')}"],
-        "seen": observe(box, world.account, world.endpoint, world.endpoint),
+        "before": before,
+        "seen": observe(box, world.account, world.endpoint, world.endpoint, before),
         "ledger": {
             "event": last.event if last else "",
             "result": last.result if last else "",
@@ -260,10 +268,8 @@ def summarize(side: dict[str, Any]) -> dict[str, str]:
     extra = [f"config {c}" for c in seen["configs"] if c not in in_use]
     extra += [f"model {m}" for m in seen["models"] if m not in in_use]
     gone = [] if seen["config_exists"] else [f"config {seen['config']} (in use)"]
-    if seen["config_exists"] and not seen["model_exists"]:
-        gone.append(f"model {seen['model']} (in use)")
-    elif not seen["config_exists"]:
-        gone.append("its model (in use)")
+    if not seen["model_exists"]:
+        gone.append(f"model {seen['model'] or '(unknown)'} (in use)")
     left = f"left: {', '.join(extra) or 'nothing else'}; destroyed: {', '.join(gone) or 'nothing in use'}"
     if "state" in side:
         state = side["state"]

@@ -18,7 +18,7 @@ def _seen(config: str, model: str, *, exists: bool, configs: list[str], models: 
         "config": config,
         "failure_reason": HEALTH,
         "config_exists": exists,
-        "model": model if exists else "",
+        "model": model,
         "model_exists": exists,
         "serves_version": "1",
         "configs": configs,
@@ -73,7 +73,7 @@ def test_rows_say_what_each_side_said_serves_and_destroyed() -> None:
     assert tf["serves"] == "v1, InService, on config m-peer-v1 (FailureReason set)"
     assert (
         tf["left"]
-        == "left: config m-peer-v2, model m-peer-v2; destroyed: config m-peer-v1 (in use), its model (in use)"
+        == "left: config m-peer-v2, model m-peer-v2; destroyed: config m-peer-v1 (in use), model m-peer-v1 (in use)"
     )
     assert "endpoint_config_name m-peer-v1" in tf["record"] and "next plan exit 2" in tf["record"]
     assert tf["short"] == "exit 0; serves v1, its config and model DESTROYED; state names m-peer-v1"
