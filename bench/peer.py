@@ -148,6 +148,8 @@ class PeerRoot:
 def peer_path(box: Sandbox, work: Path, world: World, versions: dict[int, str]) -> dict[str, Any]:
     if shutil.which("terraform") is None:
         return {"status": "not available: terraform is not on PATH"}
+    if not (REPO / ".build" / "terraformrc").is_file():  # without the offline mirror, init would go to the registry
+        return {"status": "not available: .build/terraformrc (the provider mirror) is missing: make .build/terraformrc"}
     endpoint = f"{world.name}-peer"
     root = PeerRoot(
         box,
