@@ -33,7 +33,10 @@ def stage_context(
 
     def open_ledger() -> Ledger:
         client = sessions.client("dynamodb", registry.role_arn, registry.region)
-        who = sessions.caller_arn("", config.target.region)
+
+        def who() -> str:  # the current credentials' ARN (an STS call), only once a record or a refusal names it
+            return sessions.caller_arn("", config.target.region)
+
         return dynamodb_ledger(client, config.ledger.table_name, model=config.model, caller_arn=who, build_id=build)
 
     def open_marks() -> RegistryMarks:
