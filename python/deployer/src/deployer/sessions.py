@@ -236,7 +236,7 @@ class AccountSessions:
             arn = self._providers[key].assumed_arn
             self._accounts[key], self._arns[key] = _account_of(arn), arn
         if key not in self._accounts:
-            sts = self._client("sts", role_arn, region)
+            sts = self.client("sts", role_arn, region)
             try:
                 answer = sts.get_caller_identity()
             except ClientError as exc:
