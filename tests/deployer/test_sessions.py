@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import pytest
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.client import BaseClient
 from botocore.credentials import DeferredRefreshableCredentials
 
 from deployer.sessions import AccountSessions, role_session_name
@@ -40,6 +42,30 @@ def test_sessions_assume_once_per_account_with_refreshable_credentials(deployer_
     config = sessions.client("sagemaker", role, REGION).meta.config
     assert config.retries["mode"] == "standard" and config.retries["total_max_attempts"] >= 3
     assert config.region_name == REGION
+
+
+def test_an_assumed_roles_identity_comes_from_its_assume_role_answer(
+    deployer_roles: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    make_api_call = BaseClient._make_api_call
+
+    def record(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        calls.append(operation)
+        return make_api_call(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", record)
+    base = boto3.Session(aws_access_key_id="sandbox", aws_secret_access_key="sandbox", region_name=REGION)
+    sessions = AccountSessions("dev", base, build_id="churn-dev:build-7")
+    role = f"arn:aws:iam::{DEV}:role/churn-dev-deploy"
+
+    account, arn = sessions.identity(role, REGION)
+    assert account == DEV and arn.endswith(":assumed-role/churn-dev-deploy/deployer-dev-build-7")
+    sessions.client("sagemaker", role, REGION).list_model_package_groups()
+    assert sessions.account_id(role, REGION) == DEV
+    assert calls == ["AssumeRole", "ListModelPackageGroups"]  # assumed once, and no GetCallerIdentity
+    assert sessions.account_id("", REGION) == TOOLING  # the current credentials have no AssumeRole answer
+    assert calls[-1] == "GetCallerIdentity"
 
 
 class _Body:

@@ -10,28 +10,24 @@ import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import boto3
 from botocore.exceptions import BotoCoreError
 
 from deployer import env
 from deployer.cli_output import configure_logging, emit, fail
 from deployer.cli_parser import build_parser, resolve_globals
-from deployer.config import (
-    PLATFORM_CONFIG_ENV,
-    PlatformConfig,
-    StageConfig,
-    discover_fleet,
-    fetch_platform_config,
-    load_stage_config,
-)
 from deployer.errors import DeployerError, InputError, SmokeTestError, translated
-from deployer.ledger import migrate_legacy
-from deployer.promotion import StageRun, open_stage_run
-from deployer.seed_repo import collect_files, seed_repository
-from deployer.sessions import AccountSessions
-from deployer.status import matrix_lines, status_matrix, with_read_role
 from deployer.stops import Stopped, stops_as_interrupts
+
+if TYPE_CHECKING:
+    from deployer.config import PlatformConfig, StageConfig
+    from deployer.promotion import StageRun
+    from deployer.sessions import AccountSessions
+
+# Cold start: each verb imports what it needs when it runs (boto3 with the first session; the promotion, smoke,
+# status and seed units only for their verbs), so `--help` and a plan load no more than they use.
+# tests/deployer/test_imports.py holds that.
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +35,7 @@ _ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_FAILED = 0, 1, 2, 4
 
-SessionsFactory = Callable[[str, str | None], AccountSessions]
+SessionsFactory = Callable[[str, str | None], "AccountSessions"]
 
 
 def _require_stage(args: argparse.Namespace) -> str:
@@ -49,7 +45,9 @@ def _require_stage(args: argparse.Namespace) -> str:
 
 
 def _default_sessions(stage: str, region: str | None) -> AccountSessions:
-    return AccountSessions(stage, boto3.Session(region_name=region))
+    from deployer.sessions import AccountSessions, new_base_session
+
+    return AccountSessions(stage, new_base_session(region))
 
 
 def _sessions(args: argparse.Namespace, stage: str) -> AccountSessions:
@@ -78,6 +76,8 @@ def _load_config(args: argparse.Namespace, stage: str, sessions: Callable[[], Ac
 
 
 def _read_config(args: argparse.Namespace, stage: str, sessions: Callable[[], AccountSessions]) -> StageConfig:
+    from deployer.config import PLATFORM_CONFIG_ENV, fetch_platform_config, load_stage_config
+
     parameter = env.platform_config()
     if not parameter:
         return load_stage_config(args.config_dir, stage)
@@ -104,6 +104,8 @@ def _run(args: argparse.Namespace, stage: str) -> StageRun:
         if not built:
             built.append(_sessions(args, stage))
         return built[0]
+
+    from deployer.promotion.wiring import open_stage_run
 
     config = _load_config(args, stage, sessions)
     platform = f" of platform {config.platform}" if config.platform else ""
@@ -222,6 +224,8 @@ def cmd_promote(args: argparse.Namespace) -> int:
 def _fleet_configs(args: argparse.Namespace) -> list[StageConfig]:
     """Every stage config under --config-dir (and one directory of them per model), filtered by --stage and
     --model; InputError when none is left, or when two files are the same stage of the same model."""
+    from deployer.config import discover_fleet, load_stage_config
+
     found = discover_fleet(args.config_dir)
     if not found:
         raise InputError(
@@ -256,6 +260,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         raise InputError(f"--limit: {args.limit} (allowed: integer >= 1)")
     if args.read_role_name and not _ROLE_NAME.match(args.read_role_name):
         raise InputError(f"--read-role-name: {args.read_role_name!r} (allowed: an IAM role name, [\\w+=,.@-]{{1,64}})")
+    from deployer.status import matrix_lines, status_matrix, with_read_role
+
     shared = _sessions(args, "status")  # one session per account and role, reused by every stage
     # The platform config in SSM is one stage's: it applies to `status --stage`, files only otherwise.
     if args.stage and env.platform_config():
@@ -275,6 +281,8 @@ def cmd_ledger_migrate(args: argparse.Namespace) -> int:
         raise InputError("--model: required (or set MODEL): the model the single-model installation deployed")
     if not args.region:
         raise InputError("--region: required (or set AWS_REGION): the region of the ledger table")
+    from deployer.ledger.migrate import migrate_legacy
+
     sessions = _sessions(args, "ledger-migrate")
     account, caller = sessions.identity("", args.region)
     with translated(account, "current credentials"):
@@ -292,8 +300,11 @@ def cmd_ledger_migrate(args: argparse.Namespace) -> int:
 def cmd_seed_repo(args: argparse.Namespace) -> int:
     if not args.region:
         raise InputError("--region: required (or set AWS_REGION)")
+    from deployer.seed_repo import collect_files, seed_repository
+    from deployer.sessions import AccountSessions, new_base_session
+
     files = collect_files(args.source_dir, args.file, args.seed_file)
-    sessions = AccountSessions("seed", boto3.Session(region_name=args.region))
+    sessions = AccountSessions("seed", new_base_session(args.region))
     account = sessions.account_id(args.role_arn, args.region)
     client = sessions.client("codecommit", args.role_arn, args.region)
     result = seed_repository(

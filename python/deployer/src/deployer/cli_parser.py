@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from deployer import __version__, env
-from deployer.config.patterns import MODEL
 from deployer.errors import InputError
 
 if TYPE_CHECKING:  # generic to the type checker only
@@ -287,6 +286,8 @@ def resolve_globals(args: argparse.Namespace) -> None:
     if "lock_wait" in args and args.lock_wait is None:
         args.lock_wait = env.lock_wait_seconds()
     if "model" in args:
+        from deployer.config.patterns import MODEL  # the config package is not needed for --help
+
         source = "--model" if args.model else "MODEL"
         args.model = args.model or env.model()
         if args.model is not None and not MODEL.match(args.model):

@@ -17,15 +17,14 @@ this package); `translated` maps them into this hierarchy at the boundary, namin
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from botocore.exceptions import ClientError, HTTPClientError, NoCredentialsError, PartialCredentialsError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from deployer import ledger as _ledger
-from deployer import registry_marks as _marks
-from deployer import smoke as _smoke
 from deployer.aws_errors import error_code, error_message, is_access_denied, is_transient
 
 
@@ -165,30 +164,50 @@ def translated(account: str, role: str) -> Iterator[None]:
     """
     try:
         yield
-    except _ledger.LockHeld as exc:
-        raise LockHeldError(str(exc)) from exc
-    except _ledger.LockLost as exc:
-        raise RolloutError(f"{exc}; this rollout stopped waiting (the endpoint may still be changing)") from exc
-    except _ledger.LedgerAccessDenied as exc:
-        raise AccessDeniedError(account, role, exc.action or "dynamodb", str(exc)) from exc
-    except (_ledger.LedgerTableNotFound, _ledger.LedgerInputError) as exc:
-        raise InputError(str(exc)) from exc
-    except _ledger.LedgerError as exc:
-        raise DeployerError(str(exc)) from exc
-    except _marks.RegistryAccessDenied as exc:
-        raise AccessDeniedError(account, role, exc.action or "sagemaker:UpdateModelPackage", str(exc)) from exc
-    except _marks.RegistryMarksInputError as exc:
-        raise InputError(str(exc)) from exc
-    except _marks.RegistryMarksError as exc:
-        raise DeployerError(str(exc)) from exc
-    except _smoke.SmokeConfigError as exc:
-        raise InputError(str(exc)) from exc
-    except ClientError as exc:
+    except Exception as exc:
+        mapped = _translation(exc, account, role)
+        if mapped is None:
+            raise
+        raise mapped from exc
+
+
+def _loaded(module: str) -> Any:
+    """The module when it is imported, else None. This module imports none of the three packages whose errors it
+    maps (they import it: a cycle, and the CLI would load them all for any verb); an exception of theirs can only
+    exist once its module is loaded, so one that is not loaded has nothing to match."""
+    return sys.modules.get(module)
+
+
+def _translation(exc: Exception, account: str, role: str) -> Exception | None:
+    """What `translated` raises instead of `exc`, or None to let it through."""
+    ledger = _loaded("deployer.ledger.models")
+    if ledger is not None and isinstance(exc, ledger.LedgerError):
+        if isinstance(exc, ledger.LockHeld):
+            return LockHeldError(str(exc))
+        if isinstance(exc, ledger.LockLost):
+            return RolloutError(f"{exc}; this rollout stopped waiting (the endpoint may still be changing)")
+        if isinstance(exc, ledger.LedgerAccessDenied):
+            return AccessDeniedError(account, role, exc.action or "dynamodb", str(exc))
+        if isinstance(exc, (ledger.LedgerTableNotFound, ledger.LedgerInputError)):
+            return InputError(str(exc))
+        return DeployerError(str(exc))
+    marks = _loaded("deployer.registry_marks")
+    if marks is not None and isinstance(exc, marks.RegistryMarksError):
+        if isinstance(exc, marks.RegistryAccessDenied):
+            return AccessDeniedError(account, role, exc.action or "sagemaker:UpdateModelPackage", str(exc))
+        if isinstance(exc, marks.RegistryMarksInputError):
+            return InputError(str(exc))
+        return DeployerError(str(exc))
+    smoke = _loaded("deployer.smoke.errors")
+    if smoke is not None and isinstance(exc, smoke.SmokeConfigError):
+        return InputError(str(exc))
+    if isinstance(exc, ClientError):
         operation = getattr(exc, "operation_name", "") or "AWS call"
         if is_access_denied(exc):
-            raise AccessDeniedError(account, role, operation, error_message(exc)) from exc
+            return AccessDeniedError(account, role, operation, error_message(exc))
         if is_transient(exc):
-            raise TransientError(f"{operation} failed: {error_code(exc)}: {error_message(exc)}") from exc
-        raise DeployerError(f"{operation} failed: {error_code(exc)}: {error_message(exc)}") from exc
-    except (BotoConnectionError, HTTPClientError) as exc:
-        raise TransientError(f"ledger call failed: {exc}") from exc
+            return TransientError(f"{operation} failed: {error_code(exc)}: {error_message(exc)}")
+        return DeployerError(f"{operation} failed: {error_code(exc)}: {error_message(exc)}")
+    if isinstance(exc, (BotoConnectionError, HTTPClientError)):
+        return TransientError(f"ledger call failed: {exc}")
+    return None

@@ -5,6 +5,10 @@ botocore DeferredRefreshableCredentials: assumed on first use, refreshed by boto
 Every client gets an explicit region and standard-mode retries (throttling and 5xx back off and retry).
 An answer of ExpiredToken (an expiry that botocore's clock did not foresee: skew, a revoked session) marks the
 role's credentials stale, so the next call assumes the role again; the caller decides whether to try again.
+
+Nothing happens before it is needed: a session is made when its first client is, a client on its first use, a
+role is assumed on its first call; an assumed role's account and ARN come from its AssumeRole answer (no
+GetCallerIdentity), and every session parses the service models with one shared loader.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import boto3
 import botocore.loaders
 import botocore.session
 from botocore.config import Config
-from botocore.credentials import CredentialProvider, DeferredRefreshableCredentials
+from botocore.credentials import CredentialProvider, CredentialResolver, DeferredRefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from deployer import env
@@ -65,6 +69,18 @@ def shared_loader() -> botocore.loaders.Loader:
         return _LOADER
 
 
+def new_base_session(region: str | None = None) -> boto3.Session:
+    """A session with the current credentials (as `boto3.Session(region_name=region)`) on the shared loader."""
+    core = botocore.session.Session()
+    core.register_component("data_loader", shared_loader())
+    return boto3.Session(botocore_session=core, region_name=region)
+
+
+def _account_of(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 and parts[4].isdigit() else ""
+
+
 class _ExpirableCredentials(DeferredRefreshableCredentials):  # type: ignore[misc]
     """Deferred refreshable credentials that can also be declared expired (AWS said so before their time)."""
 
@@ -97,6 +113,7 @@ class _AssumeRoleProvider(CredentialProvider):  # type: ignore[misc]
         self._role_arn = role_arn
         self._session_name = session_name
         self.credentials: _ExpirableCredentials | None = None
+        self.assumed_arn = ""  # the AssumedRoleUser of the last answer: the caller ARN of this role's calls
 
     def _refresh(self) -> dict[str, str]:
         log.debug("assuming %s as %s", self._role_arn, self._session_name)
@@ -115,6 +132,7 @@ class _AssumeRoleProvider(CredentialProvider):  # type: ignore[misc]
             if is_transient(exc):
                 raise TransientError(f"sts:AssumeRole of {self._role_arn} failed: {exc}") from exc
             raise
+        self.assumed_arn = str((answer.get("AssumedRoleUser") or {}).get("Arn", ""))
         creds = answer["Credentials"]
         expiration = creds["Expiration"]
         return {
@@ -152,7 +170,7 @@ class AccountSessions:
         max_attempts: int | None = None,
     ) -> None:
         self.stage = stage
-        self.base = base_session or boto3.Session()
+        self.base = base_session or new_base_session()
         self.session_name = role_session_name(stage, build_id)
         self.max_attempts = max_attempts or env.max_attempts()
         self._sessions: dict[tuple[str, str], boto3.Session] = {}
@@ -182,27 +200,29 @@ class AccountSessions:
             if not role_arn:
                 self._sessions[key] = self.base  # clients always get an explicit region
             else:
-                sts = self.base.client("sts", region_name=region, config=self.config(region))
+                sts = self._client("sts", "", region)  # one STS client of the current credentials per region
                 core = botocore.session.Session()
                 core.register_component("data_loader", self._loader)
-                resolver = core.get_component("credential_provider")
                 provider = _AssumeRoleProvider(sts, role_arn, self.session_name)
-                resolver.providers = [provider]
+                core.register_component("credential_provider", CredentialResolver(providers=[provider]))
                 self._providers[key] = provider
                 self._sessions[key] = boto3.Session(botocore_session=core, region_name=region)
         return self._sessions[key]
 
     def client(self, service: str, role_arn: str, region: str) -> Client:
-        key = (service, role_arn, region)
         with self._lock:
-            if key not in self._clients:
-                session = self._session(role_arn, region)
-                client = session.client(service, region_name=region, config=self.config(region))
-                provider = self._providers.get((role_arn, region))
-                if provider is not None:  # the current credentials refresh themselves (botocore's providers)
-                    client.meta.events.register("after-call", provider.on_answer)
-                self._clients[key] = client
-            return self._clients[key]
+            return self._client(service, role_arn, region)
+
+    def _client(self, service: str, role_arn: str, region: str) -> Client:
+        key = (service, role_arn, region)
+        if key not in self._clients:
+            session = self._session(role_arn, region)
+            client = session.client(service, region_name=region, config=self.config(region))
+            provider = self._providers.get((role_arn, region))
+            if provider is not None:  # the current credentials refresh themselves (botocore's providers)
+                client.meta.events.register("after-call", provider.on_answer)
+            self._clients[key] = client
+        return self._clients[key]
 
     def identity(self, role_arn: str, region: str) -> tuple[str, str]:
         """(account, caller ARN) of the role (or current credentials); proves the role can be assumed."""
@@ -212,6 +232,9 @@ class AccountSessions:
 
     def _identity(self, key: tuple[str, str]) -> tuple[str, str]:
         role_arn, region = key
+        if key not in self._accounts and role_arn and self._assumed(key):
+            arn = self._providers[key].assumed_arn
+            self._accounts[key], self._arns[key] = _account_of(arn), arn
         if key not in self._accounts:
             sts = self.client("sts", role_arn, region)
             try:
@@ -229,6 +252,17 @@ class AccountSessions:
             self._accounts[key] = str(answer["Account"])
             self._arns[key] = str(answer.get("Arn", ""))
         return self._accounts[key], self._arns[key]
+
+    def _assumed(self, key: tuple[str, str]) -> bool:
+        """Assume the role now (unless its credentials are live) and say whether the answer named the account."""
+        role_arn, _ = key
+        credentials = self._session(*key).get_credentials()
+        try:
+            credentials.get_frozen_credentials()  # AssumeRole on first use; its errors are the provider's
+        except BotoCoreError as exc:
+            raise AccessDeniedError(role_account(role_arn), role_label(role_arn), "sts:AssumeRole", str(exc)) from exc
+        provider = self._providers.get(key)
+        return provider is not None and bool(_account_of(provider.assumed_arn))
 
     def account_id(self, role_arn: str, region: str) -> str:
         """The account the role (or current credentials) lands in; proves the role can be assumed."""

@@ -13,6 +13,7 @@ from typing import Any, Protocol, TypeVar
 from deployer.ledger import dynamodb_items as items
 from deployer.ledger.dynamodb_table import DynamoDBClient, Table
 from deployer.ledger.models import (
+    CallerArn,
     HistoryEntry,
     Lease,
     LedgerAccessDenied,
@@ -69,7 +70,7 @@ class DynamoDBStore:
         model: str,
         client: DynamoDBClient | None = None,
         session: Session | None = None,
-        caller_arn: str = "",
+        caller_arn: CallerArn = "",
     ) -> None:
         check_model(model)
         self.model = model

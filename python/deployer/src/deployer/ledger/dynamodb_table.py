@@ -9,7 +9,14 @@ from botocore.exceptions import ClientError
 
 from deployer.aws_errors import is_access_denied
 from deployer.ledger import dynamodb_items as items
-from deployer.ledger.models import LedgerAccessDenied, LedgerError, LedgerInputError, LedgerTableNotFound
+from deployer.ledger.models import (
+    CallerArn,
+    LedgerAccessDenied,
+    LedgerError,
+    LedgerInputError,
+    LedgerTableNotFound,
+    caller_of,
+)
 
 
 class DynamoDBClient(Protocol):
@@ -34,12 +41,19 @@ def error_code(exc: ClientError) -> str:
 class Table:
     """One ledger table reached through one client."""
 
-    def __init__(self, client: DynamoDBClient, name: str, caller_arn: str = "") -> None:
+    def __init__(self, client: DynamoDBClient, name: str, caller_arn: CallerArn = "") -> None:
         if not name:
             raise LedgerInputError("ledger.table_name is empty")
         self.client = client
         self.name = name
-        self.caller_arn = caller_arn  # only to name who was refused
+        self._caller = caller_of(caller_arn)  # only to name who was refused
+
+    @property
+    def caller_arn(self) -> str:
+        try:
+            return self._caller()
+        except Exception:  # finding who we are failed too: the refusal is the error to report
+            return ""
 
     def call(self, action: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
         """`fn(**kwargs)`, a client method; its errors name `dynamodb:<action>` and the table."""

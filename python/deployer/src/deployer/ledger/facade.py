@@ -16,7 +16,7 @@ from deployer.ledger.dynamodb_table import DynamoDBClient
 from deployer.ledger.history import Author, HistoryRecords
 from deployer.ledger.lease import EndpointLeases
 from deployer.ledger.marks import MarkRecords
-from deployer.ledger.models import HistoryEntry, Mark, check_stage
+from deployer.ledger.models import CallerArn, HistoryEntry, Mark, caller_of, check_stage
 from deployer.ledger.store import LedgerStore
 
 
@@ -31,13 +31,13 @@ class Ledger(HistoryRecords, MarkRecords, EndpointLeases):
         self,
         store: LedgerStore,
         *,
-        caller_arn: str = "",
+        caller_arn: CallerArn = "",
         build_id: str | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
-        self.author = Author(caller_arn, env.build_id() if build_id is None else build_id, clock)
+        self.author = Author(caller_of(caller_arn), env.build_id() if build_id is None else build_id, clock)
         self._sleep = sleep
 
     def stage_records(self, stage: str, history_limit: int = 50) -> tuple[list[Mark], list[HistoryEntry]]:
@@ -64,12 +64,14 @@ def dynamodb_ledger(
     table_name: str,
     *,
     model: str,
-    caller_arn: str = "",
+    caller_arn: CallerArn = "",
     build_id: str | None = None,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Ledger:
     """`model`'s ledger in the platform's DynamoDB table `table_name`; the client must reach its account (the
-    registry role)."""
-    store = DynamoDBStore(table_name, model=model, client=client, caller_arn=caller_arn)
-    return Ledger(store, caller_arn=caller_arn, build_id=build_id, clock=clock, sleep=sleep)
+    registry role). `caller_arn` may be a function: it is called once, when a record or a refusal names the
+    caller."""
+    caller = caller_of(caller_arn)
+    store = DynamoDBStore(table_name, model=model, client=client, caller_arn=caller)
+    return Ledger(store, caller_arn=caller, build_id=build_id, clock=clock, sleep=sleep)

@@ -9,6 +9,7 @@ from typing import Any
 
 from deployer import __version__
 from deployer.ledger.models import (
+    Caller,
     Deployment,
     Event,
     HistoryEntry,
@@ -29,9 +30,13 @@ log = logging.getLogger(__name__)
 class Author:
     """Who writes (caller and build) and the clock that stamps every entry, mark and lease."""
 
-    caller_arn: str
+    caller: Caller
     build_id: str
     clock: Callable[[], float]
+
+    @property
+    def caller_arn(self) -> str:
+        return self.caller()
 
     def now(self) -> float:
         return self.clock()

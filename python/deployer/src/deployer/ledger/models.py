@@ -9,12 +9,37 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
 _STAGE_RE = re.compile(r"^[a-z0-9-]{1,20}$")
 _MODEL_RE = re.compile(r"^[a-z0-9-]{1,40}$")
+
+# ---------------------------------------------------------------------------------------------------- the caller
+
+CallerArn = str | Callable[[], str]
+"""Who writes: the caller's ARN, or a function that finds it (an STS call) on first need, so a run that only
+reads never makes that call."""
+
+
+class Caller:
+    """A `CallerArn`, found once when first asked for."""
+
+    def __init__(self, caller: CallerArn) -> None:
+        self._find = caller if callable(caller) else None
+        self._arn = "" if callable(caller) else caller
+
+    def __call__(self) -> str:
+        if self._find is not None:
+            self._arn, self._find = self._find(), None
+        return self._arn
+
+
+def caller_of(caller: CallerArn | Caller) -> Caller:
+    return caller if isinstance(caller, Caller) else Caller(caller)
+
 
 # ---------------------------------------------------------------------------------------------------- exceptions
 

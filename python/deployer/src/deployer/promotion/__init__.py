@@ -21,14 +21,57 @@ Every ledger/registry-marks/smoke exception is translated into the deployer hier
 The versions x stages status matrix is in `deployer.status`.
 """
 
-from deployer.promotion.context import StageContext
-from deployer.promotion.events import EVENT_DETAIL_TYPE, EVENT_SOURCE, EventPublisher
-from deployer.promotion.lock import EndpointLock, LockKeeper, lock_owner
-from deployer.promotion.promote import PromoteResult
-from deployer.promotion.serving import ServingProof
-from deployer.promotion.stage_run import StageRun
-from deployer.promotion.testrun import TestRun
-from deployer.promotion.wiring import open_stage_run, stage_context
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from deployer.promotion.context import StageContext
+    from deployer.promotion.events import EVENT_DETAIL_TYPE, EVENT_SOURCE, EventPublisher
+    from deployer.promotion.lock import EndpointLock, LockKeeper, lock_owner
+    from deployer.promotion.promote import PromoteResult
+    from deployer.promotion.serving import ServingProof
+    from deployer.promotion.stage_run import StageRun
+    from deployer.promotion.testrun import TestRun
+    from deployer.promotion.wiring import open_stage_run, stage_context
+
+# Each name is imported from its unit on first use (PEP 562), so that importing one unit (the CLI's plan imports
+# `wiring`) does not import them all: testrun brings the smoke tests, promote the registry marks and events.
+_UNITS = {
+    "EVENT_DETAIL_TYPE": "events",
+    "EVENT_SOURCE": "events",
+    "EndpointLock": "lock",
+    "EventPublisher": "events",
+    "LockKeeper": "lock",
+    "PromoteResult": "promote",
+    "ServingProof": "serving",
+    "StageContext": "context",
+    "StageRun": "stage_run",
+    "TestRun": "testrun",
+    "lock_owner": "lock",
+    "open_stage_run": "wiring",
+    "stage_context": "wiring",
+}
+
+
+def __getattr__(name: str) -> Any:
+    unit = _UNITS.get(name)
+    if unit is None:  # a unit itself, as `import deployer.promotion` then `deployer.promotion.lock` had it
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f"{__name__}.{unit}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_UNITS])
+
 
 __all__ = [
     "EVENT_DETAIL_TYPE",

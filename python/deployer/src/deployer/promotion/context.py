@@ -7,16 +7,19 @@ ledger (`test --no-ledger`, whose role cannot reach the registry account) never 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from deployer.config import StageConfig
 from deployer.errors import translated
-from deployer.ledger import Ledger
-from deployer.promotion.send_deadline import SendDeadline
-from deployer.registry import CandidatePolicy
-from deployer.registry_marks import RegistryMarks
-from deployer.rollout import StageDeployer
-from deployer.sessions import AccountSessions, role_label
+from deployer.sessions import role_label
+
+if TYPE_CHECKING:
+    from deployer.config import StageConfig
+    from deployer.ledger import Ledger
+    from deployer.promotion.send_deadline import SendDeadline
+    from deployer.registry import CandidatePolicy
+    from deployer.registry_marks import RegistryMarks
+    from deployer.rollout import StageDeployer
+    from deployer.sessions import AccountSessions
 
 
 class LockKeeping(Protocol):

@@ -3,25 +3,27 @@ changes something runs under the context's guard (errors translated) and the end
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from deployer.config import StageConfig
-from deployer.ledger import Lease, Ledger
 from deployer.promotion.context import StageContext
-from deployer.promotion.events import EventPublisher
 from deployer.promotion.lock import EndpointLock
 from deployer.promotion.planning import exports, plan_with_lock, stage_policy
-from deployer.promotion.promote import PromoteResult, promote
-from deployer.promotion.recorded import RecordedRollout
-from deployer.promotion.rollback import roll_back, rollback_reason
-from deployer.promotion.serving import ServingProof, prove_serving
-from deployer.promotion.teardown import TeardownResult, tear_down
-from deployer.promotion.testrun import TestRun, check_smoke_files, run_tests, smoke_dir
-from deployer.registry import CandidatePolicy
-from deployer.registry_marks import RegistryMarks
-from deployer.rollout import Plan, RolloutResult, StageDeployer
-from deployer.sessions import AccountSessions
+
+if TYPE_CHECKING:  # the units of the other verbs are imported by the verb that needs them (cold start)
+    from deployer.config import StageConfig
+    from deployer.ledger import Lease, Ledger
+    from deployer.promotion.events import EventPublisher
+    from deployer.promotion.promote import PromoteResult
+    from deployer.promotion.recorded import RecordedRollout
+    from deployer.promotion.serving import ServingProof
+    from deployer.promotion.teardown import TeardownResult
+    from deployer.promotion.testrun import TestRun
+    from deployer.registry import CandidatePolicy
+    from deployer.registry_marks import RegistryMarks
+    from deployer.rollout import Plan, RolloutResult, StageDeployer
+    from deployer.sessions import AccountSessions
 
 
 class StageRun:
@@ -30,8 +32,18 @@ class StageRun:
     def __init__(self, context: StageContext, lock: EndpointLock) -> None:
         self.context = context
         self.lock = lock
-        self.rollout = RecordedRollout(context)
-        self.publisher = EventPublisher(context)
+
+    @functools.cached_property
+    def rollout(self) -> RecordedRollout:
+        from deployer.promotion.recorded import RecordedRollout
+
+        return RecordedRollout(self.context)
+
+    @functools.cached_property
+    def publisher(self) -> EventPublisher:
+        from deployer.promotion.events import EventPublisher
+
+        return EventPublisher(self.context)
 
     # -- what the context holds ----------------------------------------------------------------------------------------
 
@@ -67,6 +79,8 @@ class StageRun:
         return stage_policy(self.context)
 
     def smoke_dir(self, config_dir: Path) -> Path:
+        from deployer.promotion.testrun import smoke_dir
+
         return smoke_dir(self.context, config_dir)
 
     # -- verbs ---------------------------------------------------------------------------------------------------------
@@ -85,6 +99,8 @@ class StageRun:
         """Lock the endpoint, plan, roll out, record the outcome; a no-op repairs missing records. With the
         stage's `config_dir`, its smoke cases are checked first (they run only after the switch)."""
         if config_dir is not None:
+            from deployer.promotion.testrun import check_smoke_files
+
             with self.context.guard():
                 check_smoke_files(self.context, config_dir)
         with self.context.guard(), self.lock.held() as keeper:
@@ -95,6 +111,8 @@ class StageRun:
     ) -> RolloutResult:
         """Explicit rollback to `to_version`, or to the newest good version older than the live one. With
         `if_rejected`, only when the live version is Rejected (decided under the lock)."""
+        from deployer.promotion.rollback import roll_back, rollback_reason
+
         reason = rollback_reason(reason, force=force)
         with self.context.guard(), self.lock.held() as keeper:
             return roll_back(
@@ -109,6 +127,8 @@ class StageRun:
 
     def teardown(self, *, reason: str) -> TeardownResult:
         """Delete the endpoint and what the deployer created for it, under the lock; recorded in the ledger."""
+        from deployer.promotion.teardown import tear_down
+
         with self.context.guard(), self.lock.held() as keeper:
             return tear_down(self.context, keeper, reason=reason)
 
@@ -118,6 +138,8 @@ class StageRun:
             return self.context.ledger().break_lock(self.context.endpoint, stage=self.context.stage, reason=reason)
 
     def prove_serving(self, *, ledger: bool = True) -> ServingProof:
+        from deployer.promotion.serving import prove_serving
+
         return prove_serving(self.context, ledger=ledger)
 
     def test(
@@ -130,6 +152,8 @@ class StageRun:
         record: bool = True,
     ) -> TestRun:
         """Prove what is served, run the smoke tests, write the reports, record the outcome in the ledger."""
+        from deployer.promotion.testrun import run_tests
+
         return run_tests(
             self.context,
             config_dir,
@@ -141,5 +165,7 @@ class StageRun:
 
     def promote(self) -> PromoteResult:
         """Record "verified" for the live version, mirror the marks, and start the next stage."""
+        from deployer.promotion.promote import promote
+
         with self.context.guard(), self.lock.held():
             return promote(self.context, self.publisher)

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from deployer import env
-from deployer.config import StageConfig
 from deployer.ledger import Ledger, dynamodb_ledger
 from deployer.promotion.context import StageContext
 from deployer.promotion.lock import EndpointLock
 from deployer.promotion.stage_run import StageRun
-from deployer.registry_marks import RegistryMarks
 from deployer.rollout import StageDeployer
-from deployer.sessions import AccountSessions
+
+if TYPE_CHECKING:
+    from deployer.config import StageConfig
+    from deployer.registry_marks import RegistryMarks
+    from deployer.sessions import AccountSessions
 
 
 def stage_context(
@@ -33,10 +36,15 @@ def stage_context(
 
     def open_ledger() -> Ledger:
         client = sessions.client("dynamodb", registry.role_arn, registry.region)
-        who = sessions.caller_arn("", config.target.region)
+
+        def who() -> str:  # the current credentials' ARN (an STS call), only once a record or a refusal names it
+            return sessions.caller_arn("", config.target.region)
+
         return dynamodb_ledger(client, config.ledger.table_name, model=config.model, caller_arn=who, build_id=build)
 
     def open_marks() -> RegistryMarks:
+        from deployer.registry_marks import RegistryMarks  # promote and rollback only
+
         return RegistryMarks(sessions.client("sagemaker", registry.role_arn, registry.region))
 
     def open_deployer() -> StageDeployer:
