@@ -108,8 +108,9 @@ def _custom_attributes(variant: Variant, fleet_colour: str) -> str:
 
 
 def _draw(markers: Markers, variant: Variant, n: int) -> float:
-    """A uniform number in [0, 1) for the n-th request to `variant`: seeded, so a run replays exactly."""
-    digest = hashlib.sha256(f"{markers.seed}\x00{variant.model_name}\x00{n}".encode()).digest()
+    """A uniform number in [0, 1) for the n-th request to a variant of this name: seeded, so a run replays
+    exactly, and two endpoints with the same seed fail the same requests."""
+    digest = hashlib.sha256(f"{markers.seed}\x00{variant.name}\x00{n}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
