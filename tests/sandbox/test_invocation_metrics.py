@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import Sandbox
-from tests.sandbox.test_hosting import FAST, Unique, make_model, settled, sm, wait_for
+from tests.sandbox.test_hosting import FAST, Unique, make_model, sm
 from tests.sandbox.test_shadow import serving, shadow_config, variant
 
 pytestmark = pytest.mark.usefixtures("execution_role")
@@ -220,9 +220,3 @@ def test_simulated_model_latency_is_scaled_for_the_caller(sandbox: Sandbox, uniq
     assert (datetime.now(UTC) - started).total_seconds() < 10
     [point] = statistic(sandbox, slow, "Primary", "ModelLatency", Statistics=["Maximum"])
     assert point["Maximum"] == 100_000_000.0
-
-
-def test_describe_unchanged_for_endpoints_without_shadow(sandbox: Sandbox, unique: Unique) -> None:
-    client = sm(sandbox)
-    endpoint = plain_endpoint(sandbox, unique, {})
-    assert "ShadowProductionVariants" not in wait_for(client, endpoint, settled)

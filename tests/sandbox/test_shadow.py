@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -104,6 +105,18 @@ def test_callers_get_only_production_answers_and_a_broken_shadow_changes_nothing
         answer = runtime.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv", Body=b"34,12,79.5,1,0")
         assert answer["InvokedProductionVariant"] == "Production"
         assert answer["Body"].read().decode().strip()
+    # The shadow (weight equal to production's) got every request, and failed every one, unseen by callers.
+    for metric in ("Invocations", "Invocation5XXErrors"):
+        points = sandbox.client("cloudwatch", "dev").get_metric_statistics(
+            Namespace="AWS/SageMaker",
+            MetricName=metric,
+            Dimensions=[{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": "Shadow"}],
+            StartTime=datetime.now(UTC) - timedelta(minutes=30),
+            EndTime=datetime.now(UTC) + timedelta(minutes=30),
+            Period=3600,
+            Statistics=["Sum"],
+        )["Datapoints"]
+        assert sum(p["Sum"] for p in points) == 6
 
 
 def test_update_onto_and_away_from_a_shadow_config(sandbox: Sandbox, unique: Unique) -> None:
