@@ -199,9 +199,13 @@ def test_capture_without_content_type_headers_is_base64(sandbox: Sandbox, unique
         "CaptureOptions": [{"CaptureMode": "Input"}],
     }
     endpoint = plain_endpoint(sandbox, unique, {}, capture)
-    invoke(sandbox, endpoint, 1)
+    runtime = sandbox.client("sagemaker-runtime", "dev")
+    runtime.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv", Body=ROW, InferenceId="req-1")
     [obj] = s3.list_objects_v2(Bucket=bucket)["Contents"]
     record = json.loads(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())
+    assert record["eventMetadata"]["inferenceId"] == "req-1"
+    # to the second, as AWS writes it: 2022-01-11T17:00:39Z
+    assert datetime.strptime(record["eventMetadata"]["inferenceTime"], "%Y-%m-%dT%H:%M:%SZ")
     assert record["captureData"] == {
         "endpointInput": {
             "observedContentType": "text/csv",

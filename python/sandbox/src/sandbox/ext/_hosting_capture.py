@@ -7,7 +7,8 @@ yyyy/mm/dd/hh/<file>.jsonl`, each line `{"captureData": {"endpointInput": {...},
 `CaptureContentTypeHeader`, otherwise BASE64 (AWS: "If no headers are specified SageMaker AI will by default
 base64 encode"). AWS buffers requests into files every few minutes; here each captured request is its own file,
 written at once. Exactly `InitialSamplingPercentage` of every run of requests to a variant is captured (a counter).
-Errors (ModelError) are not captured: there is no model output.
+Errors (ModelError) are not captured: there is no model output. `eventMetadata.inferenceId` is InvokeEndpoint's
+InferenceId when the caller gave one.
 """
 
 from __future__ import annotations
@@ -41,7 +42,12 @@ def _side(mode: str, content_type: str, body: bytes, headers: dict[str, Any]) ->
 
 
 def record(
-    config: dict[str, Any], counter: int, request: tuple[str, bytes], response: tuple[str, bytes], now: datetime
+    config: dict[str, Any],
+    counter: int,
+    request: tuple[str, bytes],
+    response: tuple[str, bytes],
+    now: datetime,
+    inference_id: str = "",
 ) -> dict[str, Any] | None:
     """The capture line for the `counter`-th request to a variant, or None when it is not sampled."""
     if not config or not config.get("EnableCapture", True):
@@ -56,7 +62,10 @@ def record(
         data["endpointInput"] = _side("INPUT", request[0], request[1], headers)
     if modes & {"Output", "InputAndOutput"}:
         data["endpointOutput"] = _side("OUTPUT", response[0], response[1], headers)
-    metadata = {"eventId": str(uuid.uuid4()), "inferenceTime": now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"}
+    # AWS's records carry the time to the second ("2022-01-11T17:00:39Z") and the caller's InferenceId if given.
+    metadata = {"eventId": str(uuid.uuid4()), "inferenceTime": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    if inference_id:
+        metadata["inferenceId"] = inference_id
     return {"captureData": data, "eventMetadata": metadata, "eventVersion": "0"}
 
 

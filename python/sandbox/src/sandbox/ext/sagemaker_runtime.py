@@ -114,6 +114,13 @@ def _draw(markers: Markers, variant: Variant, n: int) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
+@dataclass(frozen=True)
+class _Request:
+    content_type: str
+    body: bytes
+    inference_id: str  # InvokeEndpoint's InferenceId, "" when not given
+
+
 @dataclass
 class _Outcome:
     served: Served
@@ -159,7 +166,7 @@ def _observe(
     endpoint: str,
     fleet: Fleet,
     variant: Variant,
-    request: tuple[str, bytes],
+    request: _Request,
     outcome: _Outcome,
 ) -> None:
     """What AWS records of a served request: the variant's metrics, and its data capture when sampled."""
@@ -170,18 +177,23 @@ def _observe(
         counter = variant.captured
         variant.captured += 1
     now = utcnow()
-    line = record(fleet.data_capture, counter, request, (outcome.content_type, outcome.answer.encode()), now)
+    line = record(
+        fleet.data_capture,
+        counter,
+        (request.content_type, request.body),
+        (outcome.content_type, outcome.answer.encode()),
+        now,
+        request.inference_id,
+    )
     if line is not None:
         write(fleet.data_capture, endpoint, variant.name, line, now)
 
 
-def _shadow(
-    account: str, region: str, endpoint: str, fleet: Fleet, shadow: Variant, n: int, request: tuple[str, bytes]
-) -> None:
+def _shadow(account: str, region: str, endpoint: str, fleet: Fleet, shadow: Variant, n: int, request: _Request) -> None:
     """Mirror a request to the shadow variant: its answer and any failure stay inside the endpoint."""
     try:
-        body = request[1].decode("utf-8", "replace")
-        outcome = _run_model(shadow, n, request[0], body, wait=False)
+        body = request.body.decode("utf-8", "replace")
+        outcome = _run_model(shadow, n, request.content_type, body, wait=False)
         _observe(account, region, endpoint, fleet, shadow, request, outcome)
     except Exception:  # a broken shadow never reaches the caller
         log.exception("endpoint %s: shadow variant %s failed", endpoint, shadow.name)
@@ -209,7 +221,7 @@ def invoke_endpoint(self: Any) -> Response:
             shadow.served += 1
     raw = self.body if isinstance(self.body, bytes) else str(self.body or "").encode()
     content_type = self.headers.get("Content-Type") or ""
-    request = (content_type, raw)
+    request = _Request(content_type, raw, self.headers.get("X-Amzn-SageMaker-Inference-Id") or "")
     outcome = _run_model(variant, n, content_type, raw.decode("utf-8", "replace"), wait=True)
     _observe(account, region, name, fleet, variant, request, outcome)
     if shadow is not None:
