@@ -39,6 +39,7 @@ def test_sagemaker_registry_hosting_runtime(
     package = sagemaker.registry(sandbox, recorder, unique)
     endpoint = sagemaker.hosting(sandbox, recorder, unique, package, execution_role)
     sagemaker.runtime(sandbox, recorder, unique, endpoint)
+    sagemaker.shadow(sandbox, recorder, unique, endpoint)
     platform.autoscaling(sandbox, recorder, endpoint)
     sagemaker.teardown(sandbox, recorder, unique, endpoint)
     for service in ("sagemaker", "sagemaker-runtime", "application-autoscaling"):

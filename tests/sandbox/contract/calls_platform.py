@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 from sandbox.harness import TOOLING, Sandbox
 from tests.sandbox.contract.calls_sagemaker import Unique, fails
@@ -43,6 +44,14 @@ def cloudwatch(box: Sandbox, rec: Recorder, unique: Unique) -> None:
     client.describe_alarms(AlarmNames=[name])
     client.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="contract")
     client.put_metric_data(Namespace="Contract", MetricData=[{"MetricName": "m", "Value": 1.0}])
+    now = datetime.now(UTC)
+    span = {"StartTime": now - timedelta(minutes=5), "EndTime": now + timedelta(minutes=5)}
+    client.get_metric_statistics(
+        Namespace="Contract", MetricName="m", Period=60, Statistics=["Sum"], ExtendedStatistics=["p99"], **span
+    )
+    metric = {"Namespace": "Contract", "MetricName": "m"}
+    queries = [{"Id": "p", "MetricStat": {"Metric": metric, "Period": 60, "Stat": "p99"}}]
+    client.get_metric_data(MetricDataQueries=queries, **span)
     client.delete_alarms(AlarmNames=[name])
     fails(client.set_alarm_state, AlarmName=unique("nowhere"), StateValue="OK", StateReason="x")
 

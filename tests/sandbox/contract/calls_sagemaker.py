@@ -86,6 +86,31 @@ def hosting(box: Sandbox, rec: Recorder, unique: Unique, package: str, role: str
     return endpoint
 
 
+def shadow(box: Sandbox, rec: Recorder, unique: Unique, endpoint: str) -> None:
+    """A config with a shadow variant (the live endpoint's model), its description and its endpoint's."""
+    sm = rec.attach(box.client("sagemaker", "dev"))
+    live = sm.describe_endpoint_config(
+        EndpointConfigName=sm.describe_endpoint(EndpointName=endpoint)["EndpointConfigName"]
+    )
+    model = live["ProductionVariants"][0]["ModelName"]
+    variant = {"ModelName": model, "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}
+    config = unique("shadow-config")
+    sm.create_endpoint_config(
+        EndpointConfigName=config,
+        ProductionVariants=[{**variant, "VariantName": "Primary"}],
+        ShadowProductionVariants=[{**variant, "VariantName": "Shadow", "InitialVariantWeight": 0.5}],
+    )
+    sm.describe_endpoint_config(EndpointConfigName=config)
+    shadowed = unique("shadow-endpoint")
+    sm.create_endpoint(EndpointName=shadowed, EndpointConfigName=config)
+    deadline = time.monotonic() + 10
+    while sm.describe_endpoint(EndpointName=shadowed)["EndpointStatus"] != "InService":
+        assert time.monotonic() < deadline, "endpoint never InService"
+        time.sleep(0.1)
+    sm.delete_endpoint(EndpointName=shadowed)
+    sm.delete_endpoint_config(EndpointConfigName=config)
+
+
 def runtime(box: Sandbox, rec: Recorder, unique: Unique, endpoint: str) -> None:
     client = rec.attach(box.client("sagemaker-runtime", "dev"))
     answer = client.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv", Body=b"1,2,3")

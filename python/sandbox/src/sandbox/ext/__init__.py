@@ -26,6 +26,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 ORDER = (
     "accounts",
     "chaos",
+    "cloudwatch_metrics",
     "codebuild_runs",
     "codecommit_files",
     "codeconnections",

@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 from sandbox.ext._hosting_alarms import alarm_probe
-from sandbox.ext._hosting_model import LOCK, EndpointState, Fleet, Phase, Variant
+from sandbox.ext._hosting_model import LOCK, EndpointState, Fleet, Phase, Rollout, Variant
 from sandbox.ext._hosting_progress import advance
 
 log = logging.getLogger(__name__)
@@ -59,13 +59,15 @@ def _count(variant: Variant, capacity: Fraction) -> int:
     return round(variant.instance_count * capacity)
 
 
-def _variant_summaries(state: EndpointState) -> list[dict[str, Any]]:
+def _variant_summaries(state: EndpointState, shadow: bool = False) -> list[dict[str, Any]]:
+    """ProductionVariants (or, with `shadow`, ShadowProductionVariants) of the serving fleet, in
+    ProductionVariantSummary's shape: AWS describes shadow variants exactly as production ones."""
     rollout = state.rollout
     phase: Phase | None = None
     if rollout is not None:
         phase = rollout.phase_at(rollout.sim_now())
     summaries: list[dict[str, Any]] = []
-    for variant in state.current.variants:
+    for variant in state.current.shadows if shadow else state.current.variants:
         summary: dict[str, Any] = {"VariantName": variant.name, "DeployedImages": _images(variant, state.current)}
         weight = variant.weight
         if rollout is not None and rollout.kind == "create":
@@ -96,8 +98,19 @@ def _pending(state: EndpointState) -> dict[str, Any] | None:
     if rollout is None or rollout.kind != "update":
         return None
     phase = rollout.phase_at(rollout.sim_now())
+    pending: dict[str, Any] = {
+        "EndpointConfigName": rollout.target.config_name,
+        "ProductionVariants": _pending_variants(rollout, phase, rollout.target.variants),
+        "StartTime": rollout.started_at,
+    }
+    if rollout.target.shadows:
+        pending["ShadowProductionVariants"] = _pending_variants(rollout, phase, rollout.target.shadows)
+    return pending
+
+
+def _pending_variants(rollout: Rollout, phase: Phase, targets: list[Variant]) -> list[dict[str, Any]]:
     variants: list[dict[str, Any]] = []
-    for variant in rollout.target.variants:
+    for variant in targets:
         summary: dict[str, Any] = {
             "VariantName": variant.name,
             "DeployedImages": _images(variant, rollout.target),
@@ -117,11 +130,7 @@ def _pending(state: EndpointState) -> dict[str, Any] | None:
         if phase.variant_status:
             summary["VariantStatus"] = [{"Status": phase.variant_status, "StartTime": rollout.at(phase.start)}]
         variants.append(summary)
-    return {
-        "EndpointConfigName": rollout.target.config_name,
-        "ProductionVariants": variants,
-        "StartTime": rollout.started_at,
-    }
+    return variants
 
 
 def _data_capture(fleet: Fleet) -> dict[str, Any] | None:
@@ -164,6 +173,8 @@ def describe(endpoint: Any) -> dict[str, Any]:
             "CreationTime": state.created_at,
             "LastModifiedTime": state.last_modified,
         }
+        if state.current.shadows:
+            answer["ShadowProductionVariants"] = _variant_summaries(state, shadow=True)
         capture = _data_capture(state.current)
         if capture is not None:
             answer["DataCaptureConfig"] = capture

@@ -119,4 +119,5 @@ def snapshot_fleet(backend: Any, config_name: str, now: datetime) -> Fleet:
         variants=[_variant_of(backend, pv) for pv in config.production_variants],
         data_capture=dict(config.data_capture_config or {}),
         created_at=now,
+        shadows=[_variant_of(backend, pv) for pv in getattr(config, "shadow_production_variants", None) or []],
     )

@@ -52,11 +52,18 @@ class Variant:
     containers: list[Container]
     model_package_arn: str
     model_version: str
+    # Requests this variant has served: numbers the draws of its error rate, so a run replays exactly.
+    served: int = 0
+    captured: int = 0  # requests seen by data capture's sampling counter
 
     @property
     def capacity(self) -> int:
         # Serverless variants have no instance count; count them as one unit of capacity.
         return self.instance_count if self.serverless is None else 1
+
+    def markers(self) -> Markers:
+        """What this variant's own containers ask of the sandbox (a shadow's behaviour is its own)."""
+        return collect_markers([self])
 
 
 @dataclass
@@ -65,6 +72,33 @@ class Markers:
     latency_ms: int = 0
     provision_seconds: float | None = None
     constant_prediction: float | None = None  # a model that ignores its input
+    prediction_offset: float = 0.0  # added to every score: a "worse" candidate
+    model_latency_ms: float | None = None  # the model's own time per request, simulated
+    error_rate: float = 0.0  # share of requests the container answers with a 500
+    seed: int = 0
+
+
+def collect_markers(variants: list[Variant]) -> Markers:
+    found = Markers()
+    for variant in variants:
+        for container in variant.containers:
+            env = container.environment
+            fault = env.get("SANDBOX_FAULT", "").strip()
+            if fault and found.fault is None:
+                found.fault = fault
+            found.latency_ms = max(found.latency_ms, _int(env.get("SANDBOX_LATENCY_MS")))
+            seconds = _float(env.get("SANDBOX_PROVISION_SECONDS"))
+            if seconds is not None:
+                found.provision_seconds = max(found.provision_seconds or 0.0, seconds)
+            if found.constant_prediction is None:
+                found.constant_prediction = _finite(env.get("SANDBOX_CONSTANT_PREDICTION"))
+            found.prediction_offset += _finite(env.get("SANDBOX_PREDICTION_OFFSET")) or 0.0
+            model_ms = _float(env.get("SANDBOX_MODEL_LATENCY_MS"))
+            if model_ms is not None:
+                found.model_latency_ms = (found.model_latency_ms or 0.0) + model_ms
+            found.error_rate = max(found.error_rate, min(1.0, _float(env.get("SANDBOX_ERROR_RATE")) or 0.0))
+            found.seed = found.seed or _int(env.get("SANDBOX_SEED"))
+    return found
 
 
 @dataclass
@@ -77,26 +111,33 @@ class Fleet:
     created_at: datetime
     # Smooth weighted round-robin state: picks variants in proportion to their weights, deterministically.
     rr_current: list[float] = field(default_factory=list)
+    # ShadowProductionVariants: each gets a sampled copy of the production variant's requests.
+    shadows: list[Variant] = field(default_factory=list)
+    mirrored: int = 0  # production requests seen, for the shadow's sampling counter
 
     @property
     def capacity(self) -> int:
         return sum(v.capacity for v in self.variants)
 
     def markers(self) -> Markers:
-        found = Markers()
-        for variant in self.variants:
-            for container in variant.containers:
-                env = container.environment
-                fault = env.get("SANDBOX_FAULT", "").strip()
-                if fault and found.fault is None:
-                    found.fault = fault
-                found.latency_ms = max(found.latency_ms, _int(env.get("SANDBOX_LATENCY_MS")))
-                seconds = _float(env.get("SANDBOX_PROVISION_SECONDS"))
-                if seconds is not None:
-                    found.provision_seconds = max(found.provision_seconds or 0.0, seconds)
-                if found.constant_prediction is None:
-                    found.constant_prediction = _finite(env.get("SANDBOX_CONSTANT_PREDICTION"))
-        return found
+        """Fleet-wide markers (provisioning, health): a shadow that never gets healthy fails the fleet too."""
+        return collect_markers([*self.variants, *self.shadows])
+
+    def shadow_share(self) -> Fraction:
+        """The share of production requests copied to the shadow: its weight relative to production's, at most 1."""
+        if not self.shadows or not self.variants:
+            return Fraction(0)
+        production = sum(v.weight for v in self.variants) or 1.0
+        return min(Fraction(1), Fraction(self.shadows[0].weight / production).limit_denominator(1000))
+
+    def next_shadow(self) -> Variant | None:
+        """The shadow to mirror this request to, or None: exactly `shadow_share` of any run of requests."""
+        share = self.shadow_share()
+        n = self.mirrored
+        self.mirrored += 1
+        if share and math.floor((n + 1) * share) > math.floor(n * share):
+            return self.shadows[0]
+        return None
 
     def pick_variant(self) -> Variant:
         if len(self.variants) == 1:

@@ -21,7 +21,7 @@ from moto.sagemaker.models import FakeEndpoint, SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 
-from sandbox.ext import _hosting_access, _hosting_create, _hosting_lists, _patch
+from sandbox.ext import _hosting_access, _hosting_create, _hosting_lists, _hosting_shadow, _patch
 from sandbox.ext._hosting_backend import STATE_ATTR, describe, refresh
 from sandbox.ext._hosting_create import check_package_refs
 from sandbox.ext._hosting_fleets import snapshot_fleet
@@ -165,6 +165,7 @@ def apply() -> None:
     _patch_backend()
     _hosting_create.apply()
     _hosting_lists.apply()
+    _hosting_shadow.apply()
     _patch_responses()
     # Anything that renders a FakeEndpoint (CloudFormation, other extensions) gets the full AWS shape.
     _patch.replace(FakeEndpoint, "response_object", property(describe))
