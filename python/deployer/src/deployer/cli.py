@@ -25,9 +25,10 @@ from deployer.config import (
     fetch_platform_config,
     load_stage_config,
 )
-from deployer.errors import DeployerError, InputError, SmokeTestError, translated
+from deployer.errors import DeployerError, InputError, MetricGateError, SmokeTestError, translated
 from deployer.ledger import migrate_legacy
 from deployer.promotion import StageRun, open_stage_run
+from deployer.promotion.gate import blocked
 from deployer.seed_repo import collect_files, seed_repository
 from deployer.sessions import AccountSessions
 from deployer.status import matrix_lines, status_matrix, with_read_role
@@ -123,13 +124,27 @@ def cmd_plan(args: argparse.Namespace) -> int:
     stage = _require_stage(args)
     run = _run(args, stage)
     plan, lock = run.plan(pinned=args.model_version, force=args.force)
-    if not args.exports:
-        emit(args, {**plan.as_dict(), "lock": lock}, [*plan.lines(), lock])
+    gate = run.metric_gate(plan)
+    lines = [*plan.lines(), *(gate.lines() if gate else []), lock]
+    if args.preflight:
+        try:  # what deploy checks before its first change, here before a human approves
+            run.preflight(plan)
+        except DeployerError:
+            for line in lines:
+                log.info(line)
+            raise
+    if args.exports:
+        for line in lines:
+            log.info(line)
+        if gate is not None and gate.blocks:  # no exports: the Plan action fails and nobody is asked to approve
+            raise MetricGateError(f"metric gate blocks v{plan.candidate_version} on {stage}: {blocked(gate)}")
+        facts = run.exports(plan, gate)
+        emit(args, facts, [f"export {name}={shlex.quote(value)}" for name, value in facts.items()])
         return EXIT_OK
-    for line in [*plan.lines(), lock]:
-        log.info(line)
-    facts = run.exports(plan)
-    emit(args, facts, [f"export {name}={shlex.quote(value)}" for name, value in facts.items()])
+    emit(args, {**plan.as_dict(), "lock": lock, "metric_gate": gate.as_dict() if gate else None}, lines)
+    if gate is not None and gate.blocks:  # the plan document says why; the exit code says a deploy would stop
+        print(f"error: metric gate blocks v{plan.candidate_version} on {stage}: {blocked(gate)}", file=sys.stderr)
+        return MetricGateError.exit_code
     return EXIT_OK
 
 
