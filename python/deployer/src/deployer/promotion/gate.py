@@ -4,7 +4,12 @@ the ledger before its `started` entry and stops (exit 4) when it blocks, before 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+from typing import Any
+
 from deployer.errors import MetricGateError
+from deployer.ledger import Event, HistoryEntry
 from deployer.metric_gate import GateDecision, PackageMetrics, evaluate
 from deployer.promotion.context import StageContext
 from deployer.registry import REJECTED
@@ -55,3 +60,27 @@ def record_and_enforce(context: StageContext, plan: Plan, decision: GateDecision
 
 def blocked(decision: GateDecision) -> str:
     return "; ".join(r.line() for r in decision.results if r.verdict == "block")
+
+
+def latest_gate(history: Iterable[HistoryEntry], version: int | None = None) -> dict[str, Any] | None:
+    """The newest metric gate record (of `version`, when given) as status and the promotion event show it:
+    the version, the verdict, the mode, when, and every rule with both values. None when there is none."""
+    for entry in history:
+        if entry.event != Event.METRIC_GATE.value or (version is not None and entry.version != version):
+            continue
+        details = entry.details
+        try:
+            rules = json.loads(details.get("rules", "[]"))
+        except ValueError:  # written by the deployer as JSON; a hand-edited item shows as no rules
+            rules = []
+        return {
+            "version": entry.version,
+            "verdict": details.get("verdict", ""),
+            "dry_run": details.get("dry_run") == "true",
+            "at": entry.at,
+            "live_version": int(details["live_version"]) if details.get("live_version", "").isdigit() else None,
+            "compared_with_live": details.get("compared_with_live", ""),
+            "rules": rules,
+            "summary": entry.reason,
+        }
+    return None
