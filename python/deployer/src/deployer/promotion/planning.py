@@ -51,8 +51,9 @@ EXPORT_NAMES = (
     "DEPLOYER_VERIFIED_BUILD",
     "DEPLOYER_METRIC_GATE",
 )
-# The approval's CustomData holds at most 500 characters once resolved: the gate's line gets this many.
-GATE_EXPORT_CHARS = 160
+# The approval's CustomData (modules/stage approval_text) holds at most 500 characters once resolved; the
+# rest of it takes up to about 380 (package ARN, build id), so the gate's line gets this many.
+GATE_EXPORT_CHARS = 100
 
 
 def exports(context: StageContext, plan: Plan, gate: GateDecision | None = None) -> dict[str, str]:
