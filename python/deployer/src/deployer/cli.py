@@ -25,10 +25,10 @@ from deployer.config import (
     fetch_platform_config,
     load_stage_config,
 )
-from deployer.errors import DeployerError, InputError, MetricGateError, SmokeTestError, translated
+from deployer.errors import DeployerError, InputError, SmokeTestError, translated
 from deployer.ledger import migrate_legacy
 from deployer.promotion import StageRun, open_stage_run
-from deployer.promotion.gate import blocked
+from deployer.promotion.gate import blocking_error
 from deployer.seed_repo import collect_files, seed_repository
 from deployer.sessions import AccountSessions
 from deployer.status import matrix_lines, status_matrix, with_read_role
@@ -137,14 +137,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
         for line in lines:
             log.info(line)
         if gate is not None and gate.blocks:  # no exports: the Plan action fails and nobody is asked to approve
-            raise MetricGateError(f"metric gate blocks v{plan.candidate_version} on {stage}: {blocked(gate)}")
+            raise blocking_error(stage, gate)
         facts = run.exports(plan, gate)
         emit(args, facts, [f"export {name}={shlex.quote(value)}" for name, value in facts.items()])
         return EXIT_OK
     emit(args, {**plan.as_dict(), "lock": lock, "metric_gate": gate.as_dict() if gate else None}, lines)
     if gate is not None and gate.blocks:  # the plan document says why; the exit code says a deploy would stop
-        print(f"error: metric gate blocks v{plan.candidate_version} on {stage}: {blocked(gate)}", file=sys.stderr)
-        return MetricGateError.exit_code
+        error = blocking_error(stage, gate)
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
     return EXIT_OK
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from deployer.errors import MetricGateError
 from deployer.ledger import Event, HistoryEntry
-from deployer.metric_gate import GateDecision, PackageMetrics, evaluate
+from deployer.metric_gate import BLOCK, GateDecision, PackageMetrics, evaluate
 from deployer.promotion.context import StageContext
 from deployer.registry import REJECTED
 from deployer.registry_metrics import read_package_metrics
@@ -47,7 +47,7 @@ def record_and_enforce(context: StageContext, plan: Plan, decision: GateDecision
         context.ledger().record_metric_gate(
             context.stage,
             plan.candidate_version,
-            passed=decision.verdict != "block",
+            passed=decision.verdict != BLOCK,
             model_package_arn=plan.candidate_arn,
             endpoint=context.endpoint,
             endpoint_config=plan.config_name,
@@ -55,11 +55,13 @@ def record_and_enforce(context: StageContext, plan: Plan, decision: GateDecision
             details=decision.details(),
         )
     if decision.blocks:
-        raise MetricGateError(f"metric gate blocks v{plan.candidate_version} on {context.stage}: {blocked(decision)}")
+        raise blocking_error(context.stage, decision)
 
 
-def blocked(decision: GateDecision) -> str:
-    return "; ".join(r.line() for r in decision.results if r.verdict == "block")
+def blocking_error(stage: str, decision: GateDecision) -> MetricGateError:
+    """What a blocking gate says (deploy, and plan before an approval): each blocking rule with both values."""
+    rules = "; ".join(r.line() for r in decision.results if r.verdict == BLOCK)
+    return MetricGateError(f"metric gate blocks v{decision.candidate_version} on {stage}: {rules}")
 
 
 def latest_gate(history: Iterable[HistoryEntry], version: int | None = None) -> dict[str, Any] | None:
