@@ -34,6 +34,7 @@ module "model" {
   stages                  = [for s in var.stages : { name = s.name, account_id = s.account_id, region = s.region }]
   ledger_table_arn        = module.registry.ledger_table_arn
   kms_key_arn             = module.registry.kms_key_arn
+  artifact_bucket_arn     = module.registry.artifact_bucket_arn
   events_forward_role_arn = module.registry.events_forward_role_arn
   organization_id         = var.organization_id
   producer_role_arns      = var.producer_role_arns

@@ -42,6 +42,7 @@ module "model" {
   stages                  = local.stages
   ledger_table_arn        = module.registry.ledger_table_arn
   kms_key_arn             = module.registry.kms_key_arn
+  artifact_bucket_arn     = module.registry.artifact_bucket_arn
   events_forward_role_arn = module.registry.events_forward_role_arn
 }
 

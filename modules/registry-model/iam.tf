@@ -142,6 +142,22 @@ locals {
             Condition = { "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = local.ledger_write_keys[name] } }
           },
           {
+            # The metric gate reads the candidate's and the live version's ModelMetrics documents, which
+            # producers write under models/ (modules/registry ProducersWriteArtifacts); nothing else of the bucket.
+            Sid      = "RegistryMetricsRead"
+            Effect   = "Allow"
+            Action   = ["s3:GetObject"]
+            Resource = ["${var.artifact_bucket_arn}/models/*"]
+          },
+          {
+            # The bucket is SSE-KMS with the registry key: S3 decrypts the metrics document on the role's behalf.
+            Sid       = "RegistryMetricsDecrypt"
+            Effect    = "Allow"
+            Action    = ["kms:Decrypt"]
+            Resource  = [var.kms_key_arn]
+            Condition = { StringEquals = { "kms:ViaService" = "s3.${local.region}.amazonaws.com" } }
+          },
+          {
             Sid       = "LedgerEncryption"
             Effect    = "Allow"
             Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]

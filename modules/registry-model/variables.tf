@@ -89,6 +89,16 @@ variable "kms_key_arn" {
   }
 }
 
+variable "artifact_bucket_arn" {
+  description = "ARN of the platform's artifact bucket (modules/registry output artifact_bucket_arn): the deployer roles read the model-quality metrics documents that versions register (ModelMetrics) under its models/ prefix, for the metric gate."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.artifact_bucket_arn))
+    error_message = "artifact_bucket_arn must be an S3 bucket ARN (arn:<partition>:s3:::<bucket>)."
+  }
+}
+
 variable "events_forward_role_arn" {
   description = "ARN of the platform's event forwarding role (modules/registry output events_forward_role_arn), which the rules use to put events on the stage buses."
   type        = string

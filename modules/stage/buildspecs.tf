@@ -33,17 +33,20 @@ locals {
   plan_exports = [
     "DEPLOYER_STAGE", "DEPLOYER_CANDIDATE_VERSION", "DEPLOYER_CANDIDATE_ARN", "DEPLOYER_ACTION",
     "DEPLOYER_LIVE_VERSION", "DEPLOYER_VERIFIED_IN", "DEPLOYER_VERIFIED_AT", "DEPLOYER_VERIFIED_BUILD",
+    "DEPLOYER_METRIC_GATE",
   ]
 
   plan_buildspec = <<-EOT
     # Plan action (platform-owned, from Terraform), before the manual approval: resolve the candidate and
-    # export it, so the approval names the version and the Deploy action deploys exactly that one.
+    # export it, so the approval names the version and the Deploy action deploys exactly that one. It runs
+    # the metric gate and deploy's whole preflight, so a candidate that would fail fails here, not after
+    # a human approved it.
     ${trimspace(local.buildspec_env)}
       exported-variables:${join("", [for name in local.plan_exports : "\n    - ${name}"])}
     ${trimspace(local.buildspec_phases)}
       build:
         commands:
-          - exports="$(deployer plan --stage "$STAGE" --exports)" && eval "$exports"
+          - exports="$(deployer plan --stage "$STAGE" --preflight --exports)" && eval "$exports"
   EOT
 
   rollback_buildspec = <<-EOT

@@ -157,6 +157,7 @@ locals {
     "Deploy v#{Plan.DEPLOYER_CANDIDATE_VERSION} to ${var.stage} (#{Plan.DEPLOYER_ACTION}; live v#{Plan.DEPLOYER_LIVE_VERSION}):",
     "#{Plan.DEPLOYER_CANDIDATE_ARN},",
     "verified in #{Plan.DEPLOYER_VERIFIED_IN} at #{Plan.DEPLOYER_VERIFIED_AT} by build #{Plan.DEPLOYER_VERIFIED_BUILD}.",
+    "Metric gate: #{Plan.DEPLOYER_METRIC_GATE}.",
     "Deploy ships exactly this version, or fails if it is no longer eligible.",
   ])
 }

@@ -55,8 +55,12 @@ def register_version(
     environment: dict[str, str] | None = None,
     content_types: Iterable[str] = ("text/csv",),
     description: str = "",
+    metrics_uri: str = "",
+    instance_types: Iterable[str] = (),
 ) -> tuple[int, str]:
-    """A new version of `group`; return (version, package ARN). `environment` is the container's."""
+    """A new version of `group`; return (version, package ARN). `environment` is the container's;
+    `metrics_uri` the model-quality statistics document (ModelMetrics.ModelQuality.Statistics);
+    `instance_types` the real-time instance types it supports (none: any)."""
     container: dict[str, Any] = {"Image": IMAGE, "ModelDataUrl": model_data_url}
     if environment is not None:
         container["Environment"] = environment
@@ -71,6 +75,11 @@ def register_version(
     }
     if description:
         request["ModelPackageDescription"] = description
+    if metrics_uri:
+        statistics = {"ContentType": "application/json", "S3Uri": metrics_uri}
+        request["ModelMetrics"] = {"ModelQuality": {"Statistics": statistics}}
+    if instance_types:
+        request["InferenceSpecification"]["SupportedRealtimeInferenceInstanceTypes"] = list(instance_types)
     arn = str(sm.create_model_package(**request)["ModelPackageArn"])
     return int(sm.describe_model_package(ModelPackageName=arn)["ModelPackageVersion"]), arn
 

@@ -8,6 +8,7 @@ repo root is `root`, which holds the seed smoke tests.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -51,6 +52,7 @@ class World(Registry):
         self.config_dir.mkdir(parents=True, exist_ok=True)
         shutil.copytree(SEED_SMOKE, root / "tests" / "smoke", dirs_exist_ok=True)
         self.slots: dict[str, Slot] = {}
+        self.metrics_written = 0
         self.dev = self._slot("dev")
         self.shared = share
         if share:
@@ -91,7 +93,11 @@ class World(Registry):
         status: str = "Approved",
         key: str = MODEL_KEY,
         environment: dict[str, str] | None = None,
+        metrics: dict[str, Any] | None = None,
+        instance_types: tuple[str, ...] = (),
     ) -> tuple[int, str]:
+        """A version; with `metrics`, its model-quality statistics go into the artifact bucket as JSON and
+        the version registers them (ModelMetrics)."""
         # Fleets provision in 30 simulated seconds (AWS takes minutes), so the suite stays fast; tests that need
         # the default 100 s (or another value) pass SANDBOX_PROVISION_SECONDS in `environment`.
         env = {"SANDBOX_PROVISION_SECONDS": "30"}
@@ -106,7 +112,18 @@ class World(Registry):
             environment=env,
             content_types=("text/csv", "application/json"),
             description="test version",
+            metrics_uri=self.put_metrics(metrics) if metrics is not None else "",
+            instance_types=instance_types,
         )
+
+    def put_metrics(self, document: dict[str, Any]) -> str:
+        """A statistics document under models/ in the artifact bucket (where producers write); its s3:// URI."""
+        self.metrics_written += 1
+        key = f"models/metrics/{self.metrics_written}/statistics.json"
+        admin_client(self.sandbox, "s3").put_object(
+            Bucket=self.bucket, Key=key, Body=json.dumps(document).encode(), ContentType="application/json"
+        )
+        return f"s3://{self.bucket}/{key}"
 
     # -- the dev slot, under the single-stage world's names ----------------------------------------------------------
 

@@ -124,6 +124,50 @@ def _probe(ddb: Any, sm: Any, table: str, package: str, project: str, key: str) 
     sm.update_model_package(ModelPackageArn=package, CustomerMetadataProperties={"deployer:verified:dev": "probe"})
 
 
+def dev_reads_registered_metrics(sandbox: Sandbox, project: str, platform: str | None = None) -> None:
+    """The metric gate's read under the rendered policies: the dev registry role reads a version's ModelMetrics
+    document under models/ of the artifact bucket (s3:GetObject, and kms:Decrypt of the bucket's SSE-KMS key
+    through S3), and nothing outside models/."""
+    from deployer.config import RegistrySettings
+    from deployer.registry import RegistryReader
+    from deployer.registry_metrics import read_package_metrics
+
+    bucket = f"{platform or project}-artifacts-{TOOLING}"
+    document = {"binary_classification_metrics": {"auc": {"value": 0.91, "standard_deviation": 0.002}}}
+    admin_s3: Any = sandbox.client("s3")
+    admin_sm: Any = sandbox.client("sagemaker")
+    keys = {"inside": "models/probe/statistics.json", "outside": "probe/statistics.json"}
+    for key in keys.values():
+        admin_s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(document).encode(), ContentType="application/json")
+    statistics = {"ContentType": "application/json", "S3Uri": f"s3://{bucket}/{keys['inside']}"}
+    package = admin_sm.create_model_package(
+        ModelPackageGroupName=project,
+        InferenceSpecification={
+            "Containers": [{"Image": "img", "ModelDataUrl": f"s3://{bucket}/m.tar.gz"}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+        ModelMetrics={"ModelQuality": {"Statistics": statistics}},
+        ModelApprovalStatus="Approved",
+    )["ModelPackageArn"]
+    try:
+        registry = dev_registry_session(sandbox, project)
+        s3: Any = registry.client("s3", endpoint_url=sandbox.url)
+        reader = RegistryReader(
+            registry.client("sagemaker", endpoint_url=sandbox.url),
+            RegistrySettings(project, TOOLING, REGION, ""),
+            TOOLING,
+            "",
+        )
+        assert read_package_metrics(reader, s3, package, 1).document == document
+        message = refused(s3.get_object, Bucket=bucket, Key=keys["outside"])
+        assert "s3:GetObject" in message and f"assumed-role/{project}-deployer-dev/" in message
+    finally:
+        admin_sm.delete_model_package(ModelPackageName=package)  # the group must be empty to be destroyed
+        for key in keys.values():
+            admin_s3.delete_object(Bucket=bucket, Key=key)
+
+
 def platform_config_as(sandbox: Sandbox, project: str, role: str, build_project: str) -> dict[str, Any]:
     """The platform config read as a CodeBuild role reads it (its real policy): GetParameter, KMS through SSM."""
     from deployer.config import fetch_platform_config

@@ -38,6 +38,7 @@ from tests.terraform.guide import guide_steps
 from tests.terraform.iam_probe import (
     DEV,
     dev_cannot_forge_other_stages,
+    dev_reads_registered_metrics,
     platform_config_as,
     probe_platform_config,
     probe_test_role,
@@ -250,6 +251,7 @@ def test_readme_guide_runs_verbatim_against_the_sandbox(guide: Guide) -> None:
     for env_name in ENVS:
         guide.replans_clean(env_name)
     dev_cannot_forge_other_stages(guide.sandbox, PREFIX, PLATFORM)
+    dev_reads_registered_metrics(guide.sandbox, PREFIX, PLATFORM)
     probe_test_role(guide.sandbox, PREFIX, PLATFORM)
     probe_platform_config(guide.sandbox, PREFIX, PLATFORM)
     _deployer_build_uploaded(guide)

@@ -49,6 +49,7 @@ variables {
   prefix                  = "ml-churn"
   ledger_table_arn        = "arn:aws:dynamodb:us-east-1:111111111111:table/ml-ledger"
   kms_key_arn             = "arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555"
+  artifact_bucket_arn     = "arn:aws:s3:::ml-artifacts-111111111111"
   events_forward_role_arn = "arn:aws:iam::111111111111:role/ml-registry-events-forward"
   stages = [
     { name = "dev", account_id = "222222222222" },
@@ -123,6 +124,18 @@ run "deployer_policy_least_privilege" {
       for s in jsondecode(aws_iam_role_policy.deployer["dev"].policy).Statement : s.Resource if s.Sid == "LedgerEncryption"
     ]) == [var.kms_key_arn]
     error_message = "KMS use must be on the registry key only."
+  }
+  assert {
+    condition = [
+      for s in jsondecode(aws_iam_role_policy.deployer["dev"].policy).Statement : [s.Action, s.Resource] if s.Sid == "RegistryMetricsRead"
+    ] == [[["s3:GetObject"], ["arn:aws:s3:::ml-artifacts-111111111111/models/*"]]]
+    error_message = "The metric gate reads the registered metrics documents under models/ of the artifact bucket, nothing else."
+  }
+  assert {
+    condition = [
+      for s in jsondecode(aws_iam_role_policy.deployer["dev"].policy).Statement : [s.Resource, s.Condition.StringEquals["kms:ViaService"]] if s.Sid == "RegistryMetricsDecrypt"
+    ] == [[[var.kms_key_arn], "s3.us-east-1.amazonaws.com"]]
+    error_message = "The metrics documents are decrypted with the registry key, through S3 only."
   }
   assert {
     condition = length(setintersection(toset(flatten([

@@ -656,14 +656,18 @@ run "later_stage_with_approval" {
   }
   assert {
     condition = alltrue([
-      for v in ["DEPLOYER_CANDIDATE_VERSION", "DEPLOYER_CANDIDATE_ARN", "DEPLOYER_VERIFIED_IN", "DEPLOYER_VERIFIED_AT", "DEPLOYER_VERIFIED_BUILD"] :
+      for v in ["DEPLOYER_CANDIDATE_VERSION", "DEPLOYER_CANDIDATE_ARN", "DEPLOYER_VERIFIED_IN", "DEPLOYER_VERIFIED_AT", "DEPLOYER_VERIFIED_BUILD", "DEPLOYER_METRIC_GATE"] :
       strcontains(aws_codepipeline.this.stage[2].action[0].configuration.CustomData, "#{Plan.${v}}")
     ])
-    error_message = "The approval names the version, its package, and where, when and by which build it was verified."
+    error_message = "The approval names the version, its package, where, when and by which build it was verified, and the metric gate's verdict with both values."
   }
   assert {
     condition     = yamldecode(aws_codebuild_project.this["plan"].source[0].buildspec).env["exported-variables"] == local.plan_exports
     error_message = "The plan build exports what the approval and the deploy read."
+  }
+  assert {
+    condition     = yamldecode(aws_codebuild_project.this["plan"].source[0].buildspec).phases.build.commands == ["exports=\"$(deployer plan --stage \"$STAGE\" --preflight --exports)\" && eval \"$exports\""]
+    error_message = "The plan build runs the metric gate and deploy's whole preflight before the approval."
   }
   assert {
     condition     = jsondecode(aws_codepipeline.this.stage[3].action[0].configuration.EnvironmentVariables) == [{ name = "DEPLOYER_MODEL_VERSION", value = "#{Plan.DEPLOYER_CANDIDATE_VERSION}", type = "PLAINTEXT" }]

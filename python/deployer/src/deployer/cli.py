@@ -122,16 +122,33 @@ def _run(args: argparse.Namespace, stage: str) -> StageRun:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from deployer.promotion.gate import blocking_error
+
     stage = _require_stage(args)
     run = _run(args, stage)
     plan, lock = run.plan(pinned=args.model_version, force=args.force)
-    if not args.exports:
-        emit(args, {**plan.as_dict(), "lock": lock}, [*plan.lines(), lock])
+    gate = run.metric_gate(plan)
+    lines = [*plan.lines(), *(gate.lines() if gate else []), lock]
+    if args.preflight:
+        try:  # what deploy checks before its first change, here before a human approves
+            run.preflight(plan)
+        except DeployerError:
+            for line in lines:
+                log.info(line)
+            raise
+    if args.exports:
+        for line in lines:
+            log.info(line)
+        if gate is not None and gate.blocks:  # no exports: the Plan action fails and nobody is asked to approve
+            raise blocking_error(stage, gate)
+        facts = run.exports(plan, gate)
+        emit(args, facts, [f"export {name}={shlex.quote(value)}" for name, value in facts.items()])
         return EXIT_OK
-    for line in [*plan.lines(), lock]:
-        log.info(line)
-    facts = run.exports(plan)
-    emit(args, facts, [f"export {name}={shlex.quote(value)}" for name, value in facts.items()])
+    emit(args, {**plan.as_dict(), "lock": lock, "metric_gate": gate.as_dict() if gate else None}, lines)
+    if gate is not None and gate.blocks:  # the plan document says why; the exit code says a deploy would stop
+        error = blocking_error(stage, gate)
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
     return EXIT_OK
 
 

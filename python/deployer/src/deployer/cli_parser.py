@@ -138,6 +138,12 @@ def _plan_and_deploy(verbs: Verbs) -> None:
         help="print only `export DEPLOYER_*=...` lines (candidate, package, who verified it upstream, action) "
         "for a buildspec to eval and export to CodePipeline; the plan goes to the log",
     )
+    plan.add_argument(
+        "--preflight",
+        action="store_true",
+        help="also run deploy's preflight (instance type, artifacts, keys, role, alarms): a Plan action before a "
+        "manual approval fails there, not after the approval",
+    )
 
     deploy = _verb(
         verbs,

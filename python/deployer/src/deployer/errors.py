@@ -95,6 +95,10 @@ class SmokeTestError(RolloutError):
     """One or more smoke-test cases failed."""
 
 
+class MetricGateError(RolloutError):
+    """The candidate's registered metrics fail the stage's metric gate against the live version."""
+
+
 class PromotionRefusedError(RolloutError):
     """The live version may not be recorded as verified (not tested, not Approved, not ours, ...)."""
 

@@ -15,6 +15,7 @@ from deployer.errors import DeployerError, InputError
 from deployer.ledger import HistoryEntry, Lease, MarkKind, Outcome
 from deployer.naming import partition_of
 from deployer.promotion.drift import find_drift
+from deployer.promotion.gate import latest_gate
 from deployer.promotion.history import is_success, latest_outcome, latest_success
 from deployer.promotion.wiring import stage_context
 from deployer.registry import ModelVersion
@@ -77,6 +78,7 @@ def _stage_view(config: StageConfig, sessions: AccountSessions) -> dict[str, Any
             view["live_source"] = "ledger"
         view["unfinished"] = _unfinished(history)
         view["drift"] = _drift(view, history)
+        view["metric_gate"] = latest_gate(history)
     view["marks"] = {kind: {str(v): at for v, at in sorted(m.items(), reverse=True)} for kind, m in marks.items()}
     view["errors"] = errors + ledger_errors
     return view
@@ -341,6 +343,8 @@ def matrix_lines(matrix: dict[str, Any]) -> list[str]:
             if view.get("drift"):
                 lines.append(f"{view['stage']}: drift: {view['drift']['message']}; the next deploy converges it")
             lines.extend(f"{view['stage']}: problem: {problem}" for problem in view.get("problems", []))
+            if gate := view.get("metric_gate"):
+                lines.append(f"{view['stage']}: metric gate: {gate['summary']} at {gate['at']}")
             lines.extend(_lock_lines(view))
             lines.extend(f"{view['stage']}: unreadable: {error}" for error in view.get("errors", []))
         lines.extend(f"{model}: unreadable: {error}" for error in entry.get("errors", []))

@@ -40,6 +40,7 @@ TEAM_KEYS: tuple[str, ...] = (
     "deployment.allow_unguarded_fallback",
     "autoscaling",
     "smoke_tests",
+    "metric_gate",
 )
 
 

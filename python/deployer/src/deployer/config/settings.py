@@ -138,7 +138,28 @@ class StageConfig:
     tags: dict[str, str] = field(default_factory=dict)
     model: str = ""
     platform: str = ""
+    metric_gate: MetricGateSettings = field(default_factory=lambda: MetricGateSettings())
 
     def __post_init__(self) -> None:
         if not self.model:  # a config of the single-model layout: its project is its model
             object.__setattr__(self, "model", self.project)
+
+
+@dataclass(frozen=True)
+class MetricRule:
+    """One rule of the metric gate (config `metric_gate.rules[]`; deployer.metric_gate evaluates it)."""
+
+    metric: str  # a dotted path in the model-quality statistics document, e.g. binary_classification_metrics.auc
+    higher_is_better: bool
+    threshold: float | None = None  # the candidate must reach it (>= when higher is better, else <=)
+    min_absolute_change: float = 0.0  # improvement over live, in the metric's units (0: not worse than live)
+    min_relative_change: float = 0.0  # improvement over live, as a fraction of |live|
+    missing: str = "fail"  # a value that is not there: "fail" blocks, "skip" passes that check
+
+
+@dataclass(frozen=True)
+class MetricGateSettings:
+    """The candidate's registered metrics against the live version's; no rules = no gate."""
+
+    rules: tuple[MetricRule, ...] = ()
+    dry_run: bool = False  # report the verdict, never block

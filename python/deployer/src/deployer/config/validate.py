@@ -14,6 +14,7 @@ from typing import Any
 from deployer.config.checker import Checker
 from deployer.config.deployment import deployment_settings
 from deployer.config.fleet import autoscaling_settings, data_capture_settings, endpoint_settings, smoke_tests_dir
+from deployer.config.gate import metric_gate_settings
 from deployer.config.patterns import STAGE
 from deployer.config.platform import PlatformConfig, ownership_problems
 from deployer.config.sections import (
@@ -47,6 +48,7 @@ TOP_LEVEL_KEYS = (
     "autoscaling",
     "smoke_tests",
     "tags",
+    "metric_gate",
 )
 
 
@@ -85,6 +87,7 @@ def validate(data: dict[str, Any], where: str, stage: str, problems: list[str]) 
         tags=tags(data, c),
         model=ident.model,
         platform=ident.platform,
+        metric_gate=metric_gate_settings(data, c),
     )
 
 

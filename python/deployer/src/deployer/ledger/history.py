@@ -125,6 +125,39 @@ class HistoryRecords:
         log.info("ledger: %s smoke tests of version %d: %s", stage, version, entry.result)
         return entry
 
+    def record_metric_gate(
+        self,
+        stage: str,
+        version: int,
+        *,
+        passed: bool,
+        model_package_arn: str,
+        endpoint: str,
+        endpoint_config: str,
+        reason: str,
+        details: Mapping[str, str],
+    ) -> HistoryEntry:
+        """Append the metric gate's decision on a candidate before its rollout (`details`: the verdict, the mode
+        and every rule with the candidate's and the live version's values). One entry: nothing half-recorded."""
+        check_stage(stage)
+        check_version(version)
+        if not reason.strip() or "verdict" not in details or "rules" not in details:
+            raise LedgerInputError("a metric gate record needs a reason, the verdict and the rules")
+        entry = self.author.entry(
+            stage,
+            Event.METRIC_GATE,
+            Outcome.SUCCEEDED if passed else Outcome.FAILED,
+            version=version,
+            model_package_arn=model_package_arn,
+            endpoint=endpoint,
+            endpoint_config=endpoint_config,
+            reason=reason,
+            details=dict(details),
+        )
+        self.store.append(entry)
+        log.info("ledger: %s metric gate of version %d: %s", stage, version, entry.result)
+        return entry
+
     def record_teardown(
         self, stage: str, endpoint: str, *, version: int | None, reason: str, deleted: list[str]
     ) -> HistoryEntry:

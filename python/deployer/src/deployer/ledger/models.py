@@ -102,6 +102,7 @@ class Event(StrEnum):
     LOCK_BROKEN = "lock_broken"  # an operator's `deployer unlock`, with the reason
     TEARDOWN = "teardown"  # `deployer teardown`: the endpoint and what the deployer created for it, deleted
     SMOKE_TEST = "smoke_test"
+    METRIC_GATE = "metric_gate"  # the candidate's metrics against live: the rules, both values, the verdict
     PROMOTED = "promoted"
     # A run lost its lease after sending a change of the endpoint: it may have landed under the next holder.
     LEASE_LOST_AFTER_CHANGE = "lease_lost_after_change"

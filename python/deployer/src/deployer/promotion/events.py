@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from deployer.aws_errors import ACCESS_DENIED_CODES
 from deployer.errors import AccessDeniedError, DeployerError, aws_call
 from deployer.promotion.context import StageContext
+from deployer.promotion.gate import latest_gate
 from deployer.promotion.serving import ServingProof
 from deployer.sessions import role_label
 
@@ -24,7 +26,7 @@ class EventPublisher:
     def __init__(self, context: StageContext) -> None:
         self.context = context
 
-    def detail(self, serving: ServingProof, verified_at: str) -> dict[str, object]:
+    def detail(self, serving: ServingProof, verified_at: str) -> dict[str, Any]:
         config = self.context.config
         return {
             "model": config.model,
@@ -38,7 +40,15 @@ class EventPublisher:
             "endpoint_config": serving.config,
             "verified_at": verified_at,
             "build_id": self.context.ledger().build_id,
+            "metric_gate": self._gate(serving.version),
         }
+
+    def _gate(self, version: int) -> dict[str, Any] | None:
+        """The stage's metric gate record of this version (verdict, rules, both values); None without rules."""
+        if not self.context.config.metric_gate.rules:
+            return None
+        entries = self.context.ledger().version_history(version, limit=None)  # the version's partition: short
+        return latest_gate(e for e in entries if e.stage == self.context.stage)
 
     def put(self, serving: ServingProof, verified_at: str, bus: str) -> str:
         """The event's id; raises when EventBridge did not accept it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from deployer.ledger import MarkKind
+from deployer.metric_gate import GateDecision
 from deployer.promotion.context import StageContext
 from deployer.promotion.drift import converged_plan
 from deployer.promotion.lock import EndpointLock
@@ -48,12 +49,16 @@ EXPORT_NAMES = (
     "DEPLOYER_VERIFIED_IN",
     "DEPLOYER_VERIFIED_AT",
     "DEPLOYER_VERIFIED_BUILD",
+    "DEPLOYER_METRIC_GATE",
 )
+# The approval's CustomData (modules/stage approval_text) holds at most 500 characters once resolved; the
+# rest of it takes up to about 380 (package ARN, build id), so the gate's line gets this many.
+GATE_EXPORT_CHARS = 100
 
 
-def exports(context: StageContext, plan: Plan) -> dict[str, str]:
-    """What a pipeline's approval shows and its deploy pins: the candidate, its package, the action, and when
-    and by which build the previous stage verified it (empty for the first stage)."""
+def exports(context: StageContext, plan: Plan, gate: GateDecision | None = None) -> dict[str, str]:
+    """What a pipeline's approval shows and its deploy pins: the candidate, its package, the action, when
+    and by which build the previous stage verified it (empty for the first stage), and the metric gate."""
     facts = {
         "DEPLOYER_STAGE": context.stage,
         "DEPLOYER_CANDIDATE_VERSION": str(plan.candidate_version),
@@ -63,6 +68,7 @@ def exports(context: StageContext, plan: Plan) -> dict[str, str]:
         "DEPLOYER_VERIFIED_IN": context.config.previous_stage,
         "DEPLOYER_VERIFIED_AT": "",
         "DEPLOYER_VERIFIED_BUILD": "",
+        "DEPLOYER_METRIC_GATE": gate_export(gate),
     }
     previous = context.config.previous_stage
     if previous:
@@ -73,3 +79,11 @@ def exports(context: StageContext, plan: Plan) -> dict[str, str]:
             facts["DEPLOYER_VERIFIED_BUILD"] = mark.build_id
     # A pipeline variable is never empty: "-" stands for "none" (first stage, no live version, no build id).
     return {name: facts[name] or "-" for name in EXPORT_NAMES}
+
+
+def gate_export(gate: GateDecision | None) -> str:
+    """The gate's verdict with both values per metric, shortened to fit the approval text ("" = no gate)."""
+    if gate is None:
+        return ""
+    text = gate.summary()
+    return text if len(text) <= GATE_EXPORT_CHARS else text[: GATE_EXPORT_CHARS - 3] + "..."

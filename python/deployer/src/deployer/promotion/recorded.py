@@ -17,6 +17,7 @@ from deployer.errors import (
 from deployer.ledger import Deployment, LockLost, MarkKind, Outcome
 from deployer.promotion.context import StageContext
 from deployer.promotion.drift import converged_plan
+from deployer.promotion.gate import judge, record_and_enforce
 from deployer.promotion.history import is_success, latest_outcome
 from deployer.promotion.lock import LockKeeper
 from deployer.promotion.planning import stage_policy
@@ -75,6 +76,12 @@ class RecordedRollout:
             strategy="create" if plan.action == Action.CREATE else context.config.deployment.strategy,
         )
         checked = None if plan.action == Action.RESUME else deployer.preflight(plan)  # refused: nothing recorded
+        with context.guard():
+            decision = judge(context, deployer, plan)
+        if decision is not None:  # recorded whatever the verdict; a block stops here, before `started`
+            for line in decision.lines():
+                log.info(line)
+            record_and_enforce(context, plan, decision)
         context.ledger().record_deployment(deployment, Outcome.STARTED, reason=f"{plan.action}: {plan.reason}")
         try:
             with context.guard():  # a lost lease (LockLost) stops the wait: it is recorded like any failure

@@ -14,6 +14,7 @@ from deployer.promotion.planning import exports, plan_with_lock, stage_policy
 if TYPE_CHECKING:  # the units of the other verbs are imported by the verb that needs them (cold start)
     from deployer.config import StageConfig
     from deployer.ledger import Lease, Ledger
+    from deployer.metric_gate import GateDecision
     from deployer.promotion.events import EventPublisher
     from deployer.promotion.promote import PromoteResult
     from deployer.promotion.recorded import RecordedRollout
@@ -89,9 +90,24 @@ class StageRun:
         """The plan (with why the candidate was chosen) and a line about the endpoint's lock; changes nothing."""
         return plan_with_lock(self.context, self.lock, pinned=pinned, force=force)
 
-    def exports(self, plan: Plan) -> dict[str, str]:
+    def exports(self, plan: Plan, gate: GateDecision | None = None) -> dict[str, str]:
         """The plan's facts for a pipeline's approval and deploy (`deployer plan --exports`)."""
-        return exports(self.context, plan)
+        return exports(self.context, plan, gate)
+
+    def metric_gate(self, plan: Plan) -> GateDecision | None:
+        """The metric gate's decision on the plan's candidate (None: no rules, or nothing new to judge)."""
+        from deployer.promotion.gate import judge
+
+        with self.context.guard():
+            return judge(self.context, self.context.deployer(), plan)
+
+    def preflight(self, plan: Plan) -> None:
+        """Every check deploy makes before its first change, for a plan (prod's Plan action, before the
+        approval): the package hosts on the configured instance type, artifacts, keys, role, alarms."""
+        from deployer.rollout import Action
+
+        if plan.action in (Action.CREATE, Action.UPDATE, Action.ROLLBACK):
+            self.context.deployer().preflight(plan)
 
     def deploy(
         self, *, pinned: int | None = None, force: bool = False, config_dir: Path | None = None
